@@ -1,0 +1,29 @@
+# Two commands: `make demo` runs the main job, `make test` runs the suite. Both set everything up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_HOME ?= demo-home
+DEMO_ITEMS ?= 200000
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml constraints.txt
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/clearsight --home $(DEMO_HOME) demo --items $(DEMO_ITEMS)
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(DEMO_HOME) .pytest_cache

@@ -1,0 +1,115 @@
+"""The ``clearsight`` command line: one command (or group) per room."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from clearsight.config import Settings, init_workspace
+from clearsight.console import console, fail
+
+app = typer.Typer(
+    name="clearsight",
+    help="Customs data analytics: load declarations, check their quality, target risky shipments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Workspace folder (default: $CLEARSIGHT_HOME or ./clearsight-home)."),
+    ] = None,
+) -> None:
+    settings = Settings()
+    if home is not None:
+        settings = settings.model_copy(update={"home": home})
+    ctx.obj = settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings object the main callback stored (commands call this, never Settings())."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the workspace folder and its warehouse."""
+    from clearsight.warehouse import connect
+
+    settings = settings_of(ctx)
+    home = init_workspace(settings)
+    connect(settings.warehouse_url).close()
+    console.print(f"workspace ready: {home.resolve()}")
+
+
+@app.command()
+def schema(
+    table: Annotated[str | None, typer.Argument(help="A canonical table; all of them when omitted.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the canonical data model: fields, types, required flags, WCO Data Model IDs."""
+    from clearsight.schema import TABLES, get_table
+
+    try:
+        tables = [get_table(table)] if table else list(TABLES.values())
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        out = {
+            t.name: {
+                "description": t.description,
+                "key": list(t.key),
+                "fields": [
+                    {
+                        "name": f.name,
+                        "type": f.dtype,
+                        "kind": f.kind,
+                        "required": f.required,
+                        "description": f.description,
+                        "wco_id": f.wco_id,
+                        **({"values": list(f.values)} if f.values else {}),
+                        **({"derived": True} if f.derived else {}),
+                    }
+                    for f in (*t.fields, *t.extra_fields)
+                ],
+            }
+            for t in tables
+        }
+        print(json.dumps(out, indent=2))
+        return
+    for t in tables:
+        grid = RichTable(title=f"{t.name} — {t.description}", title_justify="left")
+        for col in ("field", "type", "required", "WCO ID", "description"):
+            grid.add_column(col)
+        for f in t.fields:
+            note = f" (one of: {', '.join(f.values)})" if f.values else (" (derived)" if f.derived else "")
+            grid.add_row(f.name, f.dtype, "yes" if f.required else "", f.wco_id or "", f.description + note)
+        for f in t.extra_fields:
+            grid.add_row(f.name, f.dtype, "", f.wco_id or "", f.description + " → inspections")
+        console.print(grid)
+        if t.key:
+            console.print(f"key: {', '.join(t.key)}\n")
+
+
+# Rooms register their commands below (each in its own module, imported here).
+from clearsight.ingest import cli as ingest_cli  # noqa: E402
+
+ingest_cli.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

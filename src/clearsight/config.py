@@ -1,0 +1,63 @@
+"""Settings and the workspace folder.
+
+One settings object, read from the environment (prefix ``CLEARSIGHT_``) and overridable by the CLI's
+``--home``. The workspace holds everything a run produces: the warehouse, the app store, models,
+reports and secrets, so that one folder is one administration's installation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """clearsight settings; every field can be set as ``CLEARSIGHT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CLEARSIGHT_", extra="ignore")
+
+    home: Path = Path("clearsight-home")
+    #: Warehouse URL. Empty means the DuckDB file ``<home>/warehouse.duckdb``.
+    #: ``pyspark://local[2]`` (optionally ``?warehouse_dir=PATH``) selects local Spark.
+    warehouse: str = ""
+    #: App store URL (SQLAlchemy). Empty means the SQLite file ``<home>/app.sqlite``.
+    app_db: str = ""
+    #: Memory DuckDB may use while staging and checking a file, before it spills to disk.
+    ingest_memory_limit: str = "1GB"
+
+    @property
+    def warehouse_url(self) -> str:
+        return self.warehouse or f"duckdb://{(self.home / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def app_db_url(self) -> str:
+        return self.app_db or f"sqlite:///{(self.home / 'app.sqlite').resolve()}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+
+WORKSPACE_FOLDERS = ("models", "reports", "secrets", "tmp")
+
+
+def init_workspace(settings: Settings) -> Path:
+    """Create the workspace folders (idempotent) and return the workspace path."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    for name in WORKSPACE_FOLDERS:
+        (settings.home / name).mkdir(exist_ok=True)
+    settings.secrets_dir.chmod(0o700)
+    return settings.home

@@ -1,0 +1,112 @@
+"""The analytical warehouse: one Ibis connection, DuckDB by default, Spark (or another backend) by URL.
+
+Every analytical query in clearsight is an Ibis expression over the canonical tables, so the same
+code runs on a laptop's DuckDB file and on a Spark cluster.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import ibis
+import ibis.expr.schema as sch
+from ibis.backends import BaseBackend
+
+from clearsight.schema import TABLES, get_table
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse URL cannot be used."""
+
+
+class Warehouse:
+    """A connected warehouse with the canonical tables."""
+
+    def __init__(self, con: BaseBackend, url: str) -> None:
+        self.con = con
+        self.url = url
+
+    @property
+    def kind(self) -> str:
+        return self.con.name
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.kind == "duckdb"
+
+    def has_table(self, name: str) -> bool:
+        return name in self.con.list_tables()
+
+    def ensure_tables(self) -> None:
+        """Create every canonical table that does not exist yet (empty)."""
+        existing = set(self.con.list_tables())
+        for name, table in TABLES.items():
+            if name not in existing:
+                self.con.create_table(name, schema=sch.Schema(table.storage_schema()))
+
+    def table(self, name: str) -> ibis.Table:
+        get_table(name)  # a clear error for unknown names
+        if not self.has_table(name):
+            self.ensure_tables()
+        return self.con.table(name)
+
+    def insert(self, name: str, data: Any) -> None:
+        """Append rows (a PyArrow table, a DataFrame or an Ibis expression) to a canonical table."""
+        self.con.insert(name, data)
+
+    def replace(self, name: str, data: Any) -> None:
+        """Replace a table's content (used to load a copy of another warehouse, e.g. in tests)."""
+        self.con.create_table(name, data, overwrite=True)
+
+    def close(self) -> None:
+        disconnect = getattr(self.con, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+
+def spark_session(master: str = "local[2]", warehouse_dir: str | None = None, app_name: str = "clearsight"):
+    """A Spark session tuned for one machine: UI off, UTC, few shuffle partitions."""
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.driver.memory", "2g")
+    )
+    if warehouse_dir:
+        builder = builder.config("spark.sql.warehouse.dir", str(Path(warehouse_dir).resolve()))
+    return builder.getOrCreate()
+
+
+def connect(url: str) -> Warehouse:
+    """Connect to the warehouse at ``url`` and make sure the canonical tables exist.
+
+    ``duckdb:///abs/path/file.duckdb`` or ``duckdb://relative.duckdb`` (a file), ``duckdb://`` (memory),
+    ``pyspark://local[2]?warehouse_dir=PATH`` (Spark), or any other URL Ibis accepts.
+    """
+    parsed = urlparse(url)
+    scheme = parsed.scheme
+    try:
+        if scheme == "duckdb":
+            path = url[len("duckdb://") :]
+            if path:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            con = ibis.duckdb.connect(path or ":memory:")
+        elif scheme == "pyspark":
+            query = parse_qs(parsed.query)
+            master = parsed.netloc or "local[2]"
+            session = spark_session(master, (query.get("warehouse_dir") or [None])[0])
+            con = ibis.pyspark.connect(session)
+        else:
+            con = ibis.connect(url)
+    except Exception as exc:  # the backend's own message is the useful part
+        raise WarehouseError(f"cannot open warehouse {url!r}: {exc}") from exc
+    warehouse = Warehouse(con, url)
+    warehouse.ensure_tables()
+    return warehouse

@@ -108,7 +108,27 @@ ingest_cli.register(app)
 
 
 def main() -> None:
-    app()
+    """Entry point: a user error is one line on stderr, never a traceback."""
+    import os
+    import sys
+
+    from clearsight.console import UserError, err_console
+
+    try:
+        app()
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except Exception as exc:
+        if os.environ.get("CLEARSIGHT_DEBUG"):
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "(set CLEARSIGHT_DEBUG=1 to see where; please report it)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,11 @@ DECLARATIONS = Table(
         F("item_no", "int", "Goods item number within the declaration", True, "006"),
         F("lodged_at", "timestamp", "When the declaration was lodged (accepted by customs)", True, "023"),
         F("office_id", "id", "Customs office of lodgement", True),
-        F("procedure_code", "text", "Customs procedure / regime code (e.g. 4000 release for free circulation)"),
+        F(
+            "procedure_code",
+            "text",
+            "Customs procedure / regime code (e.g. 4000 release for free circulation)",
+        ),
         F("declaration_type", "text", "Declaration type (e.g. IM, EX, simplified)"),
         F("mode_of_transport", "enum", "Mode of transport at the border", values=MODES),
         F("declarant_id", "id", "Declarant (broker or trader lodging the declaration)", True),

@@ -1,0 +1,1 @@
+"""Ingestion: readers, mapping, normalisation, the quality gate and quarantine."""

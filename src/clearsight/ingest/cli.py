@@ -1,0 +1,169 @@
+"""`clearsight ingest` and `clearsight quarantine`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from clearsight.console import UserError, console, err_console, fail, progress
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="ingest")(ingest)
+    quarantine_app = typer.Typer(
+        help="Rows refused by the quality gate: list, show, export.", no_args_is_help=True
+    )
+    quarantine_app.command("list")(quarantine_list)
+    quarantine_app.command("show")(quarantine_show)
+    quarantine_app.command("export")(quarantine_export)
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+def _warehouse(ctx: typer.Context):
+    from clearsight.cli import settings_of
+    from clearsight.config import init_workspace
+    from clearsight.warehouse import WarehouseError, connect
+
+    settings = settings_of(ctx)
+    init_workspace(settings)
+    try:
+        return settings, connect(settings.warehouse_url)
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+def ingest(
+    ctx: typer.Context,
+    table: Annotated[
+        str,
+        typer.Argument(
+            help="Canonical table: declarations, inspections, events, trade_flows, seizures, parties."
+        ),
+    ],
+    files: Annotated[list[Path], typer.Argument(help="CSV, Parquet or JSON lines files, gzipped or not.")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", "-m", help="YAML mapping of source columns to canonical fields."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file.")] = False,
+) -> None:
+    """Load files into a canonical table through the quality gate; refused rows go to quarantine."""
+    from clearsight.ingest.load import ingest_file
+    from clearsight.schema import get_table
+
+    try:
+        get_table(table)
+    except ValueError as exc:
+        fail(str(exc))
+    settings, warehouse = _warehouse(ctx)
+    any_ingested, any_refused = False, False
+    with progress(transient=True) as bar:
+        task = bar.add_task(f"ingesting into {table}", total=len(files))
+        for path in files:
+            bar.update(task, description=f"{table} ← {path.name}")
+            try:
+                result = ingest_file(
+                    warehouse,
+                    table,
+                    path,
+                    mapping,
+                    tmp_dir=settings.tmp_dir / "duckdb",
+                    memory_limit=settings.ingest_memory_limit,
+                )
+            except UserError as exc:
+                any_refused = True
+                err_console.print(f"[bold red]refused:[/] {exc}", highlight=False, soft_wrap=True)
+                bar.advance(task)
+                continue
+            bar.advance(task)
+            for note in result.notes:
+                err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+            any_ingested = any_ingested or result.skipped or result.accepted > 0
+            if as_json:
+                print(json.dumps(result.summary()))
+            elif result.skipped:
+                console.print(f"{path}: already ingested (batch {result.batch}), skipped")
+            else:
+                extra = f", {result.inspections} control outcomes → inspections" if result.inspections else ""
+                console.print(
+                    f"{path} → {table}: {result.rows_in:,} rows in, {result.accepted:,} accepted "
+                    f"({result.warnings:,} with warnings), {result.quarantined:,} quarantined{extra} "
+                    f"[dim]batch {result.batch}, {result.seconds:.1f}s[/]",
+                    highlight=False,
+                )
+                if result.quarantined:
+                    console.print(f"  see why: clearsight quarantine show {result.batch}", highlight=False)
+    warehouse.close()
+    if any_refused or not any_ingested:
+        raise typer.Exit(1)
+
+
+def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Batches with quarantined rows."""
+    from clearsight.ingest.quarantine import summary
+
+    _, warehouse = _warehouse(ctx)
+    data = summary(warehouse).to_pylist()
+    if as_json:
+        print(json.dumps(data, default=str))
+        return
+    if not data:
+        console.print("quarantine is empty")
+        return
+    grid = RichTable("batch", "table", "file", "quarantined", "rows in", "loaded")
+    for r in data:
+        grid.add_row(
+            r["batch_id"],
+            r["table_name"],
+            r["source"],
+            f"{r['rows']:,}",
+            f"{r['rows_in'] or 0:,}",
+            str(r["finished_at"]),
+        )
+    console.print(grid)
+
+
+def quarantine_show(
+    ctx: typer.Context,
+    batch: Annotated[
+        str | None, typer.Argument(help="Batch id (see `quarantine list`); all batches when omitted.")
+    ] = None,
+    table: Annotated[str | None, typer.Option("--table")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Quarantined rows: file, row number, fields at fault and why."""
+    from clearsight.ingest.quarantine import rows
+
+    _, warehouse = _warehouse(ctx)
+    data = rows(warehouse, batch, table, limit).to_pylist()
+    if as_json:
+        for r in data:
+            print(json.dumps(r, default=str, ensure_ascii=False))
+        return
+    if not data:
+        console.print("no quarantined rows" + (f" for batch {batch}" if batch else ""))
+        return
+    for r in data:
+        console.print(
+            f"[bold]{r['source']}[/], row {r['row_no']}: {r['reasons']}", highlight=False, soft_wrap=True
+        )
+        console.print(f"  [dim]{r['raw'][:300]}[/]", highlight=False, soft_wrap=True)
+
+
+def quarantine_export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV (or .parquet) file to write.")],
+    batch: Annotated[str | None, typer.Option("--batch")] = None,
+    table: Annotated[str | None, typer.Option("--table")] = None,
+) -> None:
+    """Export quarantined rows for correction and re-ingestion."""
+    from clearsight.ingest.quarantine import export
+
+    _, warehouse = _warehouse(ctx)
+    n = export(warehouse, out, batch, table)
+    console.print(f"{n:,} quarantined rows written to {out}")

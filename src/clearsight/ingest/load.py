@@ -1,0 +1,472 @@
+"""Ingest one file into one canonical table: read, map, check, load — as one atomic batch.
+
+rows in = rows accepted + rows quarantined, always: a row the gate refuses goes to ``quarantine``
+with the file, its row number, its raw values and every reason; the batch is recorded in
+``ingest_batches`` with the file's sha256, and the same file twice is a no-op.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+import sqlglot
+import sqlglot.expressions as sge
+
+from clearsight.console import UserError
+from clearsight.ingest import gate
+from clearsight.ingest.mapping import Mapping, MappingError, default_mapping, load_mapping, resolve
+from clearsight.ingest.readers import (
+    FileRefused,
+    RejectedLine,
+    SourceFile,
+    create_source_view,
+    inspect_file,
+    read_rejects,
+)
+from clearsight.ingest.reference import country_table, hs2022_table
+from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
+from clearsight.warehouse import Warehouse
+
+SOURCE_VIEW = "_cs_source"
+STAGED = "_cs_staged"
+LATE = "_cs_late"
+OUTCOME_FIELDS = ("inspected", "fraud", "critical_fraud", "additional_revenue", "inspected_at")
+
+
+@dataclass
+class IngestResult:
+    batch: str | None
+    table: str
+    source: str
+    rows_in: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    warnings: int = 0
+    inspections: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """The object `clearsight ingest --json` prints."""
+        keys = ("batch", "table", "rows_in", "accepted", "quarantined", "skipped")
+        out = {k: getattr(self, k) for k in keys}
+        out.update(source=self.source, warnings=self.warnings, inspections=self.inspections)
+        return out
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest_file(
+    warehouse: Warehouse,
+    table_name: str,
+    path: Path,
+    mapping_path: Path | None = None,
+    *,
+    tmp_dir: Path | None = None,
+    memory_limit: str = "1GB",
+    loaded_by: str | None = None,
+) -> IngestResult:
+    """Ingest ``path`` into ``table_name``. Raises UserError (FileRefused, MappingError) on a refusal."""
+    started = time.perf_counter()
+    table = get_table(table_name)
+    if not table.loadable:
+        raise UserError(f"table {table_name!r} is written by clearsight itself and cannot be loaded")
+    mapping = load_mapping(mapping_path) if mapping_path else default_mapping(table)
+    if mapping.table != table.name:
+        raise MappingError(f"{mapping.origin}: mapping is for table {mapping.table!r}, not {table.name!r}")
+    src = inspect_file(path, mapping.source)
+    result = IngestResult(batch=None, table=table.name, source=str(path), notes=list(src.notes))
+    batch_id = f"{table.name}-{src.sha256[:12]}"
+
+    previous = _batch_with_hash(warehouse, table.name, src.sha256)
+    if previous:
+        result.batch, result.skipped = previous, True
+        result.notes.append(f"{path}: already ingested as batch {previous}; nothing to do")
+        return result
+
+    if warehouse.is_duckdb:
+        con = warehouse.con.con  # stage beside the warehouse: checks against it are plain joins
+        stage = warehouse.con
+    else:
+        stage = ibis.duckdb.connect()
+        con = stage.con
+    _configure(con, tmp_dir, memory_limit)
+    own_transaction = warehouse.is_duckdb
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        _run(warehouse, stage, con, table, mapping, src, batch_id, result, loaded_by)
+        if own_transaction:
+            con.execute("COMMIT")
+    except BaseException:
+        if own_transaction:
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in (SOURCE_VIEW, "_cs_exprs"):
+            con.execute(f"DROP VIEW IF EXISTS {name}")
+        for name in (STAGED, LATE, "_cs_probe", "_cs_lines", "_cs_keys", "_cs_refs", "_cs_rejects"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _configure(con: duckdb.DuckDBPyConnection, tmp_dir: Path | None, memory_limit: str) -> None:
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute("SET preserve_insertion_order = true")
+    if tmp_dir is not None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = '{tmp_dir.resolve()}'")
+
+
+def _batch_with_hash(warehouse: Warehouse, table: str, sha256: str) -> str | None:
+    b = warehouse.table("ingest_batches")
+    rows = b.filter((b.table_name == table) & (b.sha256 == sha256)).select("batch_id").limit(1).to_pyarrow()
+    return rows.column(0)[0].as_py() if rows.num_rows else None
+
+
+def _expression_columns(con, specs, columns: list[str], source_name: str) -> dict[str, str]:
+    """Add mapping expressions (SQL over source columns) as columns of a view; text columns used in
+    arithmetic are read as numbers, so ``"Item Price" * "Tax Rate" / 100`` works on a CSV."""
+    exprs = {name: spec.expr for name, spec in specs.items() if spec.expr is not None}
+    if not exprs:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _cs_exprs AS SELECT * FROM {SOURCE_VIEW}")
+        return {}
+    parts = []
+    for name, text in exprs.items():
+        try:
+            tree = sqlglot.parse_one(text, read="duckdb")
+        except sqlglot.errors.ParseError as exc:
+            raise MappingError(
+                f"{source_name}: mapping expression for {name!r} does not parse: {exc}"
+            ) from None
+        for col in list(tree.find_all(sge.Column)):
+            if col.name not in columns:
+                raise MappingError(
+                    f"{source_name}: mapping expression for {name!r} names column {col.name!r}, "
+                    f"which the file does not have; columns: {', '.join(columns)}"
+                )
+            if isinstance(col.parent, (sge.Add, sge.Sub, sge.Mul, sge.Div, sge.Mod, sge.Neg, sge.Paren)):
+                col.replace(sge.TryCast(this=col.copy(), to=sge.DataType.build("DOUBLE")))
+        parts.append(f'CAST(({tree.sql(dialect="duckdb")}) AS VARCHAR) AS "__expr__{name}"')
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _cs_exprs AS SELECT *, {', '.join(parts)} FROM {SOURCE_VIEW}"
+        )
+        con.execute("SELECT * FROM _cs_exprs LIMIT 0")
+    except duckdb.Error as exc:
+        raise MappingError(
+            f"{source_name}: a mapping expression cannot be evaluated: {str(exc).splitlines()[0]}"
+        ) from None
+    return {name: f"__expr__{name}" for name in exprs}
+
+
+def _run(
+    warehouse: Warehouse,
+    stage,
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    mapping: Mapping,
+    src: SourceFile,
+    batch_id: str,
+    result: IngestResult,
+    loaded_by: str | None,
+) -> None:
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    early_rejects: list[RejectedLine] = create_source_view(con, src, SOURCE_VIEW)
+    columns = [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if r[0] != "_row"]
+    specs, ignored = resolve(mapping, columns, str(src.path))
+    if ignored:
+        result.notes.append(f"{src.path}: columns not in the data model, ignored: {', '.join(ignored)}")
+    expr_columns = _expression_columns(con, specs, columns, str(src.path))
+
+    countries = _temp_table(stage, "_cs_countries", country_table())
+    hs6_ref = _temp_table(stage, "_cs_hs2022", hs2022_table())
+    staged = gate.staged_expression(
+        stage.table("_cs_exprs"), table, specs, expr_columns, countries, hs6_ref, mapping.source.decimal
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {ibis.to_sql(staged, dialect='duckdb')}")
+    rejects = early_rejects + read_rejects(con, src)
+    if src.format == "csv" and rejects:
+        _renumber(con, [r.row_no for r in rejects])
+
+    staged_t = stage.table(STAGED)
+    late = _late_checks(warehouse, stage, con, table, staged_t)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LATE} AS {ibis.to_sql(late, dialect='duckdb')}")
+    late_t = stage.table(LATE)
+
+    accepted = _accepted(table, staged_t, late_t)
+    _append(warehouse, con, table.name, accepted, batch_id)
+    result.accepted = con.execute(
+        f"SELECT count(*) FROM ({ibis.to_sql(accepted, dialect='duckdb')})"
+    ).fetchone()[0]
+    result.warnings = con.execute(
+        f"SELECT count(*) FROM ({ibis.to_sql(accepted, dialect='duckdb')}) WHERE _quality_flags IS NOT NULL"
+    ).fetchone()[0]
+    if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
+        outcomes = _outcomes(staged_t, late_t)
+        _append(warehouse, con, "inspections", outcomes, batch_id)
+        result.inspections = con.execute(
+            f"SELECT count(*) FROM ({ibis.to_sql(outcomes, dialect='duckdb')})"
+        ).fetchone()[0]
+
+    quarantined = _quarantine_rows(con, src, table, staged_t, late_t, rejects, batch_id)
+    _append_arrow(warehouse, con, "quarantine", quarantined)
+    result.quarantined = quarantined.num_rows
+    result.rows_in = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
+    if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
+        raise RuntimeError(
+            f"internal error: {result.rows_in} rows in but {result.accepted} accepted + "
+            f"{result.quarantined} quarantined; nothing was written"
+        )
+    if result.rows_in == 0:
+        raise FileRefused(f"{src.path}: no data rows (only a header?)")
+    record = pa.table(
+        {
+            "batch_id": [batch_id],
+            "table_name": [table.name],
+            "source": [str(src.path)],
+            "sha256": [src.sha256],
+            "rows_in": [result.rows_in],
+            "accepted": [result.accepted],
+            "quarantined": [result.quarantined],
+            "warnings": [result.warnings],
+            "mapping": [mapping.text],
+            "loaded_by": [loaded_by or _user()],
+            "started_at": [started_at],
+            "finished_at": [datetime.now(UTC).replace(tzinfo=None)],
+        },
+        schema=_arrow_schema("ingest_batches"),
+    )
+    _append_arrow(warehouse, con, "ingest_batches", record)
+    result.batch = batch_id
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _temp_table(stage, name: str, data: pa.Table) -> ibis.Table:
+    stage.con.register(f"{name}_arrow", data)
+    stage.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    stage.con.unregister(f"{name}_arrow")
+    return stage.table(name)
+
+
+def _renumber(con: duckdb.DuckDBPyConnection, rejected_rows: list[int]) -> None:
+    """Shift row numbers past the lines the CSV reader dropped, so every row keeps its file position.
+
+    The r-th row read is data row r + (number of dropped rows i with x_i - i < r).
+    """
+    shifted = sorted(rejected_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE _cs_rejects (y BIGINT)")
+    con.executemany("INSERT INTO _cs_rejects VALUES (?)", [(x - i - 1,) for i, x in enumerate(shifted)])
+    con.execute(
+        f"UPDATE {STAGED} SET _row = _row + (SELECT count(*) FROM _cs_rejects WHERE y < {STAGED}._row)"
+    )
+
+
+def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Table) -> ibis.Table:
+    """Checks across rows: duplicate keys (in the file, against the warehouse) and references to nothing."""
+    clean = staged.filter(staged._errors.length() == 0)
+    parts: list[ibis.Table] = []
+    key = list(table.key)
+    if key:
+        dup = (
+            clean.group_by(key)
+            .aggregate(_first=clean._row.min(), _n=clean.count())
+            .filter(lambda t: t._n > 1)
+        )
+        hits = clean.inner_join(dup, key)
+        parts.append(
+            hits.filter(hits._row != hits._first).select(
+                "_row",
+                "_seq",
+                _reason=ibis.literal(f"{', '.join(key)}: duplicate key in the file (first at row ")
+                + hits._first.cast("string")
+                + ")",
+                _fields=ibis.literal(",".join(key)),
+            )
+        )
+        existing = _warehouse_keys(warehouse, stage, table.name, [*key, "batch_id"], "_cs_keys")
+        hits = clean.inner_join(existing, key)
+        parts.append(
+            hits.select(
+                "_row",
+                "_seq",
+                _reason=ibis.literal(f"{', '.join(key)}: already in the warehouse (batch ")
+                + hits.batch_id.fill_null("?")
+                + ")",
+                _fields=ibis.literal(",".join(key)),
+            )
+        )
+    for columns, target in table.references:
+        refs = _warehouse_keys(warehouse, stage, target, list(columns), "_cs_refs")
+        missing = clean.anti_join(refs, list(columns))
+        parts.append(
+            missing.select(
+                "_row",
+                "_seq",
+                _reason=ibis.literal(f"{', '.join(columns)}: refers to nothing in {target} (")
+                + ibis.literal("/").join([missing[c].cast("string") for c in columns])
+                + ")",
+                _fields=ibis.literal(",".join(columns)),
+            )
+        )
+    if not parts:
+        return clean.select("_row", "_seq", _reason=ibis.literal(""), _fields=ibis.literal("")).limit(0)
+    late = ibis.union(*parts, distinct=False)
+    return late.group_by("_row", "_seq").aggregate(
+        _reason=late._reason.group_concat("; "), _fields=late._fields.group_concat(",")
+    )
+
+
+def _warehouse_keys(warehouse: Warehouse, stage, table: str, columns: list[str], name: str) -> ibis.Table:
+    """The key columns of a warehouse table, as a table the staging engine can join."""
+    if warehouse.is_duckdb:
+        return warehouse.table(table).select(*columns)
+    data = warehouse.table(table).select(*columns).to_pyarrow()
+    return _temp_table(stage, name, data)
+
+
+def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
+    ok = staged.filter(staged._errors.length() == 0).anti_join(late, "_row")
+    flags = ok._warnings
+    if table.name == "declarations":
+        ref = gate.unit_value_flags(staged)
+        ok = ok.left_join(ref, "hs6")
+        deviation = ((ok.customs_value / ok.net_mass_kg).ln() - ok._uv_median).abs()
+        extreme = (ok.net_mass_kg > 0) & (ok.customs_value > 0) & (deviation > gate.UNIT_VALUE_LOG_LIMIT)
+        flags = ibis.ifelse(
+            extreme.fill_null(False),
+            ok._warnings.concat(ibis.literal(["customs_value:extreme_unit_value"])),
+            ok._warnings,
+        )
+    quality = ibis.ifelse(flags.length() > 0, flags.join(","), ibis.null("string"))
+    return ok.mutate(_quality_flags=quality)
+
+
+def _outcomes(staged: ibis.Table, late: ibis.Table) -> ibis.Table:
+    """Control outcomes carried by a declarations file, as inspections rows (a labelled row is inspected)."""
+    ok = staged.filter(staged._errors.length() == 0).anti_join(late, "_row")
+    labelled = ok.fraud.notnull() | ok.critical_fraud.notnull() | ok.inspected.fill_null(False)
+    ok = ok.filter(labelled)
+    result = ibis.cases(
+        (ok.critical_fraud.fill_null(False), "critical"),
+        (ok.fraud.fill_null(False), "fraud"),
+        else_="compliant",
+    )
+    return ok.select(
+        "_row",
+        declaration_id=ok.declaration_id,
+        item_no=ok.item_no,
+        lane=ibis.null("string"),
+        method=ibis.null("string"),
+        inspected_at=ok.inspected_at,
+        result=result,
+        fraud_type=ibis.null("string"),
+        additional_revenue=ok.additional_revenue,
+        officer_id=ibis.null("string"),
+        _quality_flags=ibis.null("string"),
+    )
+
+
+def _arrow_schema(name: str) -> pa.Schema:
+    import ibis.expr.schema as sch
+
+    return sch.Schema(TABLES[name].storage_schema()).to_pyarrow()
+
+
+def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: str) -> None:
+    """Append staged rows to a canonical table, adding the lineage columns."""
+    target = TABLES[name]
+    cols = [c for c in target.storage_schema() if c not in LINEAGE_COLUMNS]
+    final = rows.select(*cols, batch_id=ibis.literal(batch_id), quality_flags=rows._quality_flags)
+    sql = ibis.to_sql(final, dialect="duckdb")
+    if warehouse.is_duckdb:
+        con.execute(f"INSERT INTO {name} BY NAME {sql}")
+        return
+    reader = con.execute(sql).fetch_record_batch(500_000)
+    for batch in reader:
+        warehouse.insert(name, pa.Table.from_batches([batch]).cast(_arrow_schema(name)))
+
+
+def _append_arrow(warehouse: Warehouse, con, name: str, data: pa.Table) -> None:
+    if data.num_rows == 0:
+        return
+    if warehouse.is_duckdb:
+        con.register("_cs_arrow", data)
+        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _cs_arrow")
+        con.unregister("_cs_arrow")
+    else:
+        warehouse.insert(name, data.cast(_arrow_schema(name)))
+
+
+def _quarantine_rows(con, src: SourceFile, table: Table, staged, late, rejects, batch_id: str) -> pa.Table:
+    """Every refused row with its raw values and reasons."""
+    errors = staged.filter(staged._errors.length() > 0)
+    first = errors.select(
+        row_no=errors._row,
+        raw=errors._raw,
+        fields=errors._errors.map(lambda e: e.split(":")[0].split(" (")[0]).join(","),
+        reasons=errors._errors.join("; "),
+    ).to_pyarrow()
+    late_rows = late.to_pyarrow()
+    if late_rows.num_rows:
+        late_rows = _with_raw(con, late_rows)
+    rows = {
+        "row_no": first.column("row_no").to_pylist()
+        + late_rows.column("_row").to_pylist()
+        + [r.row_no for r in rejects],
+        "raw": first.column("raw").to_pylist()
+        + (late_rows.column("_raw").to_pylist() if late_rows.num_rows else [])
+        + [json.dumps({"line": r.raw}, ensure_ascii=False) for r in rejects],
+        "fields": first.column("fields").to_pylist()
+        + late_rows.column("_fields").to_pylist()
+        + ["(row)"] * len(rejects),
+        "reasons": first.column("reasons").to_pylist()
+        + late_rows.column("_reason").to_pylist()
+        + [r.reason for r in rejects],
+    }
+    n = len(rows["row_no"])
+    data = pa.table(
+        {
+            "batch_id": [batch_id] * n,
+            "table_name": [table.name] * n,
+            "source": [str(src.path)] * n,
+            **rows,
+        }
+    )
+    return data.sort_by("row_no").cast(_arrow_schema("quarantine"))
+
+
+def _with_raw(con, late_rows: pa.Table) -> pa.Table:
+    """Fetch the raw values of rows refused by cross-row checks (a second, filtered read of the file)."""
+    con.register("_cs_late_rows", late_rows.select(["_row", "_seq"]))
+    cols = [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if r[0] != "_row"]
+    struct = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': \"{c}\"" for c in cols)
+    # The view numbers the rows it reads (_seq in the staged table); _row is the position in the file.
+    raw = con.execute(
+        f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw FROM {SOURCE_VIEW} v "
+        "JOIN _cs_late_rows l ON v._row = l._seq"
+    ).arrow()
+    raw = raw.read_all() if hasattr(raw, "read_all") else raw  # read before the registration goes
+    con.unregister("_cs_late_rows")
+    joined = late_rows.drop_columns(["_seq"]).join(raw, "_row", join_type="left outer")
+    return joined.sort_by("_row")
+
+
+__all__ = ["IngestResult", "ingest_file"]

@@ -221,7 +221,7 @@ def staged_expression(
     decimal: str,
 ) -> ibis.Table:
     """One row per source row: ``_row``, every canonical field parsed, ``_errors``, ``_warnings``, ``_raw``."""
-    source_columns = [c for c in src.columns if c != "_row" and not c.startswith("__expr__")]
+    source_columns = [c for c in src.columns if c != "_row" and not c.startswith("__expr")]
     texts = {name: source_text(spec, src, expr_columns.get(name)) for name, spec in specs.items()}
     t = src.mutate(**{f"_s_{name}": s for name, s in texts.items()})
     for name in specs:
@@ -239,7 +239,17 @@ def staged_expression(
             values[f.name] = ibis.null(f.dtype)
             continue
         country = t[f"_cv_{f.name}"] if f.kind == "country" else None
-        parsed = parse_field(f, t[f"_s_{f.name}"], spec, decimal, country=country)
+        # An expression's result is written by the engine, with "." as decimal mark.
+        mark = "." if spec.expr is not None else decimal
+        parsed = parse_field(f, t[f"_s_{f.name}"], spec, mark, country=country)
+        if spec.expr is not None:  # filled input cells must give a value
+            inputs = t[f"__exprin__{f.name}"]
+            parsed.errors.append(
+                _when(
+                    inputs.notnull() & t[f"_s_{f.name}"].isnull(),
+                    f"{f.name} (expression): no value from columns " + inputs,
+                )
+            )
         values[f.name] = parsed.value.cast(f.dtype)
         errors += parsed.errors
         warnings += parsed.warnings
@@ -269,17 +279,23 @@ def staged_expression(
 
 
 def _compact(items: list[ibis.StringValue]) -> ibis.ArrayValue:
-    if not items:
-        return ibis.literal([], type="array<string>")
-    return ibis.array(items).filter(lambda x: x.notnull())
+    """The non-null messages as a list of text (typed even when there are no checks at all)."""
+    return ibis.array([*items, ibis.null(dt.string)]).filter(lambda x: x.notnull())
+
+
+def log_unit_value(t: ibis.Table) -> ibis.FloatingValue:
+    """log(customs value per kg), NULL where either is missing or not positive (no log of zero)."""
+    ok = (t.customs_value > 0) & (t.net_mass_kg > 0)
+    return (
+        ibis.ifelse(ok, t.customs_value, ibis.null(dt.float64)).ln()
+        - ibis.ifelse(ok, t.net_mass_kg, ibis.null(dt.float64)).ln()
+    )
 
 
 def unit_value_flags(staged: ibis.Table) -> ibis.Table:
     """HS6 reference medians of log unit value within the file, for the extreme-unit-value warning."""
     ok = staged.filter((staged._errors.length() == 0) & (staged.customs_value > 0) & (staged.net_mass_kg > 0))
-    ref = ok.group_by("hs6").aggregate(
-        _uv_median=(ok.customs_value / ok.net_mass_kg).ln().median(), _uv_n=ok.count()
-    )
+    ref = ok.group_by("hs6").aggregate(_uv_median=log_unit_value(ok).median(), _uv_n=ok.count())
     return ref.filter(ref._uv_n >= UNIT_VALUE_MIN_ITEMS)
 
 

@@ -135,9 +135,25 @@ def _batch_with_hash(warehouse: Warehouse, table: str, sha256: str) -> str | Non
     return rows.column(0)[0].as_py() if rows.num_rows else None
 
 
-def _expression_columns(con, specs, columns: list[str], source_name: str) -> dict[str, str]:
-    """Add mapping expressions (SQL over source columns) as columns of a view; text columns used in
-    arithmetic are read as numbers, so ``"Item Price" * "Tax Rate" / 100`` works on a CSV."""
+def _number_sql(column: str, decimal: str) -> str:
+    """SQL reading a text column as a number the way the gate does (thousands marks, decimal mark)."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    bare = f"regexp_replace({quoted}, '[\\s''’_]', '', 'g')"
+    if decimal == ",":
+        text = f"replace(replace({bare}, '.', ''), ',', '.')"
+    else:
+        grouped = f"regexp_matches({bare}, '^[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?$')"
+        text = f"CASE WHEN {grouped} THEN replace({bare}, ',', '') ELSE {bare} END"
+    return f"TRY_CAST({text} AS DOUBLE)"
+
+
+def _expression_columns(con, specs, columns: list[str], source_name: str, decimal: str) -> dict[str, str]:
+    """Add mapping expressions (SQL over source columns) as columns of a view.
+
+    Text columns used in arithmetic are read as numbers, so ``"Item Price" * "Tax Rate" / 100``
+    works on a CSV. Beside each expression, ``__exprin__<field>`` says whether all its input cells
+    were filled, so an expression that gives nothing from filled cells is an error, not a silent NULL.
+    """
     exprs = {name: spec.expr for name, spec in specs.items() if spec.expr is not None}
     if not exprs:
         con.execute(f"CREATE OR REPLACE TEMP VIEW _cs_exprs AS SELECT * FROM {SOURCE_VIEW}")
@@ -150,6 +166,7 @@ def _expression_columns(con, specs, columns: list[str], source_name: str) -> dic
             raise MappingError(
                 f"{source_name}: mapping expression for {name!r} does not parse: {exc}"
             ) from None
+        inputs = sorted({col.name for col in tree.find_all(sge.Column)})
         for col in list(tree.find_all(sge.Column)):
             if col.name not in columns:
                 raise MappingError(
@@ -157,8 +174,10 @@ def _expression_columns(con, specs, columns: list[str], source_name: str) -> dic
                     f"which the file does not have; columns: {', '.join(columns)}"
                 )
             if isinstance(col.parent, (sge.Add, sge.Sub, sge.Mul, sge.Div, sge.Mod, sge.Neg, sge.Paren)):
-                col.replace(sge.TryCast(this=col.copy(), to=sge.DataType.build("DOUBLE")))
+                col.replace(sqlglot.parse_one(_number_sql(col.name, decimal), read="duckdb"))
+        filled = " AND ".join(f'"{c}" IS NOT NULL' for c in inputs) or "TRUE"
         parts.append(f'CAST(({tree.sql(dialect="duckdb")}) AS VARCHAR) AS "__expr__{name}"')
+        parts.append(f'CASE WHEN {filled} THEN {_sql_text(", ".join(inputs))} END AS "__exprin__{name}"')
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW _cs_exprs AS SELECT *, {', '.join(parts)} FROM {SOURCE_VIEW}"
@@ -169,6 +188,10 @@ def _expression_columns(con, specs, columns: list[str], source_name: str) -> dic
             f"{source_name}: a mapping expression cannot be evaluated: {str(exc).splitlines()[0]}"
         ) from None
     return {name: f"__expr__{name}" for name in exprs}
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _run(
@@ -188,7 +211,7 @@ def _run(
     specs, ignored = resolve(mapping, columns, str(src.path))
     if ignored:
         result.notes.append(f"{src.path}: columns not in the data model, ignored: {', '.join(ignored)}")
-    expr_columns = _expression_columns(con, specs, columns, str(src.path))
+    expr_columns = _expression_columns(con, specs, columns, str(src.path), mapping.source.decimal)
 
     countries = _temp_table(stage, "_cs_countries", country_table())
     hs6_ref = _temp_table(stage, "_cs_hs2022", hs2022_table())
@@ -348,8 +371,7 @@ def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
     if table.name == "declarations":
         ref = gate.unit_value_flags(staged)
         ok = ok.left_join(ref, "hs6")
-        deviation = ((ok.customs_value / ok.net_mass_kg).ln() - ok._uv_median).abs()
-        extreme = (ok.net_mass_kg > 0) & (ok.customs_value > 0) & (deviation > gate.UNIT_VALUE_LOG_LIMIT)
+        extreme = (gate.log_unit_value(ok) - ok._uv_median).abs() > gate.UNIT_VALUE_LOG_LIMIT
         flags = ibis.ifelse(
             extreme.fill_null(False),
             ok._warnings.concat(ibis.literal(["customs_value:extreme_unit_value"])),

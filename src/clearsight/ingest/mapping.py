@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from clearsight.console import UserError
 from clearsight.schema import Table, get_table
@@ -52,13 +52,17 @@ class FieldSpec(BaseModel):
     format: str | None = None  # strptime format for dates and timestamps
     map: dict[str, Any] | None = None  # source value -> canonical value
 
+    @field_validator("map", mode="before")
+    @classmethod
+    def keys_as_text(cls, value: Any) -> Any:
+        """YAML reads `1: true` with an integer key; the file's cells are text."""
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
     @model_validator(mode="after")
     def one_source(self) -> FieldSpec:
         given = [k for k in ("column", "value", "expr") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of column, value, expr")
-        if self.map is not None:
-            self.map = {str(k): v for k, v in self.map.items()}
         return self
 
 

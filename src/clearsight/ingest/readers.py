@@ -199,6 +199,10 @@ def _reject_reason(message: str) -> str:
     return message.split("\n")[0]
 
 
+#: A line holds a JSON object (json_type alone would fail on malformed text: SQL does not short-circuit).
+OBJECT = "coalesce(CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT' END, false)"
+
+
 def _create_jsonl_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: str) -> list[RejectedLine]:
     """JSON lines: each line read as text, so a malformed line is quarantined rather than fatal."""
     path = _quote(str(src.path))
@@ -211,20 +215,16 @@ def _create_jsonl_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: st
     keys = [
         r[0]
         for r in con.execute(
-            "SELECT k FROM (SELECT unnest(json_keys(line)) AS k, min(_row) AS first FROM _cs_lines "
-            "WHERE json_valid(line) AND json_type(line) = 'OBJECT' GROUP BY k) ORDER BY first, k"
+            "SELECT k FROM (SELECT k, min(_row) AS first FROM (SELECT _row, unnest(json_keys(line)) AS k "
+            f"FROM _cs_lines WHERE {OBJECT}) GROUP BY k) ORDER BY first, k"
         ).fetchall()
     ]
     if not keys:
         raise FileRefused(f"{src.path}: no JSON objects found (one object per line expected)")
     cols = ", ".join(f'json_extract_string(line, {_quote("$." + _json_key(k))}) AS "{k}"' for k in keys)
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT _row, {cols} FROM _cs_lines "
-        "WHERE json_valid(line) AND json_type(line) = 'OBJECT'"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT _row, {cols} FROM _cs_lines WHERE {OBJECT}")
     bad = con.execute(
-        "SELECT _row, line FROM _cs_lines WHERE NOT (json_valid(line) AND json_type(line) = 'OBJECT') "
-        "AND trim(line) <> '' ORDER BY _row"
+        f"SELECT _row, line FROM _cs_lines WHERE NOT {OBJECT} AND trim(line) <> '' ORDER BY _row"
     ).fetchall()
     return [RejectedLine(row_no=int(r), raw=line, reason="not a JSON object") for r, line in bad]
 

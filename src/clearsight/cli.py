@@ -106,6 +106,10 @@ from clearsight.ingest import cli as ingest_cli  # noqa: E402
 
 ingest_cli.register(app)
 
+from clearsight.quality import cli as quality_cli  # noqa: E402
+
+quality_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -124,6 +124,7 @@ def ingest_file(
 def _configure(con: duckdb.DuckDBPyConnection, tmp_dir: Path | None, memory_limit: str) -> None:
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")  # clearsight draws its own
     if tmp_dir is not None:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{tmp_dir.resolve()}'")
@@ -304,7 +305,7 @@ def _renumber(con: duckdb.DuckDBPyConnection, rejected_rows: list[int]) -> None:
 
 def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Table) -> ibis.Table:
     """Checks across rows: duplicate keys (in the file, against the warehouse) and references to nothing."""
-    clean = staged.filter(staged._errors.length() == 0)
+    clean = staged.filter(~gate.has_errors(staged))
     parts: list[ibis.Table] = []
     key = list(table.key)
     if key:
@@ -366,7 +367,7 @@ def _warehouse_keys(warehouse: Warehouse, stage, table: str, columns: list[str],
 
 
 def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
-    ok = staged.filter(staged._errors.length() == 0).anti_join(late, "_row")
+    ok = staged.filter(~gate.has_errors(staged)).anti_join(late, "_row")
     flags = ok._warnings
     if table.name == "declarations":
         ref = gate.unit_value_flags(staged)
@@ -374,16 +375,15 @@ def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
         extreme = (gate.log_unit_value(ok) - ok._uv_median).abs() > gate.UNIT_VALUE_LOG_LIMIT
         flags = ibis.ifelse(
             extreme.fill_null(False),
-            ok._warnings.concat(ibis.literal(["customs_value:extreme_unit_value"])),
+            ibis.literal(",").join([ok._warnings.nullif(""), ibis.literal("customs_value:extreme_unit_value")]),
             ok._warnings,
         )
-    quality = ibis.ifelse(flags.length() > 0, flags.join(","), ibis.null("string"))
-    return ok.mutate(_quality_flags=quality)
+    return ok.mutate(_quality_flags=flags.nullif(""))
 
 
 def _outcomes(staged: ibis.Table, late: ibis.Table) -> ibis.Table:
     """Control outcomes carried by a declarations file, as inspections rows (a labelled row is inspected)."""
-    ok = staged.filter(staged._errors.length() == 0).anti_join(late, "_row")
+    ok = staged.filter(~gate.has_errors(staged)).anti_join(late, "_row")
     labelled = ok.fraud.notnull() | ok.critical_fraud.notnull() | ok.inspected.fill_null(False)
     ok = ok.filter(labelled)
     result = ibis.cases(
@@ -439,12 +439,12 @@ def _append_arrow(warehouse: Warehouse, con, name: str, data: pa.Table) -> None:
 
 def _quarantine_rows(con, src: SourceFile, table: Table, staged, late, rejects, batch_id: str) -> pa.Table:
     """Every refused row with its raw values and reasons."""
-    errors = staged.filter(staged._errors.length() > 0)
+    errors = staged.filter(gate.has_errors(staged))
     first = errors.select(
         row_no=errors._row,
         raw=errors._raw,
-        fields=errors._errors.map(lambda e: e.split(":")[0].split(" (")[0]).join(","),
-        reasons=errors._errors.join("; "),
+        fields=errors._errors.split(gate.ERROR_SEPARATOR).map(lambda e: e.split(":")[0].split(" (")[0]).join(","),
+        reasons=errors._errors.replace(gate.ERROR_SEPARATOR, "; "),
     ).to_pyarrow()
     late_rows = late.to_pyarrow()
     if late_rows.num_rows:

@@ -106,6 +106,10 @@ from clearsight.ingest import cli as ingest_cli  # noqa: E402
 
 ingest_cli.register(app)
 
+from clearsight import demo as demo_cli  # noqa: E402
+
+demo_cli.register(app)
+
 from clearsight.quality import cli as quality_cli  # noqa: E402
 
 quality_cli.register(app)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import ibis
 import ibis.expr.schema as sch
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from clearsight.schema import TABLES, get_table
@@ -54,11 +55,23 @@ class Warehouse:
 
     def insert(self, name: str, data: Any) -> None:
         """Append rows (a PyArrow table, a DataFrame or an Ibis expression) to a canonical table."""
-        self.con.insert(name, data)
+        if self.kind == "pyspark" and isinstance(data, pa.Table):
+            self._spark_write(name, data, overwrite=False)
+        else:
+            self.con.insert(name, data)
 
     def replace(self, name: str, data: Any) -> None:
         """Replace a table's content (used to load a copy of another warehouse, e.g. in tests)."""
-        self.con.create_table(name, data, overwrite=True)
+        if self.kind == "pyspark" and isinstance(data, pa.Table) and self.has_table(name):
+            self._spark_write(name, data, overwrite=True)
+        else:
+            self.con.create_table(name, data, overwrite=True)
+
+    def _spark_write(self, name: str, data: pa.Table, overwrite: bool) -> None:
+        """Arrow straight into Spark: Ibis's pandas route would turn NULL text into the string 'NaN'."""
+        columns = self.con.table(name).columns
+        frame = self.con._session.createDataFrame(data.select(columns))
+        frame.write.insertInto(name, overwrite=overwrite)
 
     def close(self) -> None:
         disconnect = getattr(self.con, "disconnect", None)
@@ -90,8 +103,7 @@ def connect(url: str) -> Warehouse:
     ``duckdb:///abs/path/file.duckdb`` or ``duckdb://relative.duckdb`` (a file), ``duckdb://`` (memory),
     ``pyspark://local[2]?warehouse_dir=PATH`` (Spark), or any other URL Ibis accepts.
     """
-    parsed = urlparse(url)
-    scheme = parsed.scheme
+    scheme = url.split("://", 1)[0] if "://" in url else urlparse(url).scheme
     try:
         if scheme == "duckdb":
             path = url[len("duckdb://") :]
@@ -99,8 +111,11 @@ def connect(url: str) -> Warehouse:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             con = ibis.duckdb.connect(path or ":memory:")
         elif scheme == "pyspark":
-            query = parse_qs(parsed.query)
-            master = parsed.netloc or "local[2]"
+            # urlparse reads "local[2]" as an IPv6 host: take the part between :// and ? by hand.
+            rest = url[len("pyspark://") :]
+            master, _, query_text = rest.partition("?")
+            query = parse_qs(query_text)
+            master = master or "local[2]"
             session = spark_session(master, (query.get("warehouse_dir") or [None])[0])
             con = ibis.pyspark.connect(session)
         else:

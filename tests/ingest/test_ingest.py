@@ -335,7 +335,15 @@ def test_ingest_into_spark_matches_duckdb(spark_warehouse, duckdb_warehouse, tmp
     on_duck = ingest_file(duckdb_warehouse, "declarations", f)
     on_spark = ingest_file(spark_warehouse, "declarations", f)
     assert on_spark.summary() == on_duck.summary()
-    cols = ["declaration_id", "item_no", "country_of_origin", "hs_code", "customs_value", "seller_id", "quality_flags"]
+    cols = [
+        "declaration_id",
+        "item_no",
+        "country_of_origin",
+        "hs_code",
+        "customs_value",
+        "seller_id",
+        "quality_flags",
+    ]
     duck_rows = duckdb_warehouse.table("declarations").select(cols).to_pyarrow().to_pylist()
     spark_rows = spark_warehouse.table("declarations").select(cols).to_pyarrow().to_pylist()
     assert spark_rows == duck_rows

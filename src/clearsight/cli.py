@@ -114,6 +114,10 @@ from clearsight.quality import cli as quality_cli  # noqa: E402
 
 quality_cli.register(app)
 
+from clearsight.synth import cli as synth_cli  # noqa: E402
+
+synth_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -1,0 +1,87 @@
+"""Write a generated world as files: one per canonical table, plus ground truth, tariff and world.json.
+
+CSV files follow the conventions ``clearsight ingest`` reads without a mapping file: comma-delimited,
+a header of canonical field names, UTF-8, ISO dates and timestamps, ``true``/``false``, empty cells
+for nulls, HS codes as text (leading zeros kept), money with two decimals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from clearsight.synth.world import World
+
+FORMATS = ("csv", "parquet")
+GROUND_TRUTH = "ground_truth"
+TARIFF = "tariff"
+#: Money columns written as fixed-point decimals in CSV (never 1.2e+10).
+MONEY = {
+    "customs_value",
+    "invoice_amount",
+    "duty_tax_amount",
+    "additional_revenue",
+    "value_usd",
+    "true_customs_value",
+    "true_duty_tax_amount",
+    "revenue_at_stake",
+    "additional_revenue_if_detected",
+}
+
+
+def _fixed_point(table: pa.Table) -> pa.Table:
+    """Money as decimal(20, 2), other floats as decimal(20, 3), so CSV never shows exponents."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_floating(f.type):
+            scale = 2 if f.name in MONEY else 3
+            col = pc.round(table.column(i), scale)
+            table = table.set_column(i, f.name, pc.cast(col, pa.decimal128(20, scale), safe=False))
+    return table
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    with path.open("wb") as fh:
+        fh.write((",".join(table.column_names) + "\n").encode("utf-8"))
+        pacsv.write_csv(
+            _fixed_point(table),
+            fh,
+            pacsv.WriteOptions(include_header=False, batch_size=65_536, delimiter=","),
+        )
+
+
+def write_world(
+    world: World, out_dir: str | Path, fmt: str = "csv", progress: Any | None = None
+) -> list[Path]:
+    """Write every table of ``world`` to ``out_dir`` as ``<table>.<fmt>`` and return the paths written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {**world.data_tables(), GROUND_TRUTH: world.ground_truth, TARIFF: world.tariff}
+    task = progress.add_task("writing", total=len(tables) + 1) if progress is not None else None
+    paths: list[Path] = []
+    for name, table in tables.items():
+        path = out / f"{name}.{fmt}"
+        if progress is not None:
+            progress.update(task, description=f"writing {path.name}")
+        if fmt == "csv":
+            _write_csv(table, path)
+        else:
+            pq.write_table(table, path, compression="zstd")
+        paths.append(path)
+        if progress is not None:
+            progress.advance(task)
+    meta = out / "world.json"
+    meta.write_text(
+        json.dumps({**world.params, "format": fmt, "files": [p.name for p in paths]}, indent=2) + "\n"
+    )
+    paths.append(meta)
+    if progress is not None:
+        progress.advance(task)
+    return paths

@@ -29,13 +29,13 @@ from clearsight.ingest.readers import (
     SourceFile,
     create_source_view,
     inspect_file,
-    read_rejects,
 )
 from clearsight.ingest.reference import country_table, hs2022_table
 from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
 from clearsight.warehouse import Warehouse
 
 SOURCE_VIEW = "_cs_source"
+PARSED = "_cs_parsed"
 STAGED = "_cs_staged"
 LATE = "_cs_late"
 OUTCOME_FIELDS = ("inspected", "fraud", "critical_fraud", "additional_revenue", "inspected_at")
@@ -113,9 +113,18 @@ def ingest_file(
             con.execute("ROLLBACK")
         raise
     finally:
-        for name in (SOURCE_VIEW, "_cs_exprs"):
+        for name in (PARSED, "_cs_exprs", SOURCE_VIEW):
             con.execute(f"DROP VIEW IF EXISTS {name}")
-        for name in (STAGED, LATE, "_cs_probe", "_cs_lines", "_cs_keys", "_cs_refs", "_cs_rejects"):
+        for name in (
+            STAGED,
+            LATE,
+            "_cs_raw",
+            "_cs_probe",
+            "_cs_lines",
+            "_cs_keys",
+            "_cs_refs",
+            "_cs_rejects",
+        ):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     result.seconds = round(time.perf_counter() - started, 3)
     return result
@@ -216,13 +225,14 @@ def _run(
 
     countries = _temp_table(stage, "_cs_countries", country_table())
     hs6_ref = _temp_table(stage, "_cs_hs2022", hs2022_table())
-    staged = gate.staged_expression(
-        stage.table("_cs_exprs"), table, specs, expr_columns, countries, hs6_ref, mapping.source.decimal
+    parsed = gate.parsed_expression(
+        stage.table("_cs_exprs"), table, specs, expr_columns, countries, mapping.source.decimal
     )
+    # A view between the phases keeps each costly parse in one column, computed once.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {PARSED} AS {ibis.to_sql(parsed, dialect='duckdb')}")
+    staged = gate.staged_expression(stage.table(PARSED), table, specs, hs6_ref)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {ibis.to_sql(staged, dialect='duckdb')}")
-    rejects = early_rejects + read_rejects(con, src)
-    if src.format == "csv" and rejects:
-        _renumber(con, [r.row_no for r in rejects])
+    rejects = early_rejects
 
     staged_t = stage.table(STAGED)
     late = _late_checks(warehouse, stage, con, table, staged_t)
@@ -288,19 +298,6 @@ def _temp_table(stage, name: str, data: pa.Table) -> ibis.Table:
     stage.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
     stage.con.unregister(f"{name}_arrow")
     return stage.table(name)
-
-
-def _renumber(con: duckdb.DuckDBPyConnection, rejected_rows: list[int]) -> None:
-    """Shift row numbers past the lines the CSV reader dropped, so every row keeps its file position.
-
-    The r-th row read is data row r + (number of dropped rows i with x_i - i < r).
-    """
-    shifted = sorted(rejected_rows)
-    con.execute("CREATE OR REPLACE TEMP TABLE _cs_rejects (y BIGINT)")
-    con.executemany("INSERT INTO _cs_rejects VALUES (?)", [(x - i - 1,) for i, x in enumerate(shifted)])
-    con.execute(
-        f"UPDATE {STAGED} SET _row = _row + (SELECT count(*) FROM _cs_rejects WHERE y < {STAGED}._row)"
-    )
 
 
 def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Table) -> ibis.Table:
@@ -375,7 +372,9 @@ def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
         extreme = (gate.log_unit_value(ok) - ok._uv_median).abs() > gate.UNIT_VALUE_LOG_LIMIT
         flags = ibis.ifelse(
             extreme.fill_null(False),
-            ibis.literal(",").join([ok._warnings.nullif(""), ibis.literal("customs_value:extreme_unit_value")]),
+            ibis.literal(",").join(
+                [ok._warnings.nullif(""), ibis.literal("customs_value:extreme_unit_value")]
+            ),
             ok._warnings,
         )
     return ok.mutate(_quality_flags=flags.nullif(""))
@@ -443,7 +442,9 @@ def _quarantine_rows(con, src: SourceFile, table: Table, staged, late, rejects, 
     first = errors.select(
         row_no=errors._row,
         raw=errors._raw,
-        fields=errors._errors.split(gate.ERROR_SEPARATOR).map(lambda e: e.split(":")[0].split(" (")[0]).join(","),
+        fields=errors._errors.split(gate.ERROR_SEPARATOR)
+        .map(lambda e: e.split(":")[0].split(" (")[0])
+        .join(","),
         reasons=errors._errors.replace(gate.ERROR_SEPARATOR, "; "),
     ).to_pyarrow()
     late_rows = late.to_pyarrow()
@@ -482,7 +483,8 @@ def _with_raw(con, late_rows: pa.Table) -> pa.Table:
     struct = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': \"{c}\"" for c in cols)
     # The view numbers the rows it reads (_seq in the staged table); _row is the position in the file.
     raw = con.execute(
-        f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw FROM {SOURCE_VIEW} v "
+        f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw "
+        f"FROM {SOURCE_VIEW} v "
         "JOIN _cs_late_rows l ON v._row = l._seq"
     ).arrow()
     raw = raw.read_all() if hasattr(raw, "read_all") else raw  # read before the registration goes

@@ -162,8 +162,24 @@ def create_source_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: st
         src.notes.append(f"{src.path}: only one column found; is the delimiter {src.delimiter!r} right?")
     con.execute("DROP TABLE IF EXISTS _cs_reject_errors")
     con.execute("DROP TABLE IF EXISTS _cs_reject_scans")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT row_number() OVER () AS _row, * FROM {scan}")
-    # Lines DuckDB refuses while reading are known only after the scan: see read_rejects().
+    # One parallel read into a table that keeps file order (preserve_insertion_order), numbered by
+    # rowid afterwards: numbering while reading would force the scan through one ordered thread, and
+    # numbering later, after joins, would lose the order.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cs_raw AS SELECT * FROM {scan}")
+    rejects = read_rejects(con, src)
+    low, high, count = con.execute("SELECT min(rowid), max(rowid), count(*) FROM _cs_raw").fetchone()
+    # Rowids are contiguous in insertion order (offset inside a transaction); were they ever not,
+    # number by rowid order instead: slower, still right.
+    contiguous = count == 0 or high - low + 1 == count
+    seq = f"s.rowid - {low or 0} + 1" if contiguous else "row_number() OVER (ORDER BY s.rowid)"
+    shift = "0"
+    if rejects:  # the r-th row read is data row r + #{dropped rows i : x_i - i < r}
+        con.execute("CREATE OR REPLACE TEMP TABLE _cs_rejects (y BIGINT)")
+        con.executemany(
+            "INSERT INTO _cs_rejects VALUES (?)", [(r.row_no - i - 1,) for i, r in enumerate(rejects)]
+        )
+        shift = f"(SELECT count(*) FROM _cs_rejects WHERE y < {seq})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {seq} + {shift} AS _row, * FROM _cs_raw s")
     return rejects
 
 

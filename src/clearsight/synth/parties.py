@@ -9,6 +9,7 @@ importers and risky importers gravitate to risky brokers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +34,9 @@ from clearsight.synth.reference import (
     STREETS,
 )
 from clearsight.synth.sampling import choice, join, numbered, row_cdf, sample_rows, take
+
+if TYPE_CHECKING:  # goods.py imports this module
+    from clearsight.synth.goods import Economy
 
 FOCUS = 6  # regular products per importer
 SLOTS = 6  # regular suppliers per importer
@@ -133,16 +137,17 @@ def build_population(
     items: int,
     cat: Catalogue,
     cal: Calendar,
-    partners: list[str],
-    partner_weight: np.ndarray,  # (sectors, partners) origin shares
+    econ: Economy,
     reporter: str,
-    sector_product_cdf: np.ndarray,  # (sectors, products) cumulative product shares
-    scheme_day: int,
-    scheme_product: int,
-    scheme_origin: int,
     scheme_share: float,
 ) -> Population:
-    """Draw the trader population of a world of ``items`` goods items."""
+    """Draw the trader population of a world of ``items`` goods items.
+
+    The last few importers run the new scheme: registered just before it starts, active only after,
+    buying the scheme's product from new sellers in the country they will falsely declare as origin.
+    """
+    partners = econ.partners
+    scheme_day, scheme_product, scheme_origin = econ.scheme_day, econ.scheme_product, econ.scheme_origin
     offices = build_offices(rng, reporter)
     n_sec = len(SECTORS)
     n_imp = max(40, round(items / 60))
@@ -236,14 +241,14 @@ def build_population(
     home = sample_rows(rng, office_cdf, sector)
 
     # --- regular products: popular products of the sector
-    focus = sample_rows(rng, sector_product_cdf, np.repeat(sector, FOCUS)).reshape(n_imp, FOCUS)
+    focus = sample_rows(rng, econ.sector_product_cdf, np.repeat(sector, FOCUS)).reshape(n_imp, FOCUS)
     focus[n_reg:, :] = scheme_product
 
     # --- sellers: each of a sector, in a country that makes that kind of goods; shared by importers
     n_sel = max(40, round(n_imp * 1.3))
     sel_sector = choice(rng, [SECTOR_WEIGHTS[s] for s in SECTORS], n_sel)
     sel_sector[:n_sec] = np.arange(n_sec)  # every sector has a seller
-    sel_country = sample_rows(rng, row_cdf(partner_weight), sel_sector)
+    sel_country = sample_rows(rng, row_cdf(econ.sector_partner), sel_sector)
     sel_pop = np.exp(rng.normal(0, 1.2, n_sel))
     sel_cdf = row_cdf((sel_sector[None, :] == np.arange(n_sec)[:, None]) * sel_pop[None, :])
     n_slots = 1 + np.minimum(SLOTS - 1, rng.poisson(0.5 + 3.0 * (1 - pct)))

@@ -64,3 +64,42 @@ def spark_warehouse(spark_session) -> Warehouse:
     wh = Warehouse(con, "pyspark://local[2]")
     wh.ensure_tables()
     return wh
+
+
+@pytest.fixture(scope="session")
+def synthetic_world_dir(tmp_path_factory):
+    """A small synthetic customs world (12,000 items, seed 7) written as CSV, shared by the whole run."""
+    from clearsight.synth import generate_world, write_world
+
+    out = tmp_path_factory.mktemp("synthetic-world")
+    write_world(generate_world(items=12_000, seed=7), out, "csv")
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_warehouse_file(synthetic_world_dir, tmp_path_factory):
+    """A DuckDB warehouse file holding the synthetic world, ingested through the real quality gate.
+
+    Tests that write must copy it (see ``synthetic_warehouse``); tests that only read may open it.
+    """
+    from clearsight.ingest.load import ingest_file
+
+    path = tmp_path_factory.mktemp("synthetic-warehouse") / "warehouse.duckdb"
+    wh = connect(f"duckdb://{path}")
+    for table in ("parties", "declarations", "inspections", "events", "trade_flows", "seizures"):
+        source = synthetic_world_dir / f"{table}.csv"
+        if source.exists():
+            result = ingest_file(wh, table, source)
+            assert result.rows_in == result.accepted + result.quarantined
+    wh.close()
+    return path
+
+
+@pytest.fixture
+def synthetic_warehouse(synthetic_warehouse_file, tmp_path) -> Warehouse:
+    """A private copy of the synthetic warehouse, safe to write to."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(synthetic_warehouse_file, copy)
+    wh = connect(f"duckdb://{copy}")
+    yield wh
+    wh.close()

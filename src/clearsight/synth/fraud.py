@@ -94,7 +94,12 @@ def plant_fraud(
     pair = goods.origin * n_prod + goods.product
     counts = np.bincount(pair[eligible], minlength=len(econ.partners) * n_prod)
     ranked = np.argsort(-counts, kind="stable")[10:150]
-    candidates = ranked[(counts[ranked] >= 25) & (econ.pref_of[ranked // n_prod] == 0)]
+    # (the scheme's product stays out: one planted pattern per pair)
+    candidates = ranked[
+        (counts[ranked] >= 25)
+        & (econ.pref_of[ranked // n_prod] == 0)
+        & (ranked % n_prod != econ.scheme_product)
+    ]
     hot_pairs = (
         np.sort(rng.choice(candidates, size=min(HOTSPOTS, len(candidates)), replace=False))
         if len(candidates)

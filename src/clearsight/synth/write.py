@@ -35,11 +35,16 @@ MONEY = {
 }
 
 
+#: Rates and probabilities: decimals kept in CSV (other measures keep 3).
+DECIMALS = {"duty_rate": 2, "importer_risk": 4, "detection_probability": 4}
+
+
 def _fixed_point(table: pa.Table) -> pa.Table:
-    """Money as decimal(20, 2), other floats as decimal(20, 3), so CSV never shows exponents."""
+    """Floats as fixed-point decimals (money 2 places, masses and quantities 3), so CSV never shows
+    exponents such as 1.2e+10."""
     for i, f in enumerate(table.schema):
         if pa.types.is_floating(f.type):
-            scale = 2 if f.name in MONEY else 3
+            scale = 2 if f.name in MONEY else DECIMALS.get(f.name, 3)
             col = pc.round(table.column(i), scale)
             table = table.set_column(i, f.name, pc.cast(col, pa.decimal128(20, scale), safe=False))
     return table

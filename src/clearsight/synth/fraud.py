@@ -35,6 +35,8 @@ TYPE_PRIOR = np.array([0.35, 0.3, 0.15, 0.2])
 #: Partner x product pairs where under-invoicing is rife (seen as mirror gaps).
 HOTSPOTS = 8
 HOTSPOT_RATE = 0.45
+#: At most this share of the fraud comes from the hotspots.
+HOTSPOT_SHARE = 0.2
 #: Upper bound of any item's chance to be fraudulent.
 CAP = 0.9
 
@@ -86,8 +88,9 @@ def plant_fraud(
     is_crit = rng.random(items) < np.clip(critical_rate * weight / weight.mean(), 0, 0.5)
     fraud_type[is_crit] = PROHIBITED_GOODS
     line_duty = cat.line_duty[goods.line]
-    # no duty suspended and some tax due: otherwise lying gains nothing
-    eligible = ~goods.suspended & ~is_crit & ((line_duty > 0) | (vat_rate_of(cat, goods.line, vat_rate) > 0))
+    # duties not suspended and some tax due (after the origin's preference): else lying gains nothing
+    duty_due = line_duty * econ.pref_factor[econ.pref_of[goods.origin]] > 0
+    eligible = ~goods.suspended & ~is_crit & (duty_due | (vat_rate_of(cat, goods.line, vat_rate) > 0))
 
     # hotspots: mid-sized non-preferential partner x product pairs where under-invoicing is rife
     n_prod = len(cat.products)
@@ -100,11 +103,17 @@ def plant_fraud(
         & (econ.pref_of[ranked // n_prod] == 0)
         & (ranked % n_prod != econ.scheme_product)
     ]
-    hot_pairs = (
-        np.sort(rng.choice(candidates, size=min(HOTSPOTS, len(candidates)), replace=False))
-        if len(candidates)
-        else np.array([], dtype=np.int64)
-    )
+    # as many as fit in their share of the fraud (a small world cannot afford eight)
+    budget = HOTSPOT_SHARE * fraud_rate * items
+    shuffled = rng.permutation(candidates)
+    chosen = []
+    for pair_, n_fraud in zip(shuffled, counts[shuffled] * HOTSPOT_RATE, strict=True):
+        if len(chosen) == HOTSPOTS:
+            break
+        if n_fraud <= budget:
+            chosen.append(pair_)
+            budget -= n_fraud
+    hot_pairs = np.sort(np.array(chosen, dtype=np.int64))
     in_hotspot = np.isin(pair, hot_pairs)
     hot_fraud = in_hotspot & eligible & (rng.random(items) < HOTSPOT_RATE)
     fraud_type[hot_fraud] = VALUATION

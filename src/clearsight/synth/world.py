@@ -154,6 +154,9 @@ def generate_world(
     """
     reporter = reporter.upper()
     check_settings(items, fraud_rate, critical_rate, inspection_rate, random_share, days, reporter, scheme_at)
+    if not 0.0 <= scheme_share <= 0.05:
+        raise ValueError(f"scheme_share must be between 0 and 0.05, got {scheme_share}")
+    scheme_share = min(scheme_share, fraud_rate / 4)  # the scheme is part of the fraud, never most of it
     rng = np.random.default_rng(seed)
     step = _Steps(progress, total=9)
 

@@ -49,6 +49,13 @@ def ingest(
         Path | None,
         typer.Option("--mapping", "-m", help="YAML mapping of source columns to canonical fields."),
     ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="A packaged mapping for a known layout (trade_flows: comtrade, comtrade-bulk, comtrade-api).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file.")] = False,
 ) -> None:
     """Load files into a canonical table through the quality gate; refused rows go to quarantine."""
@@ -59,6 +66,8 @@ def ingest(
         get_table(table)
     except ValueError as exc:
         fail(str(exc))
+    if preset is not None and mapping is not None:
+        fail("give --preset or --mapping, not both")
     settings, warehouse = _warehouse(ctx)
     any_ingested, any_refused = False, False
     with progress(transient=True) as bar:
@@ -70,7 +79,7 @@ def ingest(
                     warehouse,
                     table,
                     path,
-                    mapping,
+                    _preset_mapping(preset, table, path) if preset else mapping,
                     tmp_dir=settings.tmp_dir / "duckdb",
                     memory_limit=settings.ingest_memory_limit,
                 )
@@ -100,6 +109,13 @@ def ingest(
     warehouse.close()
     if any_refused or not any_ingested:
         raise typer.Exit(1)
+
+
+def _preset_mapping(preset: str, table: str, path: Path) -> Path:
+    """The mapping file a preset names for this file (the trade room owns the presets)."""
+    from clearsight.trade.presets import mapping_path
+
+    return mapping_path(preset, table, path)
 
 
 def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:

@@ -1,0 +1,1 @@
+"""Trade analytics: mirror analysis against partner statistics, and unit-value reference prices."""

@@ -25,6 +25,7 @@ OPTIONS = {
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``clearsight synth`` to the main app."""
     app.command(name="synth")(synth)
 
 

@@ -82,6 +82,7 @@ def build_seizures(
     origin: np.ndarray,
     export_country: np.ndarray,
 ) -> pa.Table:
+    """The seizures table, oldest first (records before the period included)."""
     parts: list[dict[str, pa.Array | np.ndarray]] = []
     imp_ids = np.asarray(pop.imp_id.to_numpy(zero_copy_only=False), dtype=object)
     dec_ids = np.asarray(pop.dec_id.to_numpy(zero_copy_only=False), dtype=object)

@@ -78,6 +78,8 @@ class Economy:
 def build_economy(
     rng: np.random.Generator, cat: Catalogue, reporter: str, days: int, scheme_at: float
 ) -> Economy:
+    """Where each product comes from and at what price, which partners enjoy preferences, and which
+    route (product x regional partner) the new scheme will use."""
     partners = [c for c in PARTNERS if c != reporter]
     n_par, n_prod = len(partners), len(cat.products)
     base_share = np.array([PARTNERS[c] for c in partners])

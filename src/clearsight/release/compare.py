@@ -92,7 +92,12 @@ def compare_periods(
         diff, low, high = bootstrap_difference(
             samples["before"], samples["after"], q, n_boot=n_boot, level=level, seed=seed
         )
-        differences[name] = {"difference": diff, "ci_low": low, "ci_high": high, "significant": low > 0 or high < 0}
+        differences[name] = {
+            "difference": diff,
+            "ci_low": low,
+            "ci_high": high,
+            "significant": low > 0 or high < 0,
+        }
     return {
         **periods,
         "differences": differences,

@@ -102,12 +102,20 @@ def _by_reason(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, dict[str, An
     sample = None
     if random and random["selected"]:
         low, high = wilson_interval(random["hits"], random["selected"])
-        sample = {"controls": random["selected"], "hits": random["hits"], "fraud_rate": random["hit_rate"],
-                  "ci_low": low, "ci_high": high, "level": 0.95}
+        sample = {
+            "controls": random["selected"],
+            "hits": random["hits"],
+            "fraud_rate": random["hit_rate"],
+            "ci_low": low,
+            "ci_high": high,
+            "level": 0.95,
+        }
     return rows, sample
 
 
-def kpi_report(wh: Warehouse, date_from: dt.date | None = None, date_to: dt.date | None = None) -> dict[str, Any]:
+def kpi_report(
+    wh: Warehouse, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> dict[str, Any]:
     """The indicators as one JSON-ready dict."""
     base = control_base(wh, date_from, date_to).cache()
     try:
@@ -137,7 +145,9 @@ def kpi_report(wh: Warehouse, date_from: dt.date | None = None, date_to: dt.date
     by_reason, random_sample = _by_reason(wh)
     notes = [] if by_reason is not None else [NO_REASON_NOTE]
     if orphans:
-        notes.append(f"{orphans} inspection rows name a declaration the warehouse does not hold; not counted.")
+        notes.append(
+            f"{orphans} inspection rows name a declaration the warehouse does not hold; not counted."
+        )
     return {
         "period": {
             "from": date_from.isoformat() if date_from else None,

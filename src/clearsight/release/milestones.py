@@ -60,7 +60,15 @@ ALIASES: dict[str, str] = {
 }
 #: Milestones every declaration should carry; document checks for yellow and red lanes, the
 #: inspection for red. A declaration lacking one is flagged ``missing_milestone``.
-EXPECTED: tuple[str, ...] = ("lodgement", "registration", "selection", "assessment", "payment", "release", "exit")
+EXPECTED: tuple[str, ...] = (
+    "lodgement",
+    "registration",
+    "selection",
+    "assessment",
+    "payment",
+    "release",
+    "exit",
+)
 EXPECTED_BY_LANE: dict[str, tuple[str, ...]] = {
     "yellow": ("document_check",),
     "red": ("document_check", "inspection_start", "inspection_end"),

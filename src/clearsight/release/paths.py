@@ -98,7 +98,13 @@ def directly_follows(events: ir.Table) -> list[dict[str, Any]]:
     )
     rows = per.order_by([ibis.desc("n"), "code", "next_code"]).to_pyarrow().to_pylist()
     return [
-        {"from": r["code"], "to": r["next_code"], "n": r["n"], "median_h": r["median_h"], "mean_h": r["mean_h"]}
+        {
+            "from": r["code"],
+            "to": r["next_code"],
+            "n": r["n"],
+            "median_h": r["median_h"],
+            "mean_h": r["mean_h"],
+        }
         for r in rows
     ]
 
@@ -106,9 +112,7 @@ def directly_follows(events: ir.Table) -> list[dict[str, Any]]:
 def variants(events: ir.Table, top: int = 10) -> tuple[int, list[dict[str, Any]]]:
     """The number of distinct variants and the ``top`` most frequent (trace, declarations, share,
     median release hours)."""
-    positions = {
-        f"p{k}": events.code.max(where=events.position == k) for k in range(MAX_VARIANT_EVENTS)
-    }
+    positions = {f"p{k}": events.code.max(where=events.position == k) for k in range(MAX_VARIANT_EVENTS)}
     per = events.group_by("declaration_id").aggregate(
         **positions, events=events.count(), total_h=events.total_h.max()
     )

@@ -26,7 +26,16 @@ from clearsight.release.times import (
 from clearsight.warehouse import Warehouse
 
 #: Dimensions the page shows one by one, whatever ``--by`` asked for.
-PAGE_DIMENSIONS: tuple[str, ...] = ("lane", "office", "mode", "hs_section", "aeo", "pre_arrival", "weekday", "hour")
+PAGE_DIMENSIONS: tuple[str, ...] = (
+    "lane",
+    "office",
+    "mode",
+    "hs_section",
+    "aeo",
+    "pre_arrival",
+    "weekday",
+    "hour",
+)
 MAX_CURVES = 12
 
 
@@ -41,7 +50,9 @@ def _check_period(wh: Warehouse, options: ReleaseOptions, with_events: int) -> N
         return
     first, last, n = _event_span(wh)
     if not n:
-        raise UserError("the warehouse holds no clearance events: load them with `clearsight ingest events FILE`")
+        raise UserError(
+            "the warehouse holds no clearance events: load them with `clearsight ingest events FILE`"
+        )
     raise UserError(
         f"no clearance events between {options.date_from or 'the start'} and {options.date_to or 'the end'}; "
         f"the events run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
@@ -62,7 +73,9 @@ def build_release_report(
         if not overall_rows:
             raise UserError(
                 f"none of the {c['with_events']} declarations with events in the period can be measured: "
-                + ", ".join(f"{r} {c['excluded_' + r]}" for r in (*ALWAYS_EXCLUDED, *DEFECTS) if c["excluded_" + r])
+                + ", ".join(
+                    f"{r} {c['excluded_' + r]}" for r in (*ALWAYS_EXCLUDED, *DEFECTS) if c["excluded_" + r]
+                )
             )
         overall = overall_rows[0]
         p99 = study.kept.aggregate(p99=study.kept.total_h.quantile(0.99)).to_pyarrow().to_pylist()[0]["p99"]
@@ -92,7 +105,11 @@ def build_release_report(
             "targets": list(options.targets),
             "declarations": c["kept"],
             "declarations_with_events": c["with_events"],
-            "excluded": {r: c[f"excluded_{r}"] for r in (*ALWAYS_EXCLUDED, *DEFECTS) if r in ALWAYS_EXCLUDED or r in options.exclude},
+            "excluded": {
+                r: c[f"excluded_{r}"]
+                for r in (*ALWAYS_EXCLUDED, *DEFECTS)
+                if r in ALWAYS_EXCLUDED or r in options.exclude
+            },
             "lodgement_fallback": c["lodgement_fallback"],
             "pre_arrival": c["pre_arrival"],
             "event_quality": {

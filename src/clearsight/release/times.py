@@ -59,9 +59,7 @@ class ReleaseOptions:
     def __post_init__(self) -> None:
         unknown = set(self.exclude) - set(DEFECTS)
         if unknown:
-            raise UserError(
-                f"cannot exclude {', '.join(sorted(unknown))}: choose among {', '.join(DEFECTS)}"
-            )
+            raise UserError(f"cannot exclude {', '.join(sorted(unknown))}: choose among {', '.join(DEFECTS)}")
         if not self.targets or any(not math.isfinite(t) or t <= 0 for t in self.targets):
             raise UserError(f"release-time targets must be positive hours, got {list(self.targets)}")
         if self.outlier_iqr <= 0:
@@ -120,7 +118,9 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
         "no_release": t.no_release,
         **{d: t[d] for d in DEFECTS if d != "outlier"},
     }
-    pre = [(flags[r], r) for r in REASONS if r in ALWAYS_EXCLUDED or (r in options.exclude and r != "outlier")]
+    pre = [
+        (flags[r], r) for r in REASONS if r in ALWAYS_EXCLUDED or (r in options.exclude and r != "outlier")
+    ]
     t = t.mutate(pre_reason=ibis.cases(*pre, else_=ibis.null("string")))
     q = t.filter(t.pre_reason.isnull()).aggregate(q1=t.total_h.quantile(0.25), q3=t.total_h.quantile(0.75))
     quartiles = q.to_pyarrow().to_pylist()[0]

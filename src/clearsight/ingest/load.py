@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,9 +61,6 @@ class IngestResult:
         out = {k: getattr(self, k) for k in keys}
         out.update(source=self.source, warnings=self.warnings, inspections=self.inspections)
         return out
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def ingest_file(

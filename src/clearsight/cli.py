@@ -122,6 +122,14 @@ from clearsight.release import cli as release_cli  # noqa: E402
 
 release_cli.register(app)
 
+from clearsight.trade import cli as trade_cli  # noqa: E402
+
+trade_cli.register(app)
+
+from clearsight.risk import cli as risk_cli  # noqa: E402
+
+risk_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -1,0 +1,192 @@
+"""The mirror report as one self-contained HTML page (Jinja2 template + Plotly charts, JS inline).
+
+Like the quality report, the page must open on an air-gapped network: Plotly's JavaScript is embedded
+once from the installed package, nothing is fetched from a CDN.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from clearsight.trade.mirror import PATTERNS
+from clearsight.trade.report import MirrorReport, Total
+
+#: Chart name -> the id of its div in the page (tests and links rely on these ids).
+CHART_IDS: dict[str, str] = {
+    "scatter": "chart-mirror-scatter",
+    "partners": "chart-top-partners",
+    "products": "chart-top-products",
+    "trends": "chart-trends",
+}
+PATTERN_COLOURS = {
+    "consistent": "#9aa5b1",
+    "valuation": "#b2182b",
+    "volume_or_classification": "#ef8a62",
+    "value_gap": "#f4a582",
+    "entrepot": "#762a83",
+}
+_LAYOUT = {"margin": {"l": 70, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "—"
+    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def ratio(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def scatter_figure(report: MirrorReport) -> go.Figure | None:
+    """Imports (FOB-adjusted) against mirror exports, log axes; the diagonal is perfect agreement."""
+    points = report.scatter
+    if not points:
+        return None
+    fig = go.Figure()
+    for pattern in PATTERNS:
+        group = [p for p in points if p.pattern == pattern]
+        if not group:
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=[p.mirror_export_value for p in group],
+                y=[p.import_value for p in group],
+                mode="markers",
+                name=pattern,
+                marker={"size": 6, "opacity": 0.7, "color": PATTERN_COLOURS.get(pattern)},
+                customdata=[[p.reporter, p.partner, p.hs_code, p.period, p.robust_z] for p in group],
+                hovertemplate=(
+                    "%{customdata[0]} ← %{customdata[1]}, HS %{customdata[2]}, %{customdata[3]}"
+                    "<br>imports (CIF) %{y:,.0f} USD<br>mirror exports (FOB) %{x:,.0f} USD"
+                    "<br>robust z %{customdata[4]:.1f}<extra></extra>"
+                ),
+            )
+        )
+    lo = min(min(p.mirror_export_value or 1, p.import_value or 1) for p in points)
+    hi = max(max(p.mirror_export_value or 1, p.import_value or 1) for p in points)
+    fig.add_trace(
+        go.Scatter(
+            x=[lo, hi],
+            y=[lo * report.cif_fob_factor, hi * report.cif_fob_factor],
+            mode="lines",
+            name=f"imports = exports × {report.cif_fob_factor:g}",
+            line={"dash": "dot", "color": "#1d2733"},
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        title="Imports against mirror exports (USD, log axes)",
+        xaxis_title="partner's exports (FOB)",
+        yaxis_title="reporter's imports (CIF)",
+        **_LAYOUT,
+    )
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def _top_figure(totals: list[Total], title: str, axis: str) -> go.Figure | None:
+    if not totals:
+        return None
+    use_revenue = any(t.revenue_at_risk for t in totals)
+    y = [t.revenue_at_risk if use_revenue else t.flagged for t in totals]
+    fig = go.Figure(
+        go.Bar(
+            x=[t.key for t in totals],
+            y=y,
+            customdata=[[t.flagged, t.pairs, t.import_fob, t.mirror_export_value] for t in totals],
+            hovertemplate=(
+                "%{x}: %{customdata[0]} flagged of %{customdata[1]} pairs"
+                "<br>imports (FOB) %{customdata[2]:,.0f}, mirror exports %{customdata[3]:,.0f}"
+                "<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        title=f"{title} by {'revenue at risk (USD)' if use_revenue else 'flagged gaps'}",
+        xaxis_title=axis,
+        **_LAYOUT,
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def trends_figure(report: MirrorReport) -> go.Figure | None:
+    periods = report.by_period
+    if not periods:
+        return None
+    x = [p.key for p in periods]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=[p.import_fob for p in periods], name="imports (FOB-adjusted)"))
+    fig.add_trace(go.Scatter(x=x, y=[p.mirror_export_value for p in periods], name="mirror exports"))
+    fig.add_trace(go.Bar(x=x, y=[p.flagged for p in periods], name="flagged gaps", yaxis="y2", opacity=0.35))
+    fig.update_layout(
+        title="Compared trade and flagged gaps by period",
+        yaxis={"title": "USD (compared pairs)"},
+        yaxis2={"title": "flagged", "overlaying": "y", "side": "right", "showgrid": False},
+        **_LAYOUT,
+    )
+    fig.update_xaxes(type="category", categoryorder="category ascending")
+    return fig
+
+
+def figures(report: MirrorReport) -> dict[str, go.Figure | None]:
+    return {
+        "scatter": scatter_figure(report),
+        "partners": _top_figure(report.by_partner, "Top partners", "partner"),
+        "products": _top_figure(report.by_product, "Top products", "HS code"),
+        "trends": trends_figure(report),
+    }
+
+
+def chart_divs(report: MirrorReport) -> dict[str, Markup | None]:
+    """Chart name -> its HTML div (the page embeds Plotly JS once), None when there is no data."""
+    return {
+        name: None
+        if fig is None
+        else Markup(
+            fig.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=CHART_IDS[name],
+                default_height="460px",
+                config={"displaylogo": False, "responsive": True},
+            )
+        )
+        for name, fig in figures(report).items()
+    }
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("clearsight.trade", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = money
+    env.filters["ratio"] = ratio
+    return env
+
+
+def render_html(report: MirrorReport) -> str:
+    template = _environment().get_template("mirror.html")
+    return template.render(report=report, charts=chart_divs(report), plotly_js=Markup(get_plotlyjs()))
+
+
+def write_html(report: MirrorReport, path: Path) -> Path:
+    """Write the page to ``path`` (folders created) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

@@ -1,0 +1,380 @@
+"""``clearsight risk``: train, evaluate, score, explain, list and promote risk models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from clearsight.console import UserError, console, err_console, fail
+
+
+def _when(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be a date like 2024-06-30 (or 2024-06-30T12:00), not {value!r}")
+
+
+def _budgets(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        fail(f"--budgets must be percentages separated by commas, like 1,2,5,10, not {text!r}")
+    if not values or any(not 0 < v <= 100 for v in values):
+        fail(f"--budgets must be percentages above 0 and at most 100, got {text!r}")
+    return [v / 100 for v in sorted(set(values))]
+
+
+def _connect(ctx: typer.Context):
+    from clearsight.cli import settings_of
+    from clearsight.warehouse import WarehouseError, connect
+
+    settings = settings_of(ctx)
+    try:
+        return settings, connect(settings.warehouse_url)
+    except WarehouseError as exc:
+        fail(str(exc))
+
+
+def _read_declarations(path: Path):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pq.read_table(path)
+        text_cols = (
+            "declaration_id",
+            "office_id",
+            "declarant_id",
+            "importer_id",
+            "seller_id",
+            "hs_code",
+            "hs6",
+        )
+        opts = pacsv.ConvertOptions(column_types={c: "string" for c in text_cols}, strings_can_be_null=True)
+        return pacsv.read_csv(path, convert_options=opts)
+    except Exception as exc:  # pyarrow's message names the problem
+        fail(f"{path}: cannot read declarations ({exc}); give canonical columns in CSV or Parquet")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``risk`` command group to the main app."""
+    risk = typer.Typer(
+        help="Risk engine: train and evaluate fraud models, score declarations, explain scores.",
+        no_args_is_help=True,
+    )
+    app.add_typer(risk, name="risk")
+
+    @risk.command("train")
+    def train_cmd(
+        ctx: typer.Context,
+        until: Annotated[
+            str | None, typer.Option("--until", help="Train on labels known before this date (default: all).")
+        ] = None,
+        objective: Annotated[
+            str, typer.Option("--objective", help="Ranking: fraud, revenue or blend.")
+        ] = "fraud",
+        name: Annotated[
+            str | None, typer.Option("--name", help="Model name (default: risk-OBJECTIVE-TIMESTAMP).")
+        ] = None,
+        promote: Annotated[
+            bool, typer.Option("--promote", help="Use this model for scoring from now on.")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the registry entry as JSON.")] = False,
+    ) -> None:
+        """Train a model on the warehouse's labels and add it to the registry (the first one is promoted)."""
+        from dataclasses import asdict
+
+        from clearsight.risk.engine import train
+        from clearsight.risk.model import OBJECTIVES
+        from clearsight.risk.registry import ModelRegistry
+
+        if objective not in OBJECTIVES:
+            fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+        settings, wh = _connect(ctx)
+        registry = ModelRegistry(settings.models_dir)
+        try:
+            with err_console.status("computing point-in-time features and training"):
+                result = train(
+                    wh,
+                    registry,
+                    until=_when(until, "--until"),
+                    objective=objective,
+                    name=name,
+                    promote=promote,
+                )
+        except UserError as exc:
+            fail(str(exc))
+        finally:
+            wh.close()
+        e = result.entry
+        if as_json:
+            print(json.dumps({**asdict(e), "folder": str(result.folder), "notes": result.notes}, indent=2))
+            return
+        console.print(
+            f"model {e.name}: {e.n_train:,} labels ({e.n_fraud:,} fraudulent), objective {e.objective}, "
+            f"trained until {e.trained_until}",
+            highlight=False,
+        )
+        if e.metrics.get("auc") is not None:
+            console.print(
+                f"validation ({e.metrics['validated_on']}): AUC {e.metrics['auc']:.3f}, "
+                f"precision at 5 % {e.metrics['precision_at']['5']:.1%}",
+                highlight=False,
+            )
+        for note in result.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        promoted = registry.promoted() == e.name
+        console.print(
+            f"saved in {result.folder}{' (promoted)' if promoted else ''}", highlight=False, soft_wrap=True
+        )
+
+    @risk.command("evaluate")
+    def evaluate_cmd(
+        ctx: typer.Context,
+        cutoff: Annotated[str, typer.Option("--cutoff", help="Train before this date, test from it.")],
+        end: Annotated[
+            str | None, typer.Option("--end", help="Test on items lodged before this date.")
+        ] = None,
+        budgets: Annotated[
+            str, typer.Option("--budgets", help="Inspection budgets, % of test items.")
+        ] = "1,2,5,10",
+        objective: Annotated[str, typer.Option("--objective", help="fraud, revenue or blend.")] = "fraud",
+        world: Annotated[
+            Path | None,
+            typer.Option("--world", help="Synthetic world folder: also score against its ground truth."),
+        ] = None,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", help="HTML report (default: <home>/reports/risk-evaluation.html)."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    ) -> None:
+        """Replay a deployment: train before the cutoff, rank the items after it, compare with baselines."""
+        from clearsight.risk.engine import evaluate
+        from clearsight.risk.html import LABELS, write_html
+        from clearsight.risk.model import OBJECTIVES
+
+        if objective not in OBJECTIVES:
+            fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+        cut = _when(cutoff, "--cutoff")
+        fractions = _budgets(budgets)
+        settings, wh = _connect(ctx)
+        try:
+            with err_console.status("computing point-in-time features, training and scoring"):
+                ev = evaluate(
+                    wh, cut, end=_when(end, "--end"), budgets=fractions, objective=objective, world_dir=world
+                )
+        except UserError as exc:
+            fail(str(exc))
+        finally:
+            wh.close()
+        path = write_html(ev, out or settings.reports_dir / "risk-evaluation.html")
+        data = ev.to_json_dict()
+        if as_json:
+            print(json.dumps(data, indent=2))
+            err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
+            return
+        console.print(
+            f"trained on {ev.n_train:,} labels before {ev.cutoff:%Y-%m-%d}; tested on {ev.n_test:,} inspected of "
+            f"{ev.n_test_items:,} items; revenue basis: {ev.revenue_basis}",
+            highlight=False,
+        )
+        sets = [
+            (
+                "labelled test items",
+                {"model": data["metrics"], **{k: v["metrics"] for k, v in data["baselines"].items()}},
+            )
+        ]
+        if data["ground_truth"]:
+            sets.append(("ground truth, all test items", data["ground_truth"]["metrics"]))
+        for title, methods in sets:
+            grid = RichTable(title=title, title_justify="left")
+            grid.add_column("method")
+            grid.add_column("AUC", justify="right")
+            for b in data["budgets"]:
+                grid.add_column(f"prec {b}%", justify="right")
+            for b in data["budgets"]:
+                grid.add_column(f"rev {b}%", justify="right")
+            for name, m in methods.items():
+                keys = [str(b) for b in data["budgets"]]
+                grid.add_row(
+                    LABELS.get(name, name),
+                    "—" if m["auc"] is None else f"{m['auc']:.3f}",
+                    *[f"{m['precision_at'][k]:.1%}" for k in keys],
+                    *[f"{m['revenue_at'][k]:.1%}" for k in keys],
+                )
+            console.print(grid)
+        for note in ev.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"report: {path}", highlight=False, soft_wrap=True)
+
+    @risk.command("score")
+    def score_cmd(
+        ctx: typer.Context,
+        file: Annotated[
+            Path | None, typer.Argument(help="Declarations to score (canonical columns, CSV or Parquet).")
+        ] = None,
+        date_from: Annotated[
+            str | None, typer.Option("--from", help="Score warehouse items lodged from this date.")
+        ] = None,
+        date_to: Annotated[str | None, typer.Option("--to", help="... and before this date.")] = None,
+        out: Annotated[Path, typer.Option("--out", help="Parquet file to write.")] = Path("scores.parquet"),
+        model: Annotated[
+            str | None, typer.Option("--model", help="Model name (default: the promoted one).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
+    ) -> None:
+        """Score items: fraud probability, expected revenue, rank and reasons, written as Parquet."""
+        import pyarrow.parquet as pq
+
+        from clearsight.risk.history import point_in_time
+        from clearsight.risk.registry import ModelRegistry
+        from clearsight.risk.scorer import RiskScorer, score_history
+
+        if (file is None) == (date_from is None):
+            fail("give either a FILE of declarations or --from DATE (with an optional --to DATE)")
+        if file is not None and date_to is not None:
+            fail("--to goes with --from, not with a FILE")
+        settings, wh = _connect(ctx)
+        notes: list[str] = []
+        try:
+            if file is not None:
+                table = _read_declarations(file)
+                scorer = RiskScorer.load(settings, model, warehouse=wh)
+                result = scorer.score(table)
+                notes = scorer.notes
+                name = scorer.entry.name
+            else:
+                start, stop = _when(date_from, "--from"), _when(date_to, "--to")
+                entry, risk_model = ModelRegistry(settings.models_dir).load(model)
+                hist = point_in_time(wh, start=start, end=stop, basis=entry.revenue_basis)
+                if hist.num_rows == 0:
+                    fail(
+                        f"no items lodged from {date_from}{f' to {date_to}' if date_to else ''} in the warehouse"
+                    )
+                result = score_history(risk_model, hist)
+                name = entry.name
+        except UserError as exc:
+            fail(str(exc))
+        finally:
+            wh.close()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(result, out)
+        summary = {"model": name, "items": result.num_rows, "out": str(out), "notes": notes}
+        if as_json:
+            print(json.dumps(summary))
+            return
+        for note in notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(
+            f"{result.num_rows:,} items scored with model {name} → {out}", highlight=False, soft_wrap=True
+        )
+
+    @risk.command("explain")
+    def explain_cmd(
+        ctx: typer.Context,
+        declaration_id: Annotated[str, typer.Argument(help="Declaration reference.")],
+        item: Annotated[
+            int | None, typer.Option("--item", help="Goods item number (default: every item).")
+        ] = None,
+        model: Annotated[
+            str | None, typer.Option("--model", help="Model name (default: the promoted one).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Why a declaration's items score as they do, with what was known at its lodgement."""
+        from clearsight.risk.explain_item import explain_declaration
+
+        settings, wh = _connect(ctx)
+        try:
+            rows = explain_declaration(settings, wh, declaration_id, item, model)
+        except UserError as exc:
+            fail(str(exc))
+        finally:
+            wh.close()
+        if as_json:
+            print(json.dumps(rows, indent=2, default=str))
+            return
+        for r in rows:
+            console.print(
+                f"[bold]{r['declaration_id']} item {r['item_no']}[/]: fraud probability {r['fraud_probability']:.1%}, "
+                f"expected revenue {r['expected_revenue']:,.0f} (model {r['model']})",
+                highlight=False,
+            )
+            for reason in r["reasons"] or ["nothing raises this item's risk above the usual"]:
+                console.print(f"  • {reason}", highlight=False)
+
+    @risk.command("models")
+    def models_cmd(
+        ctx: typer.Context,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """List the trained models; the promoted one scores."""
+        from dataclasses import asdict
+
+        from clearsight.cli import settings_of
+        from clearsight.risk.registry import ModelRegistry
+
+        registry = ModelRegistry(settings_of(ctx).models_dir)
+        try:
+            entries, promoted = registry.entries(), registry.promoted()
+        except UserError as exc:
+            fail(str(exc))
+        if as_json:
+            print(json.dumps({"promoted": promoted, "models": [asdict(e) for e in entries]}, indent=2))
+            return
+        if not entries:
+            console.print("no models yet: run `clearsight risk train`")
+            return
+        grid = RichTable(title="risk models", title_justify="left")
+        for col in (
+            "",
+            "name",
+            "objective",
+            "trained until",
+            "labels",
+            "frauds",
+            "AUC (validation)",
+            "fingerprint",
+        ):
+            grid.add_column(col)
+        for e in entries:
+            auc = e.metrics.get("auc")
+            grid.add_row(
+                "*" if e.name == promoted else "",
+                e.name,
+                e.objective,
+                (e.trained_until or "")[:19],
+                f"{e.n_train:,}",
+                f"{e.n_fraud:,}",
+                "—" if auc is None else f"{auc:.3f}",
+                e.fingerprint,
+            )
+        console.print(grid)
+        console.print("* promoted (used for scoring)")
+
+    @risk.command("promote")
+    def promote_cmd(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The model to score with from now on.")],
+    ) -> None:
+        """Set the model used for scoring."""
+        from clearsight.cli import settings_of
+        from clearsight.risk.registry import ModelRegistry
+
+        try:
+            ModelRegistry(settings_of(ctx).models_dir).promote(name)
+        except UserError as exc:
+            fail(str(exc))
+        console.print(f"model {name} promoted: scoring uses it from now on", highlight=False)

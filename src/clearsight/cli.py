@@ -130,10 +130,6 @@ from clearsight.risk import cli as risk_cli  # noqa: E402
 
 risk_cli.register(app)
 
-from clearsight.risk import cli as risk_cli  # noqa: E402
-
-risk_cli.register(app)
-
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

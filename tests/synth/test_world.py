@@ -141,7 +141,7 @@ def test_offices_and_modes_have_different_mixes(frames):
 
 def test_seasonality(frames):
     decl = frames["declarations"].drop_duplicates("declaration_id")
-    weekday = decl.lodged_at.dt.weekday
+    weekday = decl.lodged_at.dt.day_of_week
     assert (weekday >= 5).mean() < 0.15  # quiet weekends
     month = decl.lodged_at.dt.month.value_counts()
     assert month[11] > month[1]  # stocking up before the year end, quiet January

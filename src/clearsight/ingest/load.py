@@ -413,7 +413,7 @@ def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: st
         flagged = b.filter((b.batch_id == batch_id) & b.quality_flags.notnull()).count()
         return written, con.execute(ibis.to_sql(flagged, dialect="duckdb")).fetchone()[0]
     written = flagged = 0
-    for batch in con.execute(sql).fetch_record_batch(500_000):
+    for batch in con.execute(sql).to_arrow_reader(500_000):
         chunk = pa.Table.from_batches([batch]).cast(_arrow_schema(name))
         written += chunk.num_rows
         flagged += chunk.num_rows - chunk.column("quality_flags").null_count

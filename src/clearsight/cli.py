@@ -130,6 +130,18 @@ from clearsight.risk import cli as risk_cli  # noqa: E402
 
 risk_cli.register(app)
 
+from clearsight.access import cli as access_cli  # noqa: E402
+
+access_cli.register(app)
+
+from clearsight.portal import cli as portal_cli  # noqa: E402
+
+portal_cli.register(app)
+
+from clearsight.hs import cli as hs_cli  # noqa: E402
+
+hs_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -1,0 +1,215 @@
+"""``clearsight users``, ``clearsight apikeys`` and ``clearsight audit``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from clearsight.console import UserError, console, fail
+
+users_app = typer.Typer(help="Portal users: add, list, disable, change role.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys for machines (the clearance system).", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+Office = Annotated[list[str] | None, typer.Option("--office", help="Office the account may see (repeat).")]
+
+
+def _store(ctx: typer.Context):
+    from clearsight.access.store import open_store
+    from clearsight.cli import settings_of
+
+    return open_store(settings_of(ctx))
+
+
+def _audit(store, action: str, resource: str, detail: dict | None = None) -> None:
+    import getpass
+
+    from clearsight.access import audit
+
+    audit.record(store, actor=f"cli:{getpass.getuser()}", role="admin", action=action, resource=resource, filter=detail, client="cli")
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Option("--role", help="admin, analyst, officer, auditor, manager, researcher or service.")],
+    office: Office = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Add a user. Without --password-stdin a random password is generated and printed once."""
+    from clearsight.access.security import new_password
+    from clearsight.access.users import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        generated = False
+    else:
+        password, generated = new_password(), True
+    store = _store(ctx)
+    try:
+        add_user(store, name, role, password, office)
+        _audit(store, "users.add", f"user/{name}", {"role": role, "offices": office or []})
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"user {name} added ({role}{', offices ' + ', '.join(office) if office else ''})")
+    if generated:
+        console.print(f"one-time password (shown once): {password}", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users (never their passwords)."""
+    from clearsight.access.users import list_users
+
+    store = _store(ctx)
+    rows = [
+        {"name": u.name, "role": u.role, "offices": list(u.offices or []), "disabled": u.disabled, "created_at": u.created_at.isoformat(timespec="seconds")}
+        for u in list_users(store)
+    ]
+    store.close()
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    grid = RichTable("name", "role", "offices", "disabled", "created")
+    for r in rows:
+        grid.add_row(r["name"], r["role"], ", ".join(r["offices"]), "yes" if r["disabled"] else "", r["created_at"])
+    console.print(grid)
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: str) -> None:
+    """Disable a user: their sessions and tokens stop working at the next request."""
+    from clearsight.access.users import set_disabled
+
+    store = _store(ctx)
+    try:
+        set_disabled(store, name, True)
+        _audit(store, "users.disable", f"user/{name}")
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"user {name} disabled")
+
+
+@users_app.command("set-role")
+def users_set_role(ctx: typer.Context, name: str, role: str, office: Office = None) -> None:
+    """Change a user's role (and offices, if given)."""
+    from clearsight.access.users import set_role
+
+    store = _store(ctx)
+    try:
+        user = set_role(store, name, role, office)
+        _audit(store, "users.set_role", f"user/{name}", {"role": role, "offices": list(user.offices)})
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"user {name} is now {role}")
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: str,
+    role: Annotated[str, typer.Option("--role", help="Role of the key (default: service).")] = "service",
+    office: Office = None,
+) -> None:
+    """Create an API key; it is printed once (only its hash is kept)."""
+    from clearsight.access.users import create_api_key
+
+    store = _store(ctx)
+    try:
+        key, row = create_api_key(store, name, role, "cli", office)
+        _audit(store, "apikeys.create", f"apikey/{row.prefix}", {"name": name, "role": role})
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"API key {name} ({role}), prefix {row.prefix}; shown once:")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List API keys (prefix, name, role, state)."""
+    from clearsight.access.users import list_api_keys
+
+    store = _store(ctx)
+    rows = [
+        {"prefix": k.prefix, "name": k.name, "role": k.role, "created_at": k.created_at.isoformat(timespec="seconds"), "revoked": k.revoked_at is not None}
+        for k in list_api_keys(store)
+    ]
+    store.close()
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    grid = RichTable("prefix", "name", "role", "created", "revoked")
+    for r in rows:
+        grid.add_row(r["prefix"], r["name"], r["role"], r["created_at"], "yes" if r["revoked"] else "")
+    console.print(grid)
+
+
+@keys_app.command("revoke")
+def keys_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The key's prefix (or the key).")]) -> None:
+    """Revoke an API key: it is refused from the next request on."""
+    from clearsight.access.users import revoke_api_key
+
+    store = _store(ctx)
+    try:
+        row = revoke_api_key(store, prefix)
+        _audit(store, "apikeys.revoke", f"apikey/{row.prefix}")
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"API key {row.prefix} ({row.name}) revoked")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check the hash chain: exit 1 and name the entries if one was edited or deleted."""
+    from clearsight.access.audit import verify
+
+    store = _store(ctx)
+    result = verify(store)
+    store.close()
+    if not result.ok:
+        for p in result.problems:
+            console.print(f"[red]{p}[/]", highlight=False)
+        fail(f"the audit log has been tampered with ({len(result.problems)} problem(s) in {result.entries} entries)", code=1)
+    console.print(f"audit log intact: {result.entries} entries, chain verified")
+
+
+@audit_app.command("export")
+def audit_export(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", help="JSON-lines file (default: standard output).")] = None,
+    limit: Annotated[int, typer.Option(help="Most recent entries.")] = 1000,
+) -> None:
+    """Export the most recent entries as JSON lines."""
+    from clearsight.access.audit import as_dict, entries
+
+    store = _store(ctx)
+    lines = [json.dumps(as_dict(e)) for e in reversed(entries(store, limit=limit))]
+    store.close()
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"{len(lines)} entries written to {out}")
+    else:
+        sys.stdout.write(text)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
+    app.add_typer(keys_app, name="apikeys")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,117 @@
+"""Passwords, tokens and keys: argon2 for passwords, short-lived JWTs, hashed API keys.
+
+The signing secret lives in ``<home>/secrets/portal.key`` (created once, readable by its owner only) or
+comes from ``CLEARSIGHT_SECRET_KEY``; it never appears in a message or a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from clearsight.config import Settings
+
+_hasher = PasswordHasher()
+#: A hash of a random password: verifying against it costs the same time as a real user (no timing oracle).
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+KEY_PREFIX = "cs_"
+TOKEN_MINUTES = 15
+SESSION_MINUTES = 8 * 60
+ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    """A random password for a new account (printed once, never stored in clear)."""
+    return secrets.token_urlsafe(12)
+
+
+def secret_key(settings: Settings) -> str:
+    """The token-signing secret: ``CLEARSIGHT_SECRET_KEY``, else a file in the secrets folder."""
+    from_env = os.environ.get("CLEARSIGHT_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = settings.secrets_dir / "portal.key"
+    if not path.exists():
+        settings.secrets_dir.mkdir(parents=True, exist_ok=True)
+        settings.secrets_dir.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+@dataclass
+class Principal:
+    """Who is calling: a user (password, token or session) or an API key."""
+
+    name: str
+    role: str
+    offices: list[str] = field(default_factory=list)
+    via: str = "token"  # token, session or apikey
+    csrf: str | None = None  # the session's CSRF token (cookie sessions only)
+
+
+def issue_token(key: str, principal: Principal, minutes: int = TOKEN_MINUTES, kind: str = "access") -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {"sub": principal.name, "role": principal.role, "kind": kind, "iat": now, "exp": now + dt.timedelta(minutes=minutes)}
+    if kind == "session":
+        claims["csrf"] = principal.csrf or secrets.token_urlsafe(24)
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+class BadCredentials(Exception):
+    """A token or key that cannot be used; the message is safe to show."""
+
+
+def read_token(key: str, token: str, kind: str = "access") -> dict:
+    try:
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise BadCredentials("the token has expired; sign in again") from None
+    except jwt.InvalidTokenError:
+        raise BadCredentials("the token is not valid") from None
+    if claims.get("kind") != kind:
+        raise BadCredentials("the token is not valid")
+    return claims
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """(key, prefix, sha256): the key is shown once; the store keeps its prefix and hash."""
+    prefix = secrets.token_hex(4)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return key, prefix, key_hash(key)
+
+
+def key_hash(key: str) -> str:
+    """API keys are long random strings, so one SHA-256 suffices (and keeps each call fast)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_prefix(key: str) -> str | None:
+    if not key.startswith(KEY_PREFIX):
+        return None
+    prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
+    return prefix if len(prefix) == 8 else None
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

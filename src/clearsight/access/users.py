@@ -1,0 +1,141 @@
+"""User and API-key management: what ``clearsight users`` / ``apikeys`` and the admin pages do."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from clearsight.access.roles import OFFICE_BOUND, check_role
+from clearsight.access.security import (
+    Principal,
+    hash_password,
+    key_hash,
+    key_prefix,
+    new_api_key,
+    same,
+    verify_password,
+)
+from clearsight.access.store.db import Store
+from clearsight.access.store.models import ApiKey, User, utcnow
+from clearsight.console import UserError
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 10
+
+
+def _check(name: str, role: str, offices: list[str]) -> None:
+    if not NAME.match(name):
+        raise UserError(f"name {name!r} must be 1-64 letters, digits, '.', '_', '@' or '-'")
+    try:
+        check_role(role)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if role in OFFICE_BOUND and not offices:
+        raise UserError(f"a{'n' if role[0] in 'aeiou' else ''} {role} needs at least one --office")
+
+
+def add_user(store: Store, name: str, role: str, password: str, offices: list[str] | None = None) -> User:
+    offices = list(offices or [])
+    _check(name, role, offices)
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    with store.session() as s:
+        if s.scalar(select(User).where(User.name == name)) is not None:
+            raise UserError(f"a user called {name!r} already exists")
+        user = User(name=name, role=role, offices=offices, password_hash=hash_password(password), disabled=False)
+        s.add(user)
+        s.flush()
+        return user
+
+
+def list_users(store: Store) -> list[User]:
+    with store.session() as s:
+        return list(s.scalars(select(User).order_by(User.name)))
+
+
+def get_user(store: Store, name: str) -> User:
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise UserError(f"no user called {name!r}")
+        return user
+
+
+def set_disabled(store: Store, name: str, disabled: bool = True) -> User:
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise UserError(f"no user called {name!r}")
+        user.disabled = disabled
+        return user
+
+
+def set_role(store: Store, name: str, role: str, offices: list[str] | None = None) -> User:
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise UserError(f"no user called {name!r}")
+        new_offices = list(offices) if offices else list(user.offices or [])
+        _check(name, role, new_offices)
+        user.role, user.offices = role, new_offices
+        return user
+
+
+def authenticate(store: Store, name: str, password: str) -> Principal | None:
+    """The user's principal if the password is right and the account is active, else None."""
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+    ok = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or user.disabled:
+        return None
+    return Principal(user.name, user.role, list(user.offices or []))
+
+
+def principal_of(store: Store, name: str) -> Principal | None:
+    """The current principal of a signed-in user (role and offices re-read: a change applies at once)."""
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+    if user is None or user.disabled:
+        return None
+    return Principal(user.name, user.role, list(user.offices or []))
+
+
+def create_api_key(store: Store, name: str, role: str, created_by: str, offices: list[str] | None = None) -> tuple[str, ApiKey]:
+    """A new key (returned once, in clear) and its row."""
+    offices = list(offices or [])
+    _check(name, role, offices)
+    key, prefix, digest = new_api_key()
+    with store.session() as s:
+        row = ApiKey(prefix=prefix, key_hash=digest, name=name, role=role, offices=offices, created_by=created_by)
+        s.add(row)
+        s.flush()
+        return key, row
+
+
+def list_api_keys(store: Store) -> list[ApiKey]:
+    with store.session() as s:
+        return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+
+
+def revoke_api_key(store: Store, prefix: str) -> ApiKey:
+    """Revoke by prefix (the public part shown by ``apikeys list``) or by the whole key."""
+    prefix = key_prefix(prefix) or prefix
+    with store.session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+        if row is None:
+            raise UserError(f"no API key with prefix {prefix!r}")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        return row
+
+
+def principal_of_key(store: Store, key: str) -> Principal | None:
+    prefix = key_prefix(key)
+    if prefix is None:
+        return None
+    with store.session() as s:
+        row = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if row is None or row.revoked_at is not None or not same(row.key_hash, key_hash(key)):
+        return None
+    return Principal(f"key:{row.name}", row.role, list(row.offices or []), via="apikey")

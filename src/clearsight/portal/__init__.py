@@ -1,0 +1,1 @@
+"""The portal: one FastAPI app serving the REST API (``/api/v1``) and server-rendered pages."""

@@ -1,0 +1,170 @@
+"""The portal app: one FastAPI object with the REST API under ``/api/v1`` and the pages.
+
+Errors are answered plainly: the right status and one sentence (JSON for the API, a page for
+people), never a traceback and never a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from clearsight.access.security import secret_key
+from clearsight.access.store import Store, open_store
+from clearsight.config import Settings, init_workspace
+from clearsight.portal.api.routes import audit as audit_api
+from clearsight.portal.api.routes import auth, declarations, health, overview, score
+from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, needs, optional_principal
+from clearsight.portal.pages import admin, audit, models, quality, queue
+from clearsight.portal.pages import auth as auth_pages
+from clearsight.portal.pages import declarations as declaration_pages
+from clearsight.portal.pages import overview as overview_page
+from clearsight.portal.pages.render import page, wants_json
+from clearsight.portal.settings import PortalSettings
+from clearsight.warehouse import Warehouse, connect
+
+log = logging.getLogger("clearsight.portal")
+STATIC = Path(__file__).parent / "static"
+API = "/api/v1"
+
+
+class BodyLimit:
+    """Refuse request bodies above ``max_bytes`` with 413 before any route reads them."""
+
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        too_big = JSONResponse({"detail": f"the request body is larger than {self.max_bytes:,} bytes"}, status_code=413)
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return await too_big(scope, receive, send)
+        if length is not None:
+            return await self.app(scope, receive, send)
+        chunks, size = [], 0  # no length given: read up to the limit, then replay
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                return await too_big(scope, receive, send)
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API) or wants_json(request)
+
+
+def _error(request: Request, status: int, message: str, headers: dict | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    try:
+        principal = optional_principal(request)
+    except NotSignedIn:
+        principal = None
+    return page(request, "error.html", {"status": status, "detail": message}, title="Error", principal=principal, status_code=status)
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    return ".".join(parts) or "request"
+
+
+def install_errors(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}" if request.method == "GET" else "/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        if _is_api(request):
+            return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+        return _error(request, 422, message)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+        return _error(request, 500, "internal error; the administrator will find the details in the server log")
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, warehouse: Warehouse | None = None,
+    portal_settings: PortalSettings | None = None,
+) -> FastAPI:
+    """The portal for ``settings``'s workspace (a store or warehouse may be passed in, e.g. by tests)."""
+    settings = settings or Settings()
+    init_workspace(settings)
+    portal_settings = portal_settings or PortalSettings()
+    state = Portal(
+        settings=settings,
+        portal=portal_settings,
+        store=store or open_store(settings),
+        secret=secret_key(settings),
+        warehouse_obj=warehouse or connect(settings.warehouse_url),
+        throttle=LoginThrottle(portal_settings.login_failures, portal_settings.login_window_s),
+    )
+    app = FastAPI(
+        title="clearsight",
+        version="1",
+        description="Customs data analytics: real-time scoring, declarations, inspections, audit.",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,  # the Swagger page fetches its JavaScript from a CDN: not on a customs network
+        redoc_url=None,
+        dependencies=[Depends(authorize)],
+    )
+    app.state.portal = state
+    api = APIRouter(prefix=API)
+    for module in (health, auth, declarations, score, overview, audit_api):
+        api.include_router(module.router)
+    app.include_router(api)
+    for module in (auth_pages, overview_page, declaration_pages, queue, quality, models, audit, admin):
+        app.include_router(module.router)
+
+    @app.get("/static/plotly.min.js", name="static.plotly", include_in_schema=False, **needs("public"))
+    def plotly_js() -> Response:
+        return Response(_plotly_js(), media_type="application/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_errors(app)
+    app.add_middleware(BodyLimit, max_bytes=portal_settings.max_body_bytes)
+    return app

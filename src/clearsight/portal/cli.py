@@ -1,0 +1,34 @@
+"""``clearsight serve``: the portal and the API on one port (uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clearsight.console import UserError, console, fail
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the portal (pages) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    from clearsight.cli import settings_of
+    from clearsight.portal.app import create_app
+    from clearsight.warehouse import WarehouseError
+
+    settings = settings_of(ctx)
+    try:
+        app = create_app(settings)
+    except (UserError, WarehouseError) as exc:
+        fail(str(exc))
+    console.print(f"clearsight portal on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

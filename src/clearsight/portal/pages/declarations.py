@@ -1,0 +1,46 @@
+"""Declaration search and detail (score, reasons, the importer's history); every read is audited."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from clearsight.access.security import Principal
+from clearsight.access.store.models import Decision
+from clearsight.portal.api.routes.declarations import get_declaration, list_declarations
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.pages.render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/declarations", name="page.declarations", **needs("declarations.read"))
+def search(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    office_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    portal: Portal = PortalDep,
+    principal: Principal = PrincipalDep,
+) -> Response:
+    rows = list_declarations(request, portal, principal, q=q or None, office_id=office_id or None, limit=limit, offset=0)
+    data = {"q": q, "office_id": office_id, "rows": rows}
+    return page(request, "declarations.html", data, title="Declarations", principal=principal)
+
+
+@router.get("/declarations/{declaration_id}", name="page.declaration", **needs("declarations.read"))
+def detail(request: Request, declaration_id: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
+    data = get_declaration(request, portal, principal, declaration_id)
+    with portal.store.session() as s:
+        decisions = s.scalars(
+            select(Decision).where(Decision.declaration_id == declaration_id).order_by(Decision.decided_at.desc()).limit(50)
+        ).all()
+    data["decisions"] = [
+        {"item_no": d.item_no, "score": d.score, "fraud_probability": d.fraud_probability, "expected_revenue": d.expected_revenue,
+         "lane": d.lane, "reasons": d.reasons, "model_version": d.model_version, "decided_by": d.decided_by, "decided_at": d.decided_at}
+        for d in decisions
+    ]
+    return page(request, "declaration.html", data, title=f"Declaration {declaration_id}", principal=principal)

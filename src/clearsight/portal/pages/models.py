@@ -1,0 +1,40 @@
+"""Models: what the risk room's registry holds, which one is promoted, their metrics and features."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from clearsight.access.security import Principal
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.pages.render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def registry_view(portal: Portal) -> dict:
+    from dataclasses import asdict
+
+    from clearsight.risk.registry import ModelRegistry
+
+    registry = ModelRegistry(portal.settings.models_dir)
+    models = []
+    for entry in registry.entries():
+        row = asdict(entry)
+        meta_path = registry.dir / entry.name / "model.json"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            meta = {}
+        importance = meta.get("importance") or {}
+        row["top_features"] = sorted(importance.items(), key=lambda kv: -kv[1])[:10]
+        row["notes"] = meta.get("notes", [])
+        models.append(row)
+    return {"promoted": registry.promoted(), "models": models}
+
+
+@router.get("/models", name="page.models", **needs("models.read"))
+def models(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
+    return page(request, "models.html", registry_view(portal), title="Models", principal=principal)

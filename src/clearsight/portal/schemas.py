@@ -1,0 +1,96 @@
+"""Request bodies of the API, validated by Pydantic (a bad field gets 422 naming it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from clearsight.schema.tables import MODES, RESULTS
+
+Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")
+Amount = Field(default=None, ge=0, le=1e13)
+Country = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
+
+
+class ItemIn(BaseModel):
+    """One goods item, canonical field names (see ``clearsight schema declarations``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_no: int = Field(ge=1, le=9999)
+    hs_code: str = Field(pattern=r"^[0-9]{6,10}$", description="6 to 10 digits")
+    country_of_origin: str = Country
+    customs_value: float = Field(ge=0, le=1e13)
+    goods_description: str | None = Field(default=None, max_length=512)
+    quantity: float | None = Amount
+    quantity_unit: str | None = Field(default=None, max_length=16)
+    net_mass_kg: float | None = Amount
+    gross_mass_kg: float | None = Amount
+    invoice_amount: float | None = Amount
+    invoice_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    duty_rate: float | None = Field(default=None, ge=0, le=1000)
+    duty_tax_amount: float | None = Amount
+    preference_code: str | None = Field(default=None, max_length=16)
+
+
+class DeclarationIn(BaseModel):
+    """A declaration to score: header fields and its goods items."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: str = Id
+    office_id: str = Id
+    declarant_id: str = Id
+    importer_id: str = Id
+    lodged_at: dt.datetime | None = None
+    procedure_code: str | None = Field(default=None, max_length=16)
+    declaration_type: str | None = Field(default=None, max_length=16)
+    mode_of_transport: Literal[MODES] | None = None  # type: ignore[valid-type]
+    seller_id: str | None = Field(default=None, min_length=1, max_length=64)
+    carrier_id: str | None = Field(default=None, min_length=1, max_length=64)
+    country_of_export: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    aeo_status: bool | None = None
+    items: list[ItemIn] = Field(min_length=1, max_length=999)
+
+    @model_validator(mode="after")
+    def _distinct_items(self) -> DeclarationIn:
+        seen = [i.item_no for i in self.items]
+        if len(seen) != len(set(seen)):
+            raise ValueError("items: each item_no must appear once")
+        return self
+
+
+class ItemScore(BaseModel):
+    item_no: int
+    score: float
+    fraud_probability: float
+    expected_revenue: float
+    lane: Literal["green", "yellow", "red"]
+    reasons: list[str]
+
+
+class ScoreOut(BaseModel):
+    declaration_id: str
+    model_version: str
+    items: list[ItemScore]
+
+
+class InspectionIn(BaseModel):
+    """An inspection result recorded by an officer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    declaration_id: str = Id
+    item_no: int = Field(ge=1, le=9999)
+    result: Literal[RESULTS]  # type: ignore[valid-type]
+    method: str | None = Field(default=None, max_length=32)
+    fraud_type: str | None = Field(default=None, max_length=32)
+    additional_revenue: float | None = Amount
+    lane: Literal["green", "yellow", "red", "blue"] | None = None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"

@@ -138,6 +138,10 @@ from clearsight.portal import cli as portal_cli  # noqa: E402
 
 portal_cli.register(app)
 
+from clearsight.hs import cli as hs_cli  # noqa: E402
+
+hs_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -142,6 +142,10 @@ from clearsight.hs import cli as hs_cli  # noqa: E402
 
 hs_cli.register(app)
 
+from clearsight.privacy import cli as privacy_cli  # noqa: E402
+
+privacy_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -130,11 +130,12 @@ def declaration_attributes(wh: Warehouse) -> ir.Table:
 
 
 def event_log(wh: Warehouse) -> ir.Table:
-    """The events with a normalised ``code`` and its position in the chain (unknown codes after)."""
+    """The events with a normalised ``code``, its position in the chain (unknown codes after) and the
+    time in whole seconds (floored: DuckDB's epoch keeps fractions, Spark's drops them)."""
     ev = wh.table("events")
     code = normalise_event(ev.event)
     order = code.substitute({m: i for i, m in enumerate(CHAIN)}, else_=len(CHAIN))
-    return ev.mutate(code=code, code_order=order, at_s=ev.at.epoch_seconds().cast("int64"))
+    return ev.mutate(code=code, code_order=order, at_s=ev.at.epoch_seconds().floor().cast("int64"))
 
 
 def _hours(later: ir.IntegerValue, earlier: ir.IntegerValue) -> ir.FloatingValue:

@@ -60,9 +60,13 @@ def _check_period(wh: Warehouse, options: ReleaseOptions, with_events: int) -> N
 
 
 def build_release_report(
-    wh: Warehouse, options: ReleaseOptions | None = None, by: list[str] | None = None
+    wh: Warehouse,
+    options: ReleaseOptions | None = None,
+    by: list[str] | None = None,
+    dimensions: tuple[str, ...] = PAGE_DIMENSIONS,
 ) -> dict[str, Any]:
-    """Release times, event quality, stages, groups, bottlenecks, paths and curves of one period."""
+    """Release times, event quality, stages, groups, bottlenecks, paths and curves of one period;
+    ``dimensions``: the groupings shown one by one on the page, besides ``by``."""
     options = options or ReleaseOptions()
     by = by or ["lane"]
     study = open_study(wh, options)
@@ -78,8 +82,7 @@ def build_release_report(
                 )
             )
         overall = overall_rows[0]
-        p99 = study.kept.aggregate(p99=study.kept.total_h.quantile(0.99)).to_pyarrow().to_pylist()[0]["p99"]
-        horizon = curve_horizon(p99)
+        horizon = curve_horizon(study.p99_h)
         stages = paths.stages_of(study)
         try:
             stage_stats = paths.stage_statistics(stages)
@@ -89,13 +92,11 @@ def build_release_report(
         events = paths.ordered_events(study)
         edges = paths.directly_follows(events)
         n_variants, top_variants = paths.variants(events)
-        curves = {"all": release_curves(study, None, horizon)["all"]}
-        by_lane = release_curves(study, "lane", horizon)
-        curves |= {f"lane={k}": v for k, v in by_lane.items()}
+        curves = release_curves(study, "lane", horizon)
         if by[0] != "lane":
             other = release_curves(study, by[0], horizon)
-            if len(other) <= MAX_CURVES:
-                curves |= {f"{by[0]}={k}": v for k, v in other.items()}
+            if len(other) <= MAX_CURVES + 1:
+                curves |= {k: v for k, v in other.items() if k != "all"}
         report = {
             "engine": wh.kind,
             "period": {
@@ -125,7 +126,7 @@ def build_release_report(
             "stages": stage_stats,
             "by": by,
             "groups": group_statistics(study, by),
-            "dimensions": {d: group_statistics(study, [d]) for d in PAGE_DIMENSIONS if d in DIMENSIONS},
+            "dimensions": {d: group_statistics(study, [d]) for d in dimensions if d in DIMENSIONS},
             "bottlenecks": bottlenecks,
             "paths": {"edges": edges, "variants": n_variants, "top_variants": top_variants},
             "curves": {"horizon_h": horizon, "series": curves},

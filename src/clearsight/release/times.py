@@ -95,6 +95,7 @@ class Study:
     kept: ir.Table
     counts: dict[str, Any] = field(default_factory=dict)
     outlier_fence_h: float | None = None
+    p99_h: float | None = None
 
     def release(self) -> None:
         self.timeline.release()
@@ -140,10 +141,12 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
     aggs["lodgement_fallback"] = t.count(where=t.reason.isnull() & t.lodgement_fallback)
     aggs["pre_arrival"] = t.count(where=t.reason.isnull() & t.pre_arrival)
     aggs["missing_milestones"] = t.missing_count.sum()
+    aggs["p99_h"] = t.total_h.quantile(0.99, where=t.reason.isnull())
     aggs["unmapped_events"] = t.other_events.sum()
     row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    p99 = row.pop("p99_h")
     counts = {k: int(v or 0) for k, v in row.items()}
-    return Study(wh, options, t, t.filter(t.reason.isnull()), counts, fence)
+    return Study(wh, options, t, t.filter(t.reason.isnull()), counts, fence, p99)
 
 
 def distribution(
@@ -153,14 +156,15 @@ def distribution(
     x = expr[column]
     aggs: dict[str, ir.Scalar] = {"n": expr.count(), "mean_h": x.mean()}
     aggs |= {name: x.quantile(q) for name, q in QUANTILES.items()}
-    aggs |= {f"within_{i}": (x <= t).ifelse(1.0, 0.0).mean() for i, t in enumerate(targets)}
+    # counted, then divided here: an average of 1.0/0.0 literals is a DECIMAL average on Spark
+    aggs |= {f"within_{i}": expr.count(where=x <= t) for i, t in enumerate(targets)}
     grouped = expr.group_by(by).aggregate(**aggs).order_by(by) if by else expr.aggregate(**aggs)
     rows = grouped.to_pyarrow().to_pylist()
     out = []
     for row in rows:
         if not row["n"]:
             continue
-        within = {target_label(t): row.pop(f"within_{i}") for i, t in enumerate(targets)}
+        within = {target_label(t): row.pop(f"within_{i}") / row["n"] for i, t in enumerate(targets)}
         if targets:
             row["within_target"] = within
         out.append(row)
@@ -190,18 +194,20 @@ def curve_horizon(p99: float | None) -> int:
     return int(min(MAX_CURVE_HOURS, max(24, math.ceil(p99 / 24) * 24)))
 
 
-def release_curves(study: Study, by: str | None, horizon: int) -> dict[str, list[float]]:
-    """Share released within h hours, h = 0 .. horizon, overall (key "all") or per value of ``by``.
+def release_curves(study: Study, by: str, horizon: int) -> dict[str, list[float]]:
+    """Share released within h hours, h = 0 .. horizon, overall (key "all") and per value of ``by``
+    (keys ``<by>=<value>``).
 
     Times are counted in whole hours rounded up, so the share at h is the share released within h.
     """
     kept = study.kept
     bucket = kept.total_h.ceil().clip(lower=0, upper=horizon + 1).cast("int64").name("bucket")
-    keys = [kept[DIMENSIONS[by]].cast("string").name("key")] if by else [ibis.literal("all").name("key")]
-    rows = kept.group_by([*keys, bucket]).aggregate(n=kept.count()).to_pyarrow().to_pylist()
-    counts: dict[str, list[int]] = {}
+    key = kept[DIMENSIONS[by]].cast("string").name("key")
+    rows = kept.group_by([key, bucket]).aggregate(n=kept.count()).to_pyarrow().to_pylist()
+    counts: dict[str, list[int]] = {"all": [0] * (horizon + 2)}
     for r in rows:
-        counts.setdefault(str(r["key"]), [0] * (horizon + 2))[r["bucket"]] += r["n"]
+        counts.setdefault(f"{by}={r['key']}", [0] * (horizon + 2))[r["bucket"]] += r["n"]
+        counts["all"][r["bucket"]] += r["n"]
     curves = {}
     for key in sorted(counts):
         c, total, running, shares = counts[key], sum(counts[key]), 0, []

@@ -49,13 +49,12 @@ def _year(period: ir.StringValue) -> ir.IntegerValue:
     return period.substr(0, 4).cast("int64")
 
 
-def _prefer(t: ir.Table, keys: list[str], direct: ir.BooleanValue) -> tuple[ir.Table, ir.Table]:
-    """Rows where ``direct`` holds, plus the others only for keys with no direct row; and the rest."""
+def _prefer(t: ir.Table, keys: list[str], direct: ir.BooleanValue) -> ir.Table:
+    """Rows where ``direct`` holds, plus the others only for keys with no direct row."""
     t = t.mutate(_direct=direct)
     have = t.filter(t._direct).select(*keys).distinct()
     kept = t.filter(t._direct).union(t.filter(~t._direct).anti_join(have, keys), distinct=False)
-    dropped = t.filter(~t._direct).semi_join(have, keys)
-    return kept.drop("_direct"), dropped.drop("_direct")
+    return kept.drop("_direct")
 
 
 def normalised_flows(
@@ -72,36 +71,44 @@ def normalised_flows(
     """
     check_options(hs_level, period_level, year_from, year_to)
     t = wh.table("trade_flows")
-    counts = FlowCounts(rows=_count(t))
-    if reporter:
-        t = t.filter((t.reporter == reporter) | (t.partner == reporter))
-        counts.other_reporters = counts.rows - _count(t)
+    ours = (t.reporter == reporter) | (t.partner == reporter) if reporter else ibis.literal(True)
     year = _year(t.period)
     in_years = ibis.literal(True)
     if year_from is not None:
         in_years &= year >= year_from
     if year_to is not None:
         in_years &= year <= year_to
-    inside = t.filter(in_years)
-    counts.outside_years = counts.rows - counts.other_reporters - _count(inside)
-    t = inside
-    fine = t.filter(t.hs_code.length() >= hs_level)
-    counts.coarser_than_level = _count(t) - _count(fine)
-    t = fine.mutate(hs_code=fine.hs_code.substr(0, hs_level), _hs_len=fine.hs_code.length())
+    fine = t.hs_code.length() >= hs_level
+    monthly = t.period.length() == 6
+    # One pass over the table for the counts of rows left out before the comparison.
+    first = (
+        t.aggregate(
+            rows=t.count(),
+            other=t.count(where=~ours),
+            outside=t.count(where=ours & ~in_years),
+            coarser=t.count(where=ours & in_years & ~fine),
+            yearly=t.count(where=ours & in_years & fine & ~monthly),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    counts = FlowCounts(
+        rows=first["rows"],
+        other_reporters=first["other"],
+        outside_years=first["outside"],
+        coarser_than_level=first["coarser"],
+        wrong_period_level=first["yearly"] if period_level == "month" else 0,
+    )
+    t = t.filter(ours, in_years, fine)
+    t = t.mutate(hs_code=t.hs_code.substr(0, hs_level), _hs_len=t.hs_code.length())
     flow_keys = ["reporter", "partner", "flow", "hs_code", "period"]
-    t, dropped_hs = _prefer(t, flow_keys, t._hs_len == hs_level)
-    superseded = _count(dropped_hs)
+    if period_level == "month":
+        t = t.filter(t.period.length() == 6)
+    t = _prefer(t, flow_keys, t._hs_len == hs_level)
     if period_level == "year":
-        monthly = t.period.length() == 6
-        t = t.mutate(period=t.period.substr(0, 4), _monthly=monthly)
-        t, dropped_months = _prefer(t, flow_keys, ~t._monthly)
-        superseded += _count(dropped_months)
+        t = t.mutate(period=t.period.substr(0, 4), _monthly=t.period.length() == 6)
+        t = _prefer(t, flow_keys, ~t._monthly)
         t = t.drop("_monthly")
-    else:
-        months = t.filter(t.period.length() == 6)
-        counts.wrong_period_level = _count(t) - _count(months)
-        t = months
-    counts.superseded = superseded
     t = t.select(
         "reporter",
         "partner",
@@ -117,7 +124,19 @@ def normalised_flows(
     by_flow = t.group_by("flow").aggregate(n=t.count()).to_pyarrow().to_pylist()
     counts.by_flow = {r["flow"]: r["n"] for r in by_flow}
     counts.used = sum(counts.by_flow.values())
+    # Every row is in exactly one count: what is neither used nor left out above was superseded.
+    left_out = counts.other_reporters + counts.outside_years + counts.coarser_than_level
+    counts.superseded = counts.rows - left_out - counts.wrong_period_level - counts.used
     return t, counts
+
+
+def exporters(wh: Warehouse, period_level: str = "year") -> ir.Table:
+    """(partner, period): every country that reports exports in a period, whoever they go to."""
+    t = wh.table("trade_flows")
+    x = t.filter(t.flow == "X")
+    yearly = period_level == "year"
+    x = x.mutate(period=x.period.substr(0, 4)) if yearly else x.filter(x.period.length() == 6)
+    return x.select(partner=x.reporter, period=x.period).distinct()
 
 
 def _count(t: ir.Table) -> int:

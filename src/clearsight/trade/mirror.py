@@ -107,12 +107,18 @@ def _side(t: ir.Table, prefix: str, fob: ir.FloatingValue | None = None) -> ir.T
     return agg
 
 
-def mirror_pairs(flows: ir.Table, s: MirrorSettings, imports: ir.Table | None = None) -> ir.Table:
+def mirror_pairs(
+    flows: ir.Table,
+    s: MirrorSettings,
+    imports: ir.Table | None = None,
+    exporters: ir.Table | None = None,
+) -> ir.Table:
     """One row per reporter × partner × product × period with both sides, ratios, z-scores, patterns.
 
     ``flows`` are normalised trade flows (see ``flows.normalised_flows``). Imports are its M rows,
-    unless ``imports`` (e.g. the administration's declarations) is given. ``revenue_at_risk`` is left
-    for ``with_revenue``.
+    unless ``imports`` (e.g. the administration's declarations) is given. ``exporters`` (partner,
+    period) says who reports exports at all (default: the X rows of ``flows``; pass the whole
+    table's when ``flows`` is limited to one reporter). ``revenue_at_risk`` is left for ``with_revenue``.
     """
     m = flows.filter(flows.flow == "M") if imports is None else imports
     m_side = _side(m, "import", m.value_usd / cif_fob(m.mode, s))
@@ -126,7 +132,9 @@ def mirror_pairs(flows: ir.Table, s: MirrorSettings, imports: ir.Table | None = 
         reexport_value=rx.value_usd.sum()
     )
     # Which partners report exports at all, per period.
-    exporters = flows.filter(flows.flow == "X").select(partner=flows.reporter, period=flows.period).distinct()
+    if exporters is None:
+        x_rows = flows.filter(flows.flow == "X")
+        exporters = x_rows.select(partner=x_rows.reporter, period=x_rows.period).distinct()
     exporters = exporters.mutate(_reports=ibis.literal(True))
 
     keys = ["reporter", "partner", "hs_code", "period"]

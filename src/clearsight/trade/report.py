@@ -12,7 +12,13 @@ import ibis.expr.types as ir
 from pydantic import BaseModel
 
 from clearsight.console import UserError
-from clearsight.trade.flows import FlowCounts, declared_imports, normalised_flows, usd_rates_from_invoices
+from clearsight.trade.flows import (
+    FlowCounts,
+    declared_imports,
+    exporters,
+    normalised_flows,
+    usd_rates_from_invoices,
+)
 from clearsight.trade.mirror import FLAGGED, PATTERNS, MirrorSettings, duty_rates, mirror_pairs, with_revenue
 from clearsight.warehouse import Warehouse
 
@@ -234,7 +240,7 @@ def build_mirror(
                 f"{left_out:,} declared items left out (no {partner_field}, no customs value, an HS code "
                 f"shorter than {hs_level} digits, or a year without an exchange rate)"
             )
-    pairs = mirror_pairs(flows, s, imports)
+    pairs = mirror_pairs(flows, s, imports, exporters(wh, period_level) if reporter else None)
     if reporter:
         pairs = pairs.filter(pairs.reporter == reporter)
     has_decl = _has_rows(wh, "declarations")

@@ -87,6 +87,16 @@ def volume_columns() -> list[str]:
 
 UV_COLUMNS = ["uv_ref_median", "uv_ref_mad", "uv_ref_n", "uv_ref_level"]
 HISTORY_COLUMNS = label_columns() + volume_columns() + UV_COLUMNS + ["items_in_declaration"]
+_HISTORY_TYPES = {
+    c: "float64"
+    if c == "hist_revenue_importer" or c.startswith("uv_ref_m")
+    else "timestamp"
+    if c.startswith("first_seen_")
+    else "string"
+    if c == "uv_ref_level"
+    else "int64"
+    for c in HISTORY_COLUMNS
+}
 
 
 def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
@@ -178,21 +188,25 @@ def point_in_time(
     freeze: dt.datetime | None = None,
     reference_until: dt.datetime | None = None,
     basis: str | None = None,
+    keys: tuple[str, ...] | None = None,
 ) -> pa.Table:
     """History columns of every item lodged in [start, end), as a PyArrow table ordered by lodgement.
 
     ``freeze``: labels known at or after it are never used (evaluation cutoff, or training end);
     ``reference_until``: unit-value references use items lodged before it (default: ``freeze``, else
-    every item up to ``end``).
+    every item up to ``end``); ``keys``: only these history keys (default all; the others come back
+    NULL — tests on slow engines use it).
     """
     basis = basis or revenue_basis(warehouse)
     d = warehouse.table("declarations")
     past = d if end is None else d.filter(d.lodged_at < end)
     # Volume: items of the same key lodged strictly before (rank) and the key's first lodgement.
     vol = {}
-    for name, keys in VOLUME_KEYS.items():
-        w_rank = ibis.window(group_by=list(keys), order_by=past.lodged_at)
-        w_all = ibis.window(group_by=list(keys))
+    label_keys = {k: v for k, v in LABEL_KEYS.items() if keys is None or k in keys}
+    volume_keys = {k: v for k, v in VOLUME_KEYS.items() if keys is None or k in keys}
+    for name, cols in volume_keys.items():
+        w_rank = ibis.window(group_by=list(cols), order_by=past.lodged_at)
+        w_all = ibis.window(group_by=list(cols))
         vol[f"prior_items_{name}"] = ibis.rank().over(w_rank).cast("int64")
         vol[f"first_seen_{name}"] = past.lodged_at.min().over(w_all)
     vol["items_in_declaration"] = past.count().over(ibis.window(group_by="declaration_id"))
@@ -203,16 +217,18 @@ def point_in_time(
         if freeze is None
         else ibis.least(items.lodged_at, ibis.literal(freeze).cast("timestamp"))
     )
-    items = items.mutate(as_of=as_of)
+    # Materialised once: every history key below reads them (Spark would recompute each branch).
+    items = items.mutate(as_of=as_of).cache()
 
     lab = labels(warehouse, basis)
     if freeze is not None:
         lab = lab.filter(lab.known_at < freeze)
     if end is not None:
         lab = lab.filter(lab.known_at < end)
+    lab = lab.cache()
     out = items
-    for name, keys in LABEL_KEYS.items():
-        out = out.left_join(_label_history(items, lab, name, keys), list(KEY)).drop(
+    for name, cols in label_keys.items():
+        out = out.left_join(_label_history(items, lab, name, cols), list(KEY)).drop(
             "declaration_id_right", "item_no_right"
         )
 
@@ -230,7 +246,12 @@ def point_in_time(
         uv_ref_n=has_pair.ifelse(out.p_n, out.s_n),
         uv_ref_level=has_pair.ifelse("hs6_origin", out.s_med.notnull().ifelse("hs6", ibis.null("string"))),
     )
-    out = out.select(*ITEM_FIELDS, *HISTORY_COLUMNS).order_by(["lodged_at", "declaration_id", "item_no"])
+    absent = {c: ibis.null(_HISTORY_TYPES[c]) for c in HISTORY_COLUMNS if c not in out.columns}
+    out = (
+        out.mutate(**absent)
+        .select(*ITEM_FIELDS, *HISTORY_COLUMNS)
+        .order_by(["lodged_at", "declaration_id", "item_no"])
+    )
     return _null_keys(out.to_pyarrow())
 
 

@@ -61,8 +61,13 @@ def record_release(secrets_dir: Path, recipient: str, release_name: str) -> None
     path.chmod(0o600)
 
 
-def create_key(secrets_dir: Path, recipient: str) -> Path:
-    """Write a new random 256-bit key for ``recipient`` (refuses to overwrite one)."""
+def new_key() -> bytes:
+    """A new random 256-bit key (kept in memory until the release it serves is complete)."""
+    return secrets.token_bytes(32)
+
+
+def save_key(secrets_dir: Path, recipient: str, key: bytes) -> Path:
+    """Write ``key`` as the recipient's key file, mode 600; never overwrites an existing key."""
     check_recipient(recipient)
     folder = key_folder(secrets_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -70,12 +75,13 @@ def create_key(secrets_dir: Path, recipient: str) -> Path:
     path = folder / f"{recipient}.key"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # O_EXCL: never overwrite
     with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32) + "\n")
+        fh.write(key.hex() + "\n")
     return path
 
 
-def load_key(secrets_dir: Path, recipient: str, create: bool = False) -> bytes:
-    """The recipient's key; with ``create``, a new one when none exists. A missing key is a UserError."""
+def load_key(secrets_dir: Path, recipient: str, create: bool = False) -> tuple[bytes, bool]:
+    """(the recipient's key, whether it is new). A new key is only returned, not saved: the caller saves
+    it with :func:`save_key` once the release is complete. A missing key without ``create`` is a UserError."""
     check_recipient(recipient)
     path = key_folder(secrets_dir) / f"{recipient}.key"
     if not path.is_file():
@@ -91,7 +97,7 @@ def load_key(secrets_dir: Path, recipient: str, create: bool = False) -> bytes:
                 f"no key for recipient {recipient!r} in {path.parent}: pass --new-key to create one "
                 "(keep a backup: the same key is needed to give this recipient matching pseudonyms later)"
             )
-        create_key(secrets_dir, recipient)
+        return new_key(), True
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise UserError(f"key file {path} is readable by others (mode {mode:o}): run chmod 600 on it")
@@ -102,7 +108,7 @@ def load_key(secrets_dir: Path, recipient: str, create: bool = False) -> bytes:
         key = b""
     if len(key) < 16:
         raise UserError(f"key file {path} does not hold a hex key of at least 128 bits")
-    return key
+    return key, False
 
 
 def pseudonym(key: bytes, domain: str, value: str) -> str:

@@ -296,7 +296,9 @@ def build_release(
     out = Path(options.out) if options.out else _default_out(home, plan, stamp)
     if out.exists() and any(out.iterdir()) and not options.overwrite:
         raise UserError(f"{out} already exists and is not empty: choose another --out or pass --overwrite")
-    key = keys.load_key(secrets_dir, plan.recipient, create=options.new_key) if plan.recipient else None
+    key, key_is_new = (
+        keys.load_key(secrets_dir, plan.recipient, options.new_key) if plan.recipient else (None, False)
+    )
 
     source = source_table(warehouse)
     result = search(
@@ -421,6 +423,8 @@ def build_release(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if plan.recipient:
+        if key_is_new:
+            keys.save_key(secrets_dir, plan.recipient, key)
         keys.record_release(secrets_dir, plan.recipient, name)
     return ReleaseResult(out, name, manifest, risk, risk_before, result, utility)
 

@@ -91,14 +91,15 @@ class Study:
 
     warehouse: Warehouse
     options: ReleaseOptions
-    timeline: ir.Table  # every declaration with events in the period, cached
+    cached: ir.Table  # the period's timeline, computed once
+    timeline: ir.Table  # every declaration with events in the period, with outlier and reason
     kept: ir.Table
     counts: dict[str, Any] = field(default_factory=dict)
     outlier_fence_h: float | None = None
     p99_h: float | None = None
 
     def release(self) -> None:
-        self.timeline.release()
+        self.cached.release()
 
 
 def _period(t: ir.Table, options: ReleaseOptions) -> ir.Table:
@@ -122,7 +123,8 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
     pre = [
         (flags[r], r) for r in REASONS if r in ALWAYS_EXCLUDED or (r in options.exclude and r != "outlier")
     ]
-    t = t.mutate(pre_reason=ibis.cases(*pre, else_=ibis.null("string")))
+    base = t.mutate(pre_reason=ibis.cases(*pre, else_=ibis.null("string"))).cache()
+    t = base
     q = t.filter(t.pre_reason.isnull()).aggregate(q1=t.total_h.quantile(0.25), q3=t.total_h.quantile(0.75))
     quartiles = q.to_pyarrow().to_pylist()[0]
     fence = None
@@ -132,7 +134,7 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
     reason = t.pre_reason
     if "outlier" in options.exclude:
         reason = ibis.coalesce(reason, ibis.ifelse(outlier, "outlier", ibis.null("string")))
-    t = t.mutate(outlier=outlier, reason=reason).drop("pre_reason").cache()
+    t = t.mutate(outlier=outlier, reason=reason).drop("pre_reason")
     flags["outlier"] = t.outlier
     flags = {k: (~t.known if k == "unknown_declaration" else t[k]) for k in flags}
     aggs: dict[str, ir.Scalar] = {"with_events": t.count(), "kept": t.count(where=t.reason.isnull())}
@@ -146,7 +148,7 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
     row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     p99 = row.pop("p99_h")
     counts = {k: int(v or 0) for k, v in row.items()}
-    return Study(wh, options, t, t.filter(t.reason.isnull()), counts, fence, p99)
+    return Study(wh, options, base, t, t.filter(t.reason.isnull()), counts, fence, p99)
 
 
 def distribution(

@@ -120,6 +120,21 @@ def install_errors(app: FastAPI) -> None:
         return _error(request, 500, "internal error; the administrator will find the details in the server log")
 
 
+def route_table(app: FastAPI) -> list[tuple[str, str, str | None]]:
+    """(method, path, permission) of every route the app serves (included routers flattened)."""
+    out = []
+    for route in app.routes:
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for r in contexts:
+            methods = getattr(r, "methods", None)
+            extra = getattr(r, "openapi_extra", None)
+            if methods is None or not hasattr(r, "dependant"):
+                continue  # Starlette routes (the OpenAPI document, static files): public, outside the policy
+            for method in sorted(methods):
+                out.append((method, r.path, (extra or {}).get("x-permission")))
+    return out
+
+
 @cache
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs

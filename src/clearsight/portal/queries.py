@@ -39,7 +39,7 @@ def overview(wh: Warehouse, offices: list[str] | None = None) -> dict[str, Any]:
     )
     month = joined.lodged_at.truncate("M").cast("date").name("month")
     inspected = joined.result.notnull()
-    hit = joined.result.isin(HITS)
+    hit = joined.result.isin(HITS).fill_null(False)
     monthly = (
         joined.group_by(month)
         .aggregate(
@@ -53,12 +53,13 @@ def overview(wh: Warehouse, offices: list[str] | None = None) -> dict[str, Any]:
     )
     months = _rows(monthly)
     for m in months:
+        m["inspected"], m["hits"] = int(m["inspected"] or 0), int(m["hits"] or 0)
         m["month"] = m["month"].isoformat()[:7] if m["month"] else None
         m["hit_rate"] = (m["hits"] / m["inspected"]) if m["inspected"] else None
         m["revenue_recovered"] = float(m["revenue_recovered"] or 0.0)
     laned = joined.filter(joined.lane.notnull())
     lanes = _rows(
-        laned.group_by("lane").aggregate(items=laned.count(), hits=laned.result.isin(HITS).sum()).order_by("lane")
+        laned.group_by("lane").aggregate(items=laned.count(), hits=laned.result.isin(HITS).fill_null(False).sum()).order_by("lane")
     )
     totals = {
         "items": sum(m["items"] for m in months),
@@ -114,7 +115,7 @@ def importer_history(wh: Warehouse, importer_id: str, recent: int = 20) -> dict[
             last=mine.lodged_at.max(),
             customs_value=mine.customs_value.sum(),
             inspected=mine.result.notnull().sum(),
-            hits=mine.result.isin(HITS).sum(),
+            hits=mine.result.isin(HITS).fill_null(False).sum(),
             revenue_recovered=mine.additional_revenue.sum(),
         )
     )[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clearsight.schema.tables import MODES, RESULTS
 
@@ -54,12 +54,13 @@ class DeclarationIn(BaseModel):
     aeo_status: bool | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=999)
 
-    @model_validator(mode="after")
-    def _distinct_items(self) -> DeclarationIn:
-        seen = [i.item_no for i in self.items]
+    @field_validator("items")
+    @classmethod
+    def _distinct_items(cls, items: list[ItemIn]) -> list[ItemIn]:
+        seen = [i.item_no for i in items]
         if len(seen) != len(set(seen)):
-            raise ValueError("items: each item_no must appear once")
-        return self
+            raise ValueError("each item_no must appear once")
+        return items
 
 
 class ItemScore(BaseModel):

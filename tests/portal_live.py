@@ -1,0 +1,164 @@
+"""Helpers shared by the portal, access and browser tests: a live uvicorn server in a thread, a
+workspace with the synthetic warehouse and a trained risk model, app stores on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from clearsight.access.store import open_store
+from clearsight.access.users import add_user, create_api_key
+from clearsight.config import Settings
+from clearsight.portal.app import create_app
+from clearsight.warehouse import connect
+
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROLES = ("admin", "analyst", "officer", "auditor", "manager", "researcher", "service")
+OFFICE = "KESEA01"
+OTHER_OFFICE = "KEAIR01"
+
+
+def password_of(role: str) -> str:
+    return f"pw-{role}-not-a-secret"
+
+
+def root_conftest():
+    """The repository's tests/conftest.py module (its skip_or_fail helper)."""
+    root = (Path(__file__).parent / "conftest.py").resolve()
+    for mod in list(sys.modules.values()):
+        f = getattr(mod, "__file__", None)
+        if f and Path(f).resolve() == root:
+            return mod
+    raise RuntimeError("tests/conftest.py is not loaded")
+
+
+def skip_or_fail(reason: str) -> None:
+    root_conftest().skip_or_fail(reason)
+
+
+def postgres_url() -> tuple[str, str] | None:
+    """A fresh schema in the local PostgreSQL (URL, schema), or None when PostgreSQL is not reachable."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"cs_portal_{uuid.uuid4().hex[:10]}"
+    try:
+        engine = create_engine(PG_BASE)
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        engine.dispose()
+    except Exception:
+        return None
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_BASE)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def trained_home(tmp_path_factory, warehouse_file: Path) -> Path:
+    """A workspace template holding a copy of the synthetic warehouse and a small promoted model (built once)."""
+    home = tmp_path_factory.getbasetemp() / "portal-trained-home"
+    done = home / ".done"
+    if done.exists():
+        return home
+    from clearsight.risk.engine import train
+    from clearsight.risk.registry import ModelRegistry
+
+    home.mkdir(exist_ok=True)
+    shutil.copyfile(warehouse_file, home / "warehouse.duckdb")
+    wh = connect(f"duckdb://{home / 'warehouse.duckdb'}")
+    try:
+        train(wh, ModelRegistry(home / "models"), promote=True, name="portal-test-model", model_params={"n_estimators": 40})
+    finally:
+        wh.close()
+    done.touch()
+    return home
+
+
+def workspace(template: Path | None, dest: Path, with_model: bool = True) -> Settings:
+    """A private workspace: the template's warehouse (and model, if asked) copied to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if template is not None:
+        shutil.copyfile(template / "warehouse.duckdb", dest / "warehouse.duckdb")
+        if with_model:
+            shutil.copytree(template / "models", dest / "models")
+    return Settings(home=dest)
+
+
+class LiveServer:
+    """uvicorn serving the app on a free loopback port, in a thread."""
+
+    def __init__(self, app) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the portal did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    @property
+    def portal(self):
+        return self.app.state.portal
+
+
+def start_portal(settings: Settings, store_url: str | None = None) -> tuple[LiveServer, dict[str, str]]:
+    """A live portal with one user per role (officer: one office) and a service API key."""
+    store = open_store(settings, url=store_url)
+    for role in ROLES:
+        add_user(store, role, role, password_of(role), [OFFICE] if role == "officer" else [])
+    key, _ = create_api_key(store, "clearance-system", "service", "tests")
+    app = create_app(settings, store=store, warehouse=connect(settings.warehouse_url))
+    return LiveServer(app).start(), {"service_key": key}
+
+
+def token(base_url: str, role: str) -> str:
+    r = httpx.post(f"{base_url}/api/v1/auth/token", data={"username": role, "password": password_of(role)})
+    r.raise_for_status()
+    return r.json()["access_token"]
+
+
+def sample_declaration(declaration_id: str = "TEST-0001", items: int = 1) -> dict:
+    return {
+        "declaration_id": declaration_id,
+        "office_id": OFFICE,
+        "declarant_id": "IM000109",
+        "importer_id": "IM000109",
+        "lodged_at": "2024-06-01T10:00:00",
+        "mode_of_transport": "sea",
+        "country_of_export": "CN",
+        "items": [
+            {"item_no": i + 1, "hs_code": "85414300", "country_of_origin": "CN", "customs_value": 12000.0 + i,
+             "net_mass_kg": 350.0, "quantity": 17, "quantity_unit": "u", "duty_rate": 10.0, "duty_tax_amount": 1200.0}
+            for i in range(items)
+        ],
+    }

@@ -249,44 +249,33 @@ def build_mirror(
     # Computed once in the engine (a cached table): every figure below reads the same pairs.
     t = pairs.cache()
     try:
-        return _report(
-            wh,
-            t,
-            s,
-            source,
-            reporter,
-            hs_level,
-            period_level,
-            year_from,
-            year_to,
-            usd_rates,
-            count_dict,
-            notes,
-            rates is not None,
-            limit,
-            top,
-        )
+        context = {
+            "engine": wh.kind,
+            "source": source,
+            "reporter": reporter,
+            "hs_level": hs_level,
+            "period_level": period_level,
+            "year_from": year_from,
+            "year_to": year_to,
+            "usd_rates": usd_rates,
+            "counts": count_dict,
+        }
+        return _report(wh, t, s, context, notes, rates is not None, limit, top)
     finally:
         t.release()
 
 
 def _report(
-    wh,
-    t,
-    s,
-    source,
-    reporter,
-    hs_level,
-    period_level,
-    year_from,
-    year_to,
-    usd_rates,
-    count_dict,
-    notes,
-    has_rates,
-    limit,
-    top,
+    wh: Warehouse,
+    t: ir.Table,
+    s: MirrorSettings,
+    context: dict[str, Any],
+    notes: list[str],
+    has_rates: bool,
+    limit: int,
+    top: int,
 ) -> MirrorReport:
+    """The report's figures from the cached pairs ``t``; ``context`` holds the options as given."""
     summary = (
         t.aggregate(
             pairs=t.count(where=t.log_ratio.notnull()),
@@ -316,20 +305,12 @@ def _report(
     if not has_rates and s.duty_rate is None:
         notes.append("no duty rates (no declarations and no --duty-rate): revenue at risk is not estimated")
     return MirrorReport(
-        engine=wh.kind,
-        source=source,
-        reporter=reporter,
-        hs_level=hs_level,
-        period_level=period_level,
-        year_from=year_from,
-        year_to=year_to,
+        **context,
         cif_fob_factor=s.cif_fob_factor,
         mode_factors=dict(s.mode_factors),
         z_threshold=s.z_threshold,
         min_pairs=s.min_pairs,
         duty_rate_default=s.duty_rate,
-        usd_rates=usd_rates,
-        counts=count_dict,
         quarantined_trade_rows=quarantined,
         pairs=summary["pairs"],
         median_ratio=None if summary["median_log"] is None else math.exp(summary["median_log"]),

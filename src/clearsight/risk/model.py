@@ -16,6 +16,13 @@ columns (see :mod:`clearsight.risk.history`); the model owns its :class:`Feature
 
 from __future__ import annotations
 
+import os
+
+# OpenMP threads that spin while waiting make LightGBM up to 30 times slower on a busy machine (a
+# shared server, a laptop running tests); passive waiting costs almost nothing when the machine is
+# idle. Set before LightGBM loads its OpenMP runtime; an explicit setting is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
@@ -32,6 +39,8 @@ MIN_LABELS = 50
 MIN_CLASS = 5
 #: Fewest fraudulent items with revenue before a revenue regressor is trained.
 MIN_REVENUE_ITEMS = 30
+#: Rows from which LightGBM uses every core.
+PARALLEL_ROWS = 50_000
 
 
 def check_labels(y: np.ndarray, what: str = "training") -> None:
@@ -69,8 +78,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self,
         objective: str = "fraud",
         feature_set: str = "full",
-        n_estimators: int = 300,
-        learning_rate: float = 0.03,
+        n_estimators: int = 200,
+        learning_rate: float = 0.05,
         num_leaves: int = 15,
         min_child_samples: int = 20,
         feature_fraction: float = 0.8,
@@ -79,7 +88,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         calibrate: bool = True,
         calibration_share: float = 0.2,
         smoothing: float = 10.0,
-        n_jobs: int = 2,
+        n_jobs: int | None = None,
         random_state: int = 0,
     ) -> None:
         self.objective = objective
@@ -97,7 +106,14 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _params(self, objective: str) -> dict:
+    def _threads(self, rows: int) -> int:
+        """Threads for LightGBM: one for small work, where OpenMP's spinning threads cost more than
+        they save (badly so on a busy machine), all cores from ``PARALLEL_ROWS`` rows."""
+        if self.n_jobs is not None:
+            return self.n_jobs
+        return 1 if rows < PARALLEL_ROWS else os.cpu_count() or 1
+
+    def _params(self, objective: str, rows: int) -> dict:
         return {
             "objective": objective,
             "learning_rate": self.learning_rate,
@@ -109,7 +125,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "lambda_l2": self.reg_lambda,
             "cat_smooth": 10,
             "min_data_per_group": 20,
-            "num_threads": self.n_jobs,
+            "num_threads": self._threads(rows),
             "seed": self.random_state,
             "deterministic": True,
             "force_row_wise": True,
@@ -122,7 +138,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         if self.balance:  # up-weight frauds toward balance, but not all the way (keeps trees stable)
             w = np.where(y == 1, min((len(y) - pos) / pos, 50.0) ** 0.5, 1.0)
         ds = _dataset(self.builder_, M, y, w)
-        return lgb.train(self._params("binary"), ds, num_boost_round=self.n_estimators)
+        return lgb.train(self._params("binary", len(y)), ds, num_boost_round=self.n_estimators)
 
     def fit(self, X: pa.Table, y: np.ndarray, revenue: np.ndarray | None = None) -> RiskModel:
         """Learn from labelled items ``X`` (lodgement order), fraud labels ``y`` and their ``revenue``."""
@@ -158,7 +174,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.revenue_booster_ = None
         if fraud.sum() >= MIN_REVENUE_ITEMS:
             ds = _dataset(self.builder_, M[fraud], np.log1p(rev[fraud]))
-            params = self._params("regression") | {"min_data_in_leaf": 5, "num_leaves": 7}
+            params = self._params("regression", int(fraud.sum())) | {"min_data_in_leaf": 5, "num_leaves": 7}
             self.revenue_booster_ = lgb.train(params, ds, num_boost_round=min(self.n_estimators, 200))
         else:
             self.notes_.append(
@@ -171,7 +187,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         return self.builder_.transform(X)
 
     def _proba(self, M: np.ndarray) -> np.ndarray:
-        raw = self.booster_.predict(M, raw_score=True, num_threads=self.n_jobs)
+        raw = self.booster_.predict(M, raw_score=True, num_threads=self._threads(len(M)))
         if self.calibration_ is None:
             return 1 / (1 + np.exp(-raw))
         a, b = self.calibration_
@@ -187,7 +203,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
     def revenue_if_fraud(self, X: pa.Table, M: np.ndarray | None = None) -> np.ndarray:
         if self.revenue_booster_ is not None:
             M = self.matrix(X) if M is None else M
-            return np.expm1(self.revenue_booster_.predict(M, num_threads=self.n_jobs)).clip(min=0)
+            return np.expm1(self.revenue_booster_.predict(M, num_threads=self._threads(len(M)))).clip(min=0)
         return duty_at_stake(X) * self.revenue_ratio_
 
     def score_items(self, X: pa.Table) -> dict[str, np.ndarray]:
@@ -200,7 +216,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def contributions(self, M: np.ndarray) -> np.ndarray:
         """Per-feature contributions to the fraud log-odds (LightGBM's own SHAP values), bias last."""
-        return self.booster_.predict(M, pred_contrib=True, num_threads=self.n_jobs)
+        return self.booster_.predict(M, pred_contrib=True, num_threads=self._threads(len(M)))
 
     def importance(self) -> dict[str, float]:
         gain = self.booster_.feature_importance("gain")

@@ -1,0 +1,126 @@
+"""The app store on SQLite and PostgreSQL: migrations, users, API keys and the hash-chained audit log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from clearsight.access import audit
+from clearsight.access.store import open_store
+from clearsight.access.store.db import HEAD
+from clearsight.access.users import (
+    add_user,
+    authenticate,
+    create_api_key,
+    list_users,
+    principal_of_key,
+    revoke_api_key,
+    set_disabled,
+    set_role,
+)
+from clearsight.console import UserError
+from portal_live import drop_schema, postgres_url, skip_or_fail
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        s = open_store(url=f"sqlite:///{tmp_path / 'app.sqlite'}")
+        yield s
+        s.close()
+        return
+    found = postgres_url()
+    if found is None:
+        skip_or_fail("PostgreSQL is not reachable at 127.0.0.1:5432")
+    url, schema = found
+    s = open_store(url=url)
+    yield s
+    s.close()
+    drop_schema(schema)
+
+
+def test_migrations_run_once_and_are_idempotent(store):
+    assert store.revision() == HEAD
+    store.migrate()
+    again = open_store(url=store.url)
+    assert again.revision() == HEAD
+    again.close()
+
+
+def test_users_passwords_roles_and_offices(store):
+    add_user(store, "ana", "analyst", "a-long-password")
+    add_user(store, "otto", "officer", "another-password", ["KESEA01"])
+    assert [u.name for u in list_users(store)] == ["ana", "otto"]
+    assert authenticate(store, "ana", "a-long-password").role == "analyst"
+    assert authenticate(store, "ana", "wrong-password") is None
+    assert authenticate(store, "nobody", "a-long-password") is None
+    assert authenticate(store, "otto", "another-password").offices == ["KESEA01"]
+    with store.session() as s:
+        stored = s.execute(text("SELECT password_hash FROM users WHERE name = 'ana'")).scalar()
+    assert stored.startswith("$argon2") and "a-long-password" not in stored
+    with pytest.raises(UserError, match="already exists"):
+        add_user(store, "ana", "analyst", "a-long-password")
+    with pytest.raises(UserError, match="unknown role 'boss'"):
+        add_user(store, "bob", "boss", "a-long-password")
+    with pytest.raises(UserError, match="at least 10 characters"):
+        add_user(store, "bob", "analyst", "short")
+    set_role(store, "ana", "auditor")
+    assert authenticate(store, "ana", "a-long-password").role == "auditor"
+    set_disabled(store, "ana")
+    assert authenticate(store, "ana", "a-long-password") is None
+
+
+def test_api_keys_are_hashed_and_revocable(store):
+    key, row = create_api_key(store, "ccs", "service", "tests")
+    assert key.startswith("cs_") and row.key_hash != key
+    assert principal_of_key(store, key).role == "service"
+    assert principal_of_key(store, key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+    revoke_api_key(store, row.prefix)
+    assert principal_of_key(store, key) is None
+
+
+def _fill(store, n=5):
+    for i in range(n):
+        audit.record(store, actor=f"user{i}", role="analyst", action="declarations.list", resource="declarations",
+                     filter={"q": f"x{i}"}, rows=i, client="127.0.0.1")
+
+
+def test_audit_chain_verifies_and_the_table_is_append_only(store):
+    _fill(store)
+    result = audit.verify(store)
+    assert result.ok and result.entries == 5
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.execute(text("UPDATE audit_log SET rows = 999 WHERE id = 2"))
+    with pytest.raises(DBAPIError, match="append-only"), store.session() as s:
+        s.execute(text("DELETE FROM audit_log WHERE id = 2"))
+    assert audit.verify(store).ok
+
+
+def _drop_guard(store) -> None:
+    """What someone with owner rights could do: remove the trigger, then tamper."""
+    with store.session() as s:
+        if store.dialect == "postgresql":
+            s.execute(text("DROP TRIGGER audit_log_append_only ON audit_log"))
+        else:
+            s.execute(text("DROP TRIGGER audit_log_no_update"))
+            s.execute(text("DROP TRIGGER audit_log_no_delete"))
+
+
+def test_verify_detects_an_edited_entry(store):
+    _fill(store)
+    _drop_guard(store)
+    with store.session() as s:
+        s.execute(text("UPDATE audit_log SET rows = 0 WHERE id = 3"))
+    result = audit.verify(store)
+    assert not result.ok and result.problems == ["entry 3: its content does not match its hash (it was edited)"]
+
+
+def test_verify_detects_a_deleted_entry(store):
+    _fill(store)
+    _drop_guard(store)
+    with store.session() as s:
+        s.execute(text("DELETE FROM audit_log WHERE id = 2"))
+    result = audit.verify(store)
+    assert not result.ok and result.entries == 4
+    assert any(p.startswith("entry 3: its link does not match") for p in result.problems)

@@ -131,13 +131,13 @@ class LiveServer:
         return self.app.state.portal
 
 
-def start_portal(settings: Settings, store_url: str | None = None) -> tuple[LiveServer, dict[str, str]]:
+def start_portal(settings: Settings, store_url: str | None = None, portal_settings=None) -> tuple[LiveServer, dict[str, str]]:
     """A live portal with one user per role (officer: one office) and a service API key."""
     store = open_store(settings, url=store_url)
     for role in ROLES:
         add_user(store, role, role, password_of(role), [OFFICE] if role == "officer" else [])
     key, _ = create_api_key(store, "clearance-system", "service", "tests")
-    app = create_app(settings, store=store, warehouse=connect(settings.warehouse_url))
+    app = create_app(settings, store=store, warehouse=connect(settings.warehouse_url), portal_settings=portal_settings)
     return LiveServer(app).start(), {"service_key": key}
 
 

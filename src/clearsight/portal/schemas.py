@@ -54,6 +54,18 @@ class DeclarationIn(BaseModel):
     aeo_status: bool | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=999)
 
+    @field_validator("lodged_at")
+    @classmethod
+    def _plain_time(cls, value: dt.datetime | None) -> dt.datetime | None:
+        """UTC without a zone, to the second, within years the warehouse can hold."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        if not 1900 <= value.year <= 2200:
+            raise ValueError("must be a date between the years 1900 and 2200")
+        return value.replace(microsecond=0)
+
     @field_validator("items")
     @classmethod
     def _distinct_items(cls, items: list[ItemIn]) -> list[ItemIn]:

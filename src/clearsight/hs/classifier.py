@@ -25,7 +25,8 @@ class HSClassifier(BaseEstimator):
     ``neighbours``: past descriptions consulted per query; ``centroid_weight``: share of the class
     centroid score against the neighbours' vote; ``retrieval_weight``: least share of the nomenclature
     retriever (it grows as the description moves away from anything seen in training);
-    ``temperature``: sharpness of the centroid softmax.
+    ``temperature``: sharpness of the centroid softmax; ``unseen_weight``: least share of the
+    retriever's probability kept for codes the history has no example of.
     """
 
     def __init__(
@@ -35,12 +36,14 @@ class HSClassifier(BaseEstimator):
         retrieval_weight: float = 0.1,
         temperature: float = 0.05,
         char_weight: float = 0.5,
+        unseen_weight: float = 0.4,
     ) -> None:
         self.neighbours = neighbours
         self.centroid_weight = centroid_weight
         self.retrieval_weight = retrieval_weight
         self.temperature = temperature
         self.char_weight = char_weight
+        self.unseen_weight = unseen_weight
 
     # -- training ---------------------------------------------------------------------------------
     def fit(self, texts, codes, retriever: NomenclatureRetriever | None = None) -> HSClassifier:
@@ -93,6 +96,20 @@ class HSClassifier(BaseEstimator):
         self.retriever_ = retriever
         return self
 
+    def _coverage(self, normalised: list[str]) -> np.ndarray:
+        """Share of each description's word weight (nomenclature IDF) that the training vocabulary knows."""
+        idf = self.retriever_.word_.idf_
+        vocab = self.retriever_.word_.vocabulary_
+        known = self.word_.vocabulary_
+        out = np.ones(len(normalised))
+        for r, text in enumerate(normalised):
+            words = without_marker(text).split()
+            weights = [idf[vocab[w]] if w in vocab else 1.0 for w in words]
+            total = sum(weights)
+            if total:
+                out[r] = sum(wt for w, wt in zip(words, weights, strict=True) if w in known) / total
+        return out
+
     def _stack(self, words, chars):
         w = 1.0 - self.char_weight
         return normalize(sp.hstack([words * np.sqrt(w), chars * np.sqrt(self.char_weight)]).tocsr())
@@ -116,9 +133,13 @@ class HSClassifier(BaseEstimator):
         totals = p_knn.sum(axis=1, keepdims=True)
         p_knn = np.divide(p_knn, totals, out=np.zeros_like(p_knn), where=totals > 0)
         p_model = self.centroid_weight * p_centroid + (1 - self.centroid_weight) * p_knn
-        nearest = top_sims.max(axis=1)
+        # words the history never saw (weighted by their rarity in the nomenclature) make it less sure
+        nearest = top_sims.max(axis=1) * self._coverage(normalised)
         p_ret, ret_top = self.retriever_.probabilities(normalised)
         lam = np.clip(1.0 - nearest, self.retrieval_weight, 0.9)[:, None]
-        p = (1 - lam) * p_model + lam * p_ret
+        # codes the history never showed keep a fixed share of the retriever's belief
+        unseen = np.maximum(lam, self.unseen_weight) * (self.class_counts_ == 0)
+        p = (1 - lam) * p_model + np.where(self.class_counts_ > 0, lam, unseen) * p_ret
+        p /= p.sum(axis=1, keepdims=True)
         confidence = np.maximum(nearest, ret_top)
         return p, confidence

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -181,6 +182,21 @@ class _nothing:
         return False
 
 
+def _reason(note: str | None) -> str:
+    """A short name for why a description got no suggestion (for the batch summary)."""
+    note = note or ""
+    for key, name in (
+        ("empty", "empty"),
+        ("characters long", "too long"),
+        ("Latin", "not in Latin script"),
+        ("is a number", "only a number"),
+        ("says nothing", "no goods words"),
+    ):
+        if key in note:
+            return name
+    return "no confident match"
+
+
 def _read_lines(path: Path) -> list[str]:
     if str(path) == "-":
         return [line.rstrip("\r\n") for line in sys.stdin]
@@ -210,16 +226,21 @@ def suggest_cmd(
 
     if (text is None) == (file is None):
         fail("give one description, or --file FILE (one description per line)")
-    suggester = load_suggester(_models_dir(ctx), zero_shot=zero_shot)
+    try:
+        suggester = load_suggester(_models_dir(ctx), zero_shot=zero_shot)
+    except UserError as exc:
+        fail(str(exc))
     if file is not None:
         lines = _read_lines(file)
         answers = suggester.suggest(lines, top)
         for a in answers:
             print(json.dumps(a.to_json_dict(), ensure_ascii=False))
-        empty = sum(1 for a in answers if not a.suggestions)
+        reasons = Counter(_reason(a.note) for a in answers if not a.suggestions)
+        empty = sum(reasons.values())
+        why = ", ".join(f"{n:,} {r}" for r, n in reasons.most_common())
         err_console.print(
-            f"{len(answers):,} descriptions, {len(answers) - empty:,} with suggestions, {empty:,} without "
-            f"({suggester.mode})",
+            f"{len(answers):,} descriptions ({suggester.mode}): {len(answers) - empty:,} with suggestions, "
+            f"{empty:,} without" + (f" ({why})" if why else ""),
             highlight=False,
         )
         return
@@ -264,6 +285,8 @@ def check_cmd(
     wh = _warehouse(ctx)
     try:
         result = check_declarations(wh, load_suggester(_models_dir(ctx)), start)
+    except UserError as exc:
+        fail(str(exc))
     finally:
         wh.close()
     flagged = result.flagged.sort_by([("revenue_at_risk", "descending"), ("declaration_id", "ascending")])

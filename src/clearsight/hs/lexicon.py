@@ -198,7 +198,7 @@ TRADE_NAMES = """
 3920|plastic film;plastic sheets;stretch film;shrink film;polyethylene sheeting
 3921|foam sheets;plastic foam
 3922|bathtubs;shower trays;toilet seats plastic
-3923|plastic bags;polyethylene bags;poly bags;nylon bags;shopping bags;garbage bags;bin bags;plastic bottles;preforms;jerrycans;plastic containers;caps and closures;plastic crates
+3923|carrier bags;plastic bags;polyethylene bags;poly bags;nylon bags;shopping bags;garbage bags;bin bags;plastic bottles;preforms;jerrycans;plastic containers;caps and closures;plastic crates
 3924|buckets;basins;plastic tableware;plastic kitchenware;plastic plates;plastic cups;plastic buckets;basins plastic;household plastic articles
 3925|plastic doors;plastic windows;water tanks plastic
 3926|plastic articles;plastic accessories;raincoats plastic;office supplies plastic
@@ -258,7 +258,6 @@ TRADE_NAMES = """
 6107|men underwear;boxers;briefs men
 6108|women underwear;panties;nightdresses;pyjamas women;lingerie
 6109|t-shirt;t-shirts;vests;singlets;tank tops;tee shirt
-610910|cotton t-shirts;t-shirt cotton
 6110|sweaters;jerseys;pullovers;cardigans;hoodies;sweatshirts;jumpers;fleece jackets
 6111|baby clothes;babies garments;baby wear;rompers;infant clothing
 6112|tracksuits;swimwear;swimsuits;ski suits

@@ -208,7 +208,7 @@ def duty_by_hs6(warehouse: Warehouse) -> ibis.Table:
         return lines.group_by("hs6").aggregate(duty_rate=lines.duty_rate.max())
     decl = warehouse.table("declarations")
     decl = decl.filter(decl.duty_rate.notnull() & decl.hs6.notnull())
-    return decl.group_by("hs6").aggregate(duty_rate=decl.duty_rate.approx_median())
+    return decl.group_by("hs6").aggregate(duty_rate=decl.duty_rate.median())
 
 
 def search_codes(query: str, limit: int = 10) -> list[Entry]:

@@ -13,10 +13,20 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from clearsight.hs.lexicon import trade_names
 from clearsight.hs.nomenclature import entries
-from clearsight.hs.text import FOR, MATERIALS, normalise, tokens, without_marker
+from clearsight.hs.text import (
+    FOR,
+    MATERIALS,
+    SEP,
+    emphasise_head,
+    normalise,
+    positive_text,
+    tokens,
+    without_marker,
+)
 
 
 def _word_vectorizer() -> TfidfVectorizer:
@@ -40,7 +50,8 @@ class NomenclatureRetriever:
     """Scores every HS 2022 subheading against a description, from the nomenclature alone.
 
     Weights: ``own`` (the subheading's text and trade names), ``heading`` and ``chapter`` (their texts),
-    ``char`` (share of character n-gram similarity), ``phrase`` (boost for a whole trade name found).
+    ``char`` (share of character n-gram similarity), ``phrase`` (boost for a whole trade name found),
+    ``material`` (weight of material words such as cotton or steel against the article's words).
     """
 
     def __init__(
@@ -51,6 +62,7 @@ class NomenclatureRetriever:
         char: float = 0.35,
         phrase: float = 0.8,
         temperature: float = 0.04,
+        material: float = 0.5,
     ) -> None:
         self.own = own
         self.heading = heading
@@ -58,6 +70,7 @@ class NomenclatureRetriever:
         self.char = char
         self.phrase = phrase
         self.temperature = temperature
+        self.material = material
 
     def fit(self) -> NomenclatureRetriever:
         table = entries()
@@ -70,17 +83,23 @@ class NomenclatureRetriever:
         self.heading_of_ = np.array([h_index[c[:4]] for c in self.codes_])
         self.chapter_of_ = np.array([c_index[c[:2]] for c in self.codes_])
         own_docs = [
-            normalise(table[c].description + " ; " + " ; ".join(names.get(c, ()) * 2)) for c in self.codes_
+            normalise(positive_text(table[c].description) + " ; " + " ; ".join(names.get(c, ()) * 2))
+            for c in self.codes_
         ]
         heading_docs = [
-            normalise(table[h].description + " ; " + " ; ".join(names.get(h, ()))) for h in headings
+            normalise(positive_text(table[h].description) + " ; " + " ; ".join(names.get(h, ())))
+            for h in headings
         ]
-        chapter_docs = [normalise(table[c].description) for c in chapters]
+        chapter_docs = [normalise(positive_text(table[c].description)) for c in chapters]
         n_own, n_head = len(own_docs), len(heading_docs)
         self.word_ = _word_vectorizer()
         words = self.word_.fit_transform(own_docs + heading_docs + chapter_docs)
         self.char_ = _char_vectorizer()
         chars = self.char_.fit_transform(own_docs + heading_docs)
+        vocab = self.word_.vocabulary_
+        weights = np.ones(len(vocab))
+        weights[[vocab[m] for m in MATERIALS if m in vocab]] = self.material
+        self.word_weights_ = sp.diags(weights)
         self.own_word_ = words[:n_own].T.tocsr()
         self.heading_word_ = words[n_own : n_own + n_head].T.tocsr()
         self.chapter_word_ = words[n_own + n_head :].T.tocsr()
@@ -105,8 +124,9 @@ class NomenclatureRetriever:
 
     def raw_scores(self, normalised: list[str]) -> np.ndarray:
         """Similarity of each normalised description (rows) with each subheading (columns)."""
-        qw = self.word_.transform(normalised)
-        qc = self.char_.transform(normalised)
+        emphasised = [emphasise_head(t) for t in normalised]
+        qw = normalize(self.word_.transform(emphasised) @ self.word_weights_)
+        qc = self.char_.transform(emphasised)
         mix = 1.0 - self.char
         own = mix * (qw @ self.own_word_) + self.char * (qc @ self.own_char_)
         head = mix * (qw @ self.heading_word_) + self.char * (qc @ self.heading_char_)
@@ -124,11 +144,12 @@ class NomenclatureRetriever:
         if not words:
             return
         matches: list[tuple[np.ndarray, float, bool]] = []
-        n = sum(1 for w in words if w != FOR)
-        seen_for = False
+        n = sum(1 for w in words if w not in (FOR, SEP))
+        seen_for = seen_sep = False
         for start, word in enumerate(words):
-            if word == FOR:
-                seen_for = True
+            if word in (FOR, SEP):
+                seen_for = seen_for or word == FOR
+                seen_sep = seen_sep or word == SEP
                 continue
             for size in range(min(self.max_phrase_, len(words) - start), 0, -1):
                 key = tuple(words[start : start + size])
@@ -138,6 +159,8 @@ class NomenclatureRetriever:
                 weight = self.phrase * (0.5 + 0.5 * size / n) / len(targets) ** 0.25
                 if seen_for:
                     weight *= 0.3
+                if seen_sep:
+                    weight *= 0.6
                 matches.append((targets, weight, all(w in MATERIALS for w in key)))
                 break
         has_article = any(not material for _, _, material in matches)

@@ -12,8 +12,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
+from clearsight.console import UserError
 from clearsight.hs.classifier import HSClassifier
-from clearsight.hs.lexicon import TRADE_NAMES
 from clearsight.hs.nomenclature import entries
 from clearsight.hs.retrieval import NomenclatureRetriever, nomenclature_retriever
 from clearsight.hs.text import normalise, problem_with
@@ -26,15 +26,26 @@ MIN_CONFIDENCE = 0.2
 #: Suggestions under this probability are not shown.
 MIN_SCORE = 0.01
 #: Probability at which a suggestion is called sure at that level.
-LEVEL_THRESHOLD = 0.35
-#: Changes whenever the retriever's inputs change, so a cached copy is rebuilt.
-RETRIEVER_VERSION = hashlib.sha256((TRADE_NAMES + "retriever-1").encode()).hexdigest()[:12]
+LEVEL_THRESHOLD = 0.4
+
+
+def _code_version(*modules: str) -> str:
+    """A digest of the source of the modules a saved object depends on: changes when they change."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+#: Version of the zero-shot retriever cache, and of trained models (rebuilt / refused when stale).
+RETRIEVER_VERSION = _code_version("text", "lexicon", "retrieval", "nomenclature")
+MODEL_VERSION = _code_version("text", "lexicon", "retrieval", "nomenclature", "classifier")
 
 
 @dataclass(frozen=True)
 class Suggestion:
     """One suggested subheading. ``level``: the deepest level the scores support: "subheading" (this
-    code is likely), "heading" (its first four digits are likely, the last two not sure), "chapter"
+    code is likely, and at least twice as likely as the rest of its heading), "heading" (its first four digits are likely, the last two not sure), "chapter"
     (only the first two), "uncertain" (a candidate worth reading, no more)."""
 
     code: str
@@ -115,9 +126,10 @@ class Suggester:
                 if p[j] < MIN_SCORE:
                     break
                 code = str(self.codes[j])
+                rival = heading[code[:4]] - p[j]  # the other subheadings of its heading
                 level = (
                     "subheading"
-                    if p[j] >= LEVEL_THRESHOLD
+                    if p[j] >= LEVEL_THRESHOLD and p[j] >= 2 * rival
                     else "heading"
                     if heading[code[:4]] >= LEVEL_THRESHOLD
                     else "chapter"
@@ -172,7 +184,15 @@ def load_suggester(models_dir: Path | None, zero_shot: bool = False) -> Suggeste
     """The trained model of the workspace if there is one (and ``zero_shot`` is off), else zero-shot."""
     model_path = hs_models_dir(models_dir) / MODEL_FILE if models_dir else None
     if not zero_shot and model_path is not None and model_path.is_file():
-        model = joblib.load(model_path)
+        try:
+            version, model = joblib.load(model_path)
+        except Exception:
+            version, model = None, None
+        if version != MODEL_VERSION:
+            raise UserError(
+                f"{model_path} was trained by another version of clearsight (or is damaged): "
+                "run 'clearsight hs train' again, or use --zero-shot"
+            )
         return Suggester(model, model.retriever_)
     return Suggester(None, load_retriever(models_dir))
 
@@ -183,7 +203,7 @@ def save_model(model: HSClassifier, metrics: dict, models_dir: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
     tmp = path.with_suffix(".tmp")
-    joblib.dump(model, tmp)
+    joblib.dump((MODEL_VERSION, model), tmp)
     tmp.replace(path)
     (folder / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return path

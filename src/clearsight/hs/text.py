@@ -61,6 +61,17 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+#: Everyday words -> the nomenclature's technical words, added after them.
+EXPANSIONS: dict[str, str] = {
+    "ev": "electric motor",
+    "hybrid": "electric motor", "laptop": "portable data processing", "computer": "data processing",
+    "phone": "telephone", "smartphone": "telephone cellular", "tv": "television", "fridge": "refrigerator",
+    "jeans": "denim trousers", "sneaker": "sports footwear", "trainer": "sports footwear",
+    "pickup": "goods transport", "pick-up": "goods transport", "truck": "goods transport",
+    "rebar": "bars concrete reinforcing", "plywood": "veneered panels", "sofa": "seats upholstered",
+}  # fmt: skip
+
+
 #: Words that say nothing about what the goods are (packing, commerce, quantities).
 STOPWORDS: frozenset[str] = frozenset(
     _words(
@@ -68,8 +79,8 @@ STOPWORDS: frozenset[str] = frozenset(
     than be being is are was not nor into whether which such all any each per etc n e c nes nec
     thereof therefor therein kind kinds type types brand brands model models new item items goods
     product products assorted various mixed sample samples pack packs packed packing packaging
-    carton cartons case cases pallet pallets bundle bundles crate crates container containers
-    box boxes bag bags drum drums piece pieces pcs pair pairs set sets unit units lot lots
+    pallet pallets bundle bundles crate crates
+    piece pieces pcs pair pairs unit units lot lots
     shipment consignment quantity quality grade size sizes colour colours style design
     heading headings subheading subheadings chapter note notes including include included
     excluding principally mainly solely wholly chiefly whose purposes purpose use used_for
@@ -77,8 +88,12 @@ STOPWORDS: frozenset[str] = frozenset(
     )
 )
 
-#: Marker token for "for": what follows it is the use, not the goods.
+#: Marker token for "for", "with", "of", "in": what follows is the use, a part, the material or the
+#: packing, not the goods themselves ("brake discs for cars", "car with petrol engine").
 FOR = "for"
+#: Marker token for a comma, semicolon or bracket: the goods are usually named before the first one.
+SEP = ","
+MODIFIER_WORDS = frozenset({"for", "with", "of", "in", "containing", "into", "w/"})
 #: Materials: in "cotton towels" or "MDF wardrobes" the article, not the material, decides the heading.
 MATERIALS: frozenset[str] = frozenset(
     _words(
@@ -87,9 +102,10 @@ MATERIALS: frozenset[str] = frozenset(
     bamboo jute acrylic synthetic metal zinc lead tin"""
     )
 )
-_T_SHIRT = re.compile(r"\bt[\s-]?shirt")
+_T_SHIRT = re.compile(r"\b(?:t|tee)[\s-]?shirt")
 _LATIN_LETTER = re.compile(r"[a-z]")
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*|&")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*|&|,")
+_BREAKS = re.compile(r"[,;(]")
 _NUMERIC_NOISE = re.compile(
     r"^(?:\d+(?:[.,]\d+)?(?:x\d+)*[a-z]{0,4}|[a-z]?\d+[a-z]?-\d+|\d+x\d+[a-z]*|[a-z]{1,3}-?\d{2,}[a-z0-9-]*)$"
 )
@@ -123,7 +139,7 @@ def tokens(text: str) -> list[str]:
     "for" is kept as a marker ("brake discs for cars" names brake discs, not cars); the vectorizers
     ignore it and the retriever reads it."""
     out: list[str] = []
-    for raw in _TOKEN.findall(fold(text)):
+    for raw in _TOKEN.findall(_BREAKS.sub(" , ", fold(text))):
         raw = SPELLINGS.get(raw, raw)
         expanded = ABBREVIATIONS.get(raw)
         if expanded is not None:
@@ -139,19 +155,45 @@ def tokens(text: str) -> list[str]:
                 if all(len(p) > 1 for p in pieces) and not any(c.isdigit() for c in part):
                     out.extend(stem(p) for p in pieces if p not in STOPWORDS)
                     continue
-            if part == "for":
-                if out and out[-1] != FOR:
-                    out.append(FOR)
+            if part in MODIFIER_WORDS or part == SEP:
+                marker = SEP if part == SEP else FOR
+                if out and out[-1] not in (FOR, SEP):
+                    out.append(marker)
+                elif out and out[-1] == SEP and marker == FOR:
+                    out[-1] = FOR
                 continue
             if part in STOPWORDS or _NUMERIC_NOISE.match(part) or len(part) < 2:
                 continue
             out.append(stem(part.replace("t-shirts", "t-shirt")))
+            extra = EXPANSIONS.get(part) or EXPANSIONS.get(out[-1])
+            if extra:
+                out.extend(stem(w) for w in extra.replace("-", " ").split())
+    while out and out[-1] in (FOR, SEP):
+        out.pop()
     return out
 
 
 def without_marker(normalised: str) -> str:
     """A normalised text without the "for" markers (what the n-gram vectorizers read)."""
-    return " ".join(w for w in normalised.split() if w != FOR)
+    return " ".join(w for w in normalised.split() if w not in (FOR, SEP))
+
+
+_NEGATED = re.compile(r"\b(?:other than|excluding|except|not including|not)\b[^;,()]*")
+
+
+def positive_text(description: str) -> str:
+    """A nomenclature text without its exclusions ("of textile materials (other than cotton)" does not
+    describe cotton goods), so that a word named only to be excluded does not attract matches."""
+    return _NEGATED.sub(" ", description)
+
+
+def emphasise_head(normalised: str) -> str:
+    """The words before the first marker (where the goods are usually named) written twice."""
+    words = normalised.split()
+    cut = next((i for i, w in enumerate(words) if w in (FOR, SEP)), len(words))
+    if 0 < cut < len(words):
+        return " ".join(words[:cut] + words)
+    return normalised
 
 
 def normalise(text: str) -> str:
@@ -174,6 +216,6 @@ def problem_with(text: str) -> str | None:
                 " (to look a code up, use 'clearsight hs show')" if 4 <= len(digits) <= 10 else ""
             )
         return "the description has no Latin letters; descriptions are read in English"
-    if not [t for t in tokens(stripped) if t != FOR]:
+    if not [t for t in tokens(stripped) if t not in (FOR, SEP)]:
         return "the description says nothing about the goods (only packing, quantities or codes)"
     return None

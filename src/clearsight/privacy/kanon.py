@@ -2,8 +2,9 @@
 
 The search is a greedy walk up the generalisation ladders: while rows in classes smaller than k (or
 with fewer than l distinct outcomes) exceed the target share, try raising each quasi-identifier by one
-level (within the profile's highest levels) and keep the raise that leaves the fewest rows to suppress
-(ties: the earlier quasi-identifier). Then the rows still in failing classes are suppressed (left out,
+level (within the profile's highest levels) and keep the raise that saves the most rows from suppression
+per unit of cost (the profile says what a level of each column costs its users; ties: the earlier
+quasi-identifier). Then the rows still in failing classes are suppressed (left out,
 and counted). Each try is one Ibis aggregate, so the search runs where the data is (DuckDB or Spark).
 """
 
@@ -75,6 +76,7 @@ def search(
     k: int,
     target_suppression: float,
     l_diversity: int | None = None,
+    costs: dict[str, float] | None = None,
 ) -> SearchResult:
     """Levels that bring suppression to at most ``target_suppression`` (or the highest levels allowed)."""
     qis = list(start)

@@ -10,10 +10,12 @@ class PortalSettings(BaseSettings):
 
     #: Lanes until the selectivity room lands: red at or above either red threshold, yellow at or
     #: above either yellow threshold, green otherwise.
-    red_probability: float = 0.5
-    red_expected_revenue: float = 5_000.0
-    yellow_probability: float = 0.2
-    yellow_expected_revenue: float = 1_000.0
+    #: Revenue is in national currency: set these for yours (the defaults suit the synthetic world,
+    #: where they send about 1-2 % of items to red and about 10 % to yellow).
+    red_probability: float = 0.3
+    red_expected_revenue: float = 250_000.0
+    yellow_probability: float = 0.15
+    yellow_expected_revenue: float = 100_000.0
     #: Largest request body accepted (bytes): a declaration of 999 items fits easily.
     max_body_bytes: int = 1_000_000
     #: Failed sign-ins allowed per user name and per client address in the window, then 429.

@@ -170,8 +170,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X: pa.Table) -> np.ndarray:
-        cols = self.columns(X)
-        return np.column_stack([np.asarray(cols[n], dtype=np.float64) for n in self.feature_names_])
+        return self.stack(self.columns(X))
+
+    def stack(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """The feature matrix from :meth:`columns` (rows × features, in ``feature_names_`` order)."""
+        return np.column_stack([np.asarray(columns[n], dtype=np.float64) for n in self.feature_names_])
 
     def to_dict(self) -> dict:
         return {

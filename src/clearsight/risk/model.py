@@ -208,11 +208,18 @@ class RiskModel(ClassifierMixin, BaseEstimator):
 
     def score_items(self, X: pa.Table) -> dict[str, np.ndarray]:
         """Fraud probability, expected revenue and the ranking score of the objective, in one pass."""
-        M = self.matrix(X)
+        columns = self.builder_.columns(X)
+        M = self.builder_.stack(columns)
         p = self._proba(M)
         r = self.revenue_if_fraud(X, M)
         score = p * np.power(np.maximum(r, 0) + 1.0, REVENUE_POWER[self.objective])
-        return {"fraud_probability": p, "expected_revenue": p * r, "score": score, "matrix": M}
+        return {
+            "fraud_probability": p,
+            "expected_revenue": p * r,
+            "score": score,
+            "matrix": M,
+            "columns": columns,
+        }
 
     def contributions(self, M: np.ndarray) -> np.ndarray:
         """Per-feature contributions to the fraud log-odds (LightGBM's own SHAP values), bias last."""

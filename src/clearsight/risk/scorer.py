@@ -47,7 +47,7 @@ def score_history(model: RiskModel, history: pa.Table, explain_top: int | None =
     if len(chosen):
         M = out["matrix"][chosen]
         sub = history.take(pa.array(chosen))
-        cols = model.builder_.columns(sub)
+        cols = {name: values[chosen] for name, values in out["columns"].items()}
         texts = reasons(sub, cols, model.contributions(M), model.builder_.feature_names_)
         for i, t in zip(chosen, texts, strict=True):
             said[i] = t

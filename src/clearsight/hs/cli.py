@@ -242,16 +242,17 @@ def suggest_cmd(
             f"{len(answers):,} descriptions ({suggester.mode}): {len(answers) - empty:,} with suggestions, "
             f"{empty:,} without" + (f" ({why})" if why else ""),
             highlight=False,
+            soft_wrap=True,
         )
         return
     answer = suggester.suggest([text], top)[0]
     if as_json:
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False))
         if answer.note:
-            err_console.print(answer.note, highlight=False)
+            err_console.print(answer.note, highlight=False, soft_wrap=True)
         return
-    if answer.note and not answer.suggestions and answer.note.startswith("the description"):
-        fail(answer.note)
+    if answer.note and not answer.note.startswith("no confident"):
+        fail(answer.note)  # the text cannot be read as a goods description
     if not answer.suggestions:
         console.print(answer.note or "no confident suggestion")
         return

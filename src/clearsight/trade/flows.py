@@ -88,6 +88,9 @@ def normalised_flows(
             outside=t.count(where=ours & ~in_years),
             coarser=t.count(where=ours & in_years & ~fine),
             yearly=t.count(where=ours & in_years & fine & ~monthly),
+            monthly=t.count(where=ours & in_years & fine & monthly),
+            exact=t.count(where=ours & in_years & (t.hs_code.length() == hs_level)),
+            detailed=t.count(where=ours & in_years & (t.hs_code.length() > hs_level)),
         )
         .to_pyarrow()
         .to_pylist()[0]
@@ -104,10 +107,13 @@ def normalised_flows(
     flow_keys = ["reporter", "partner", "flow", "hs_code", "period"]
     if period_level == "month":
         t = t.filter(t.period.length() == 6)
-    t = _prefer(t, flow_keys, t._hs_len == hs_level)
+    # Preference costs joins over the whole table: paid only where both kinds of rows exist.
+    if first["exact"] and first["detailed"]:
+        t = _prefer(t, flow_keys, t._hs_len == hs_level)
     if period_level == "year":
         t = t.mutate(period=t.period.substr(0, 4), _monthly=t.period.length() == 6)
-        t = _prefer(t, flow_keys, ~t._monthly)
+        if first["yearly"] and first["monthly"]:
+            t = _prefer(t, flow_keys, ~t._monthly)
         t = t.drop("_monthly")
     t = t.select(
         "reporter",

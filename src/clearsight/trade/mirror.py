@@ -113,6 +113,16 @@ def mirror_pairs(
     imports: ir.Table | None = None,
     exporters: ir.Table | None = None,
 ) -> ir.Table:
+    """``compare_sides`` then ``score``: the pairs with ratios, z-scores and patterns (one expression)."""
+    return score(compare_sides(flows, s, imports, exporters), s)
+
+
+def compare_sides(
+    flows: ir.Table,
+    s: MirrorSettings,
+    imports: ir.Table | None = None,
+    exporters: ir.Table | None = None,
+) -> ir.Table:
     """One row per reporter × partner × product × period with both sides, ratios, z-scores, patterns.
 
     ``flows`` are normalised trade flows (see ``flows.normalised_flows``). Imports are its M rows,
@@ -163,11 +173,12 @@ def mirror_pairs(
         reexport_value=j.reexport_value,
         partner_reports=j._reports.fill_null(False),
     ).drop("_reports")
-    return _scored(j, s)
+    return j
 
 
-def _scored(j: ir.Table, s: MirrorSettings) -> ir.Table:
-    """Robust z of the log ratio within the product (or across all pairs for a product with few)."""
+def score(j: ir.Table, s: MirrorSettings) -> ir.Table:
+    """Robust z of the log ratio within the product (or across all pairs for a product with few), and
+    the pattern. ``j`` (from ``compare_sides``) is read several times: cache it on big data."""
     pairs = j.filter(j.log_ratio.notnull())
     per_hs = pairs.group_by("hs_code").aggregate(_n=pairs.count(), _med=pairs.log_ratio.median())
     dev = pairs.inner_join(per_hs, "hs_code")

@@ -19,7 +19,15 @@ from clearsight.trade.flows import (
     normalised_flows,
     usd_rates_from_invoices,
 )
-from clearsight.trade.mirror import FLAGGED, PATTERNS, MirrorSettings, duty_rates, mirror_pairs, with_revenue
+from clearsight.trade.mirror import (
+    FLAGGED,
+    PATTERNS,
+    MirrorSettings,
+    compare_sides,
+    duty_rates,
+    score,
+    with_revenue,
+)
 from clearsight.warehouse import Warehouse
 
 #: Points drawn in the imports-against-exports chart (the largest flows, plus every flagged row shown).
@@ -240,14 +248,19 @@ def build_mirror(
                 f"{left_out:,} declared items left out (no {partner_field}, no customs value, an HS code "
                 f"shorter than {hs_level} digits, or a year without an exchange rate)"
             )
-    pairs = mirror_pairs(flows, s, imports, exporters(wh, period_level) if reporter else None)
-    if reporter:
-        pairs = pairs.filter(pairs.reporter == reporter)
+    sides = compare_sides(flows, s, imports, exporters(wh, period_level) if reporter else None)
+    if reporter:  # z-scores rank the reporter's gaps among its own
+        sides = sides.filter(sides.reporter == reporter)
     has_decl = _has_rows(wh, "declarations")
     rates = duty_rates(wh.table("declarations"), hs_level) if has_decl else None
-    pairs = with_revenue(pairs, rates, s)
-    # Computed once in the engine (a cached table): every figure below reads the same pairs.
-    t = pairs.cache()
+    # Computed once each in the engine (cached tables): scoring reads the sides several times, and
+    # every figure below reads the same pairs.
+    base = sides.cache()
+    try:
+        t = with_revenue(score(base, s), rates, s).cache()
+    except BaseException:
+        base.release()
+        raise
     try:
         context = {
             "engine": wh.kind,
@@ -263,6 +276,7 @@ def build_mirror(
         return _report(wh, t, s, context, notes, rates is not None, limit, top)
     finally:
         t.release()
+        base.release()
 
 
 def _report(

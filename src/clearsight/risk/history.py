@@ -99,6 +99,12 @@ _HISTORY_TYPES = {
 }
 
 
+def quiet(warehouse: Warehouse) -> None:
+    """No DuckDB progress bar: it would land in the middle of ``--json`` output on stdout."""
+    if warehouse.is_duckdb:
+        warehouse.con.raw_sql("SET enable_progress_bar = false")
+
+
 def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
     """Inspection outcomes joined to their items: key fields, when the label became known, fraud, revenue.
 
@@ -197,6 +203,7 @@ def point_in_time(
     every item up to ``end``); ``keys``: only these history keys (default all; the others come back
     NULL — tests on slow engines use it).
     """
+    quiet(warehouse)
     basis = basis or revenue_basis(warehouse)
     d = warehouse.table("declarations")
     past = d if end is None else d.filter(d.lodged_at < end)

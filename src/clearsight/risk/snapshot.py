@@ -27,6 +27,7 @@ from clearsight.risk.history import (
     LABEL_KEYS,
     VOLUME_KEYS,
     labels,
+    quiet,
     revenue_basis,
     unit_value_reference,
 )
@@ -115,6 +116,7 @@ class Snapshot:
     def __init__(
         self, warehouse: Warehouse, as_of: dt.datetime | None = None, basis: str | None = None
     ) -> None:
+        quiet(warehouse)
         self.as_of = as_of
         self.basis = basis or revenue_basis(warehouse)
         d = warehouse.table("declarations")

@@ -8,6 +8,7 @@ fresh process, so its peak RSS is the report's own. Writes benchmarks/results/re
 Target: 10M events in under 20 s.
 
     python benchmarks/release.py [--events 10000000] [--items 300000] [--workdir /tmp/clearsight-release]
+                                 [--keep FILE | --reuse FILE]
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ def prepare(path: Path, items: int, events: int, seed: int) -> dict:
     return {"copies": copies, "rows": counts}
 
 
+def count(path: Path) -> dict:
+    from clearsight.warehouse import connect
+
+    wh = connect(f"duckdb://{path}")
+    rows = {n: wh.table(n).count().to_pyarrow().as_py() for n in ("declarations", "inspections", "events")}
+    wh.close()
+    return {"copies": None, "rows": rows}
+
+
 def measure(path: Path) -> dict:
     """Time the release report and the indicators; peak RSS of this process."""
     from clearsight.release.kpi import kpi_report
@@ -102,6 +112,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/clearsight-release"))
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--reuse", type=Path, help="Measure this prepared warehouse file instead of preparing one."
+    )
+    parser.add_argument("--keep", type=Path, help="Keep a copy of the prepared warehouse at this path.")
     args = parser.parse_args()
     if args.prepare:
         print(json.dumps(prepare(args.prepare, args.items, args.events, args.seed)))
@@ -109,12 +124,19 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
+    if args.count:
+        print(json.dumps(count(args.count)))
+        return
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
     path = args.workdir / "warehouse.duckdb"
     t0 = time.perf_counter()
-    prepared = _child("prepare", str(path), "--items", str(args.items), "--events", str(args.events))
+    if args.reuse:  # a warehouse prepared by an earlier run (--keep), copied so it stays as it was
+        shutil.copyfile(args.reuse, path)
+        prepared = _child("count", str(path))
+    else:
+        prepared = _child("prepare", str(path), "--items", str(args.items), "--events", str(args.events))
     prepare_seconds = time.perf_counter() - t0
     result = _child("measure", str(path))
     events = prepared["rows"]["events"]
@@ -131,6 +153,8 @@ def main() -> None:
         "targets": {"report_seconds_at_10M_events": TARGET_SECONDS},
         "results": [result],
     }
+    if args.keep:
+        shutil.copyfile(path, args.keep)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     shutil.rmtree(args.workdir, ignore_errors=True)

@@ -81,12 +81,15 @@ def test_groups_stages_bottlenecks_paths(planted_duckdb):
     b = {(x["office"], x["lane"]): x for x in r["bottlenecks"]}
     assert b[("OF2", "red")]["share"] == pytest.approx(1 / 9)
     assert all(0 < x["share"] <= 1 for x in r["bottlenecks"])
-    # directly-follows edges: one per consecutive pair of events of each measured declaration
-    events = sum(len(EVENTS[d][1]) for d in MEASURED)
-    assert sum(e["n"] for e in r["paths"]["edges"]) == events - len(MEASURED)
+    # directly-follows edges: one per consecutive pair of recorded milestones (first records only)
+    milestones = {d: len({c for c, _ in EVENTS[d][1]}) for d in MEASURED}
+    milestones["ALIAS1"] -= 1  # "weird event" is no milestone: counted, not drawn
+    milestones["DUP1"] = 8  # the second release is a repeat
+    assert sum(e["n"] for e in r["paths"]["edges"]) == sum(milestones.values()) - len(MEASURED)
     edges = {(e["from"], e["to"]): e for e in r["paths"]["edges"]}
-    assert edges[("exit", "release")]["n"] == 1  # DUP1's second release
-    assert edges[("assessment", "weird_event")]["n"] == 1  # an unmapped code stays in the paths
+    assert edges[("selection", "arrival")]["n"] == 1  # P1: lodged before the goods arrived
+    assert edges[("selection", "arrival")]["median_h"] == pytest.approx(4.8)
+    assert edges[("lodgement", "selection")]["n"] == 1  # M1 skips registration
     assert r["paths"]["top_variants"][0]["trace"].startswith("arrival > lodgement > registration")
 
 

@@ -134,12 +134,15 @@ def declaration_attributes(wh: Warehouse) -> ir.Table:
 
 
 def event_log(wh: Warehouse) -> ir.Table:
-    """The events with a normalised ``code``, its position in the chain (unknown codes after) and the
-    time in whole seconds (floored: DuckDB's epoch keeps fractions, Spark's drops them)."""
+    """The events with a normalised ``code``, its position in the chain (``code_order``, unknown codes
+    after the chain) and the time in whole seconds (floored: DuckDB's epoch keeps fractions, Spark's
+    drops them). Everything downstream compares ``code_order``, an integer: cheaper than string lists."""
     ev = wh.table("events")
-    # fast path: most codes are already milestone names and skip the string clean-up
-    code = ibis.ifelse(ev.event.isin(MILESTONES), ev.event, normalise_event(ev.event))
-    order = code.substitute({m: i for i, m in enumerate(CHAIN)}, else_=len(CHAIN))
+    positions = {m: i for i, m in enumerate(CHAIN)}
+    exact = ev.event.substitute(positions, else_=ibis.null("int64"))
+    # fast path: codes that already are milestone names skip the string clean-up
+    code = ibis.cases((exact.notnull(), ev.event), else_=normalise_event(ev.event))
+    order = ibis.cases((exact.notnull(), exact), else_=code.substitute(positions, else_=len(CHAIN)))
     return ev.mutate(code=code, code_order=order, at_s=ev.at.epoch_seconds().floor().cast("int64"))
 
 
@@ -151,19 +154,22 @@ def declaration_timeline(wh: Warehouse) -> ir.Table:
     """One row per declaration that has events: milestone times (``<m>_s``, seconds since the epoch),
     attributes, total release time and the data-quality flags of its events."""
     ev = event_log(wh)
-    is_milestone = ev.code.isin(MILESTONES)
-    aggs: dict[str, ir.Scalar] = {f"{m}_s": ev.at_s.min(where=ev.code == m) for m in MILESTONES}
+    # min(CASE ...) rather than min(...) FILTER (...): one projection, measurably faster on DuckDB
+    is_milestone = (ev.code_order < len(CHAIN)).cast("int64")
+    aggs: dict[str, ir.Scalar] = {
+        f"{m}_s": _when(ev.code_order == i, ev.at_s).min() for i, m in enumerate(CHAIN)
+    }
     aggs |= {
-        "arrival_at": ev.at.min(where=ev.code == "arrival"),
-        "lodgement_at": ev.at.min(where=ev.code == "lodgement"),
+        "arrival_at": _when(ev.code_order == CHAIN.index("arrival"), ev.at).min(),
+        "lodgement_at": _when(ev.code_order == CHAIN.index("lodgement"), ev.at).min(),
         "first_at": ev.at.min(),
         "events": ev.count(),
-        "other_events": ev.count(where=~is_milestone),
-        "milestone_events": ev.count(where=is_milestone),
+        "milestone_events": is_milestone.sum(),
     }
     per = ev.group_by("declaration_id").aggregate(**aggs)
     attrs = declaration_attributes(wh)
     lanes = _lane_of_declarations(wh)
+    per = per.mutate(other_events=per.events - per.milestone_events)
     t = per.left_join(attrs, "declaration_id").drop("declaration_id_right")
     t = t.left_join(lanes, "declaration_id").drop("declaration_id_right")
     lane = t.lane.fill_null(UNCONTROLLED_LANE)
@@ -202,6 +208,10 @@ def declaration_timeline(wh: Warehouse) -> ir.Table:
     return t
 
 
+def _when(condition: ir.BooleanValue, value: ir.Value) -> ir.Value:
+    return ibis.ifelse(condition, value, ibis.null(value.type()))
+
+
 def _any(conditions: list[ir.BooleanValue]) -> ir.BooleanValue:
     out = conditions[0]
     for c in conditions[1:]:
@@ -218,18 +228,18 @@ def chain_times(t: ir.Table) -> dict[str, ir.IntegerValue]:
 
 def stage_rows(t: ir.Table, keep: tuple[str, ...]) -> ir.Table:
     """Long form: one row per declaration and stage, a stage running from one recorded milestone of
-    the chain to the next recorded one (``from``, ``to``, ``hours``), with the columns ``keep``."""
+    the chain to the next recorded one (``stage_from``, ``stage_to``: positions in CHAIN; ``hours``),
+    with the columns ``keep``. Positions rather than names keep the rows narrow."""
     chain = chain_times(t)
     parts = []
     for i, m in enumerate(CHAIN[:-1]):
         later = CHAIN[i + 1 :]
-        to_name = ibis.cases(*[(chain[n].notnull(), n) for n in later], else_=ibis.null("string"))
+        to = ibis.cases(*[(chain[n].notnull(), CHAIN.index(n)) for n in later], else_=ibis.null("int64"))
         to_s = ibis.coalesce(*[chain[n] for n in later])
         part = t.filter(chain[m].notnull() & to_s.notnull()).select(
             *keep,
-            stage_from=ibis.literal(m),
-            stage_to=to_name,
-            stage_order=ibis.literal(i),
+            stage_from=ibis.literal(i, "int64"),
+            stage_to=to,
             hours=_hours(to_s, chain[m]),
         )
         parts.append(part)

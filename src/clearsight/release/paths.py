@@ -1,9 +1,11 @@
 """Process paths: stages, the directly-follows graph, the main variants and the bottlenecks.
 
 Stages follow the expected chain (from a recorded milestone to the next recorded one); the
-directly-follows graph and the variants follow the events as they were recorded, in time order (ties
-broken by the chain order), so an out-of-order record shows there as an unexpected edge. Plain Ibis
-windows and aggregates: no process-mining library is needed.
+directly-follows graph and the variants follow the milestones in the order they were recorded (ties
+broken by the chain order), so an out-of-order record shows there as an unexpected edge. They use
+each milestone's first record: repeated records and codes that are no milestone are counted under
+event quality, not drawn. Plain Ibis aggregates over the per-declaration timeline: no window over
+the events, no process-mining library.
 """
 
 from __future__ import annotations
@@ -13,27 +15,26 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from clearsight.release.milestones import CHAIN, event_log, stage_rows
+from clearsight.release.milestones import CHAIN, stage_rows
 from clearsight.release.times import Study, distribution, readable
 
-#: Events of a declaration shown in its variant; longer traces end with "…".
-MAX_VARIANT_EVENTS = 16
 VARIANT_SEPARATOR = " > "
 
 
 def stages_of(study: Study) -> ir.Table:
-    """The kept declarations' stages, long form, with office and lane (cached)."""
-    return stage_rows(study.kept, ("declaration_id", "office_id", "lane")).cache()
+    """The kept declarations' stages, long form, with office and lane (an expression over the cached
+    timeline: streaming it twice is cheaper than storing ten rows per declaration)."""
+    return stage_rows(study.kept, ("office_id", "lane"))
 
 
 def stage_statistics(stages: ir.Table) -> list[dict[str, Any]]:
     """Per stage (``from`` -> ``to``): n, mean, median, p90 hours, in chain order."""
-    rows = distribution(stages, "hours", ["stage_order", "stage_from", "stage_to"])
-    rows.sort(key=lambda r: (r["stage_order"], CHAIN.index(r["stage_to"])))
+    rows = distribution(stages, "hours", ["stage_from", "stage_to"])
+    rows.sort(key=lambda r: (r["stage_from"], r["stage_to"]))
     return [
         {
-            "from": r["stage_from"],
-            "to": r["stage_to"],
+            "from": CHAIN[r["stage_from"]],
+            "to": CHAIN[r["stage_to"]],
             "n": r["n"],
             "mean_h": r["mean_h"],
             "median_h": r["median_h"],
@@ -50,7 +51,7 @@ def bottlenecks(stages: ir.Table, by: tuple[str, ...] = ("office_id", "lane")) -
 
     Stages after release (release -> exit) are not part of the release time and are left out.
     """
-    s = stages.filter(stages.stage_from != "release")
+    s = stages.filter(stages.stage_from != CHAIN.index("release"))
     per = s.group_by([*by, "stage_from", "stage_to"]).aggregate(
         hours=s.hours.sum(), n=s.count(), median_h=s.hours.quantile(0.5)
     )
@@ -65,8 +66,8 @@ def bottlenecks(stages: ir.Table, by: tuple[str, ...] = ("office_id", "lane")) -
         row = readable({k: r[k] for k in by})
         share = r["share"] if r["hours"] and r["hours"] > 0 else None
         row |= {
-            "from": r["stage_from"],
-            "to": r["stage_to"],
+            "from": CHAIN[r["stage_from"]],
+            "to": CHAIN[r["stage_to"]],
             "share": share,
             "median_h": r["median_h"],
             "declarations": r["declarations"],
@@ -75,32 +76,58 @@ def bottlenecks(stages: ir.Table, by: tuple[str, ...] = ("office_id", "lane")) -
     return out
 
 
-def ordered_events(study: Study) -> ir.Table:
-    """Events of the kept declarations, numbered in time order within each declaration."""
-    ev = event_log(study.warehouse)
-    ids = study.kept.select("declaration_id", "total_h")
-    ev = ev.inner_join(ids, "declaration_id")
-    window = ibis.window(group_by=ev.declaration_id, order_by=[ev.at_s, ev.code_order, ev.code])
-    return ev.mutate(
-        position=ibis.row_number().over(window),
-        next_code=ev.code.lead().over(window),
-        next_s=ev.at_s.lead().over(window),
-    )
+def milestone_sequences(study: Study) -> tuple[ir.Table, ir.Table]:
+    """Per kept declaration, its milestones in the order they were recorded: ``n<k>`` the milestone
+    (position in CHAIN) recorded k-th, ``t<k>`` its time. A milestone's rank is the number of
+    milestones recorded before it (same second: chain order), computed across the row's columns, so no
+    window over the events is needed. Returns the cached ranks (release them when done) and the
+    sequences, an expression over them."""
+    t = study.kept
+    times = {m: t[f"{m}_s"] for m in CHAIN}
+    rank = {}
+    for i, m in enumerate(CHAIN):
+        earlier = [
+            ((times[n] < times[m]) | ((times[n] == times[m]) & (j < i))).fill_null(False).cast("int64")
+            for j, n in enumerate(CHAIN)
+            if j != i
+        ]
+        rank[m] = ibis.ifelse(times[m].notnull(), sum(earlier), ibis.null("int64"))
+    # ranks are stored first: inlined into the 22 columns below, each would be recomputed 22 times
+    n = len(CHAIN)
+    ranked = t.select(
+        "total_h",
+        **{f"r{i}": rank[m] for i, m in enumerate(CHAIN)},
+        **{f"s{i}": times[m] for i, m in enumerate(CHAIN)},
+    ).cache()
+    columns: dict[str, ir.Value] = {}
+    for k in range(n):
+        hit = [ranked[f"r{i}"] == k for i in range(n)]
+        columns[f"n{k}"] = ibis.cases(*[(h, i) for i, h in enumerate(hit)], else_=ibis.null("int64"))
+        columns[f"t{k}"] = ibis.cases(
+            *[(h, ranked[f"s{i}"]) for i, h in enumerate(hit)], else_=ibis.null("int64")
+        )
+    return ranked, ranked.select("total_h", **columns)
 
 
-def directly_follows(events: ir.Table) -> list[dict[str, Any]]:
-    """Edges ``from`` -> ``to`` between consecutive recorded events: count and duration."""
-    e = events.filter(events.next_code.notnull())
-    hours = (e.next_s - e.at_s).cast("float64") / 3600.0
-    e = e.mutate(hours=hours)
-    per = e.group_by([e.code, e.next_code]).aggregate(
+def directly_follows(sequences: ir.Table) -> list[dict[str, Any]]:
+    """Edges ``from`` -> ``to`` between consecutive recorded milestones: count and duration."""
+    parts = [
+        sequences.filter(sequences[f"n{k + 1}"].notnull()).select(
+            edge_from=sequences[f"n{k}"],
+            edge_to=sequences[f"n{k + 1}"],
+            hours=(sequences[f"t{k + 1}"] - sequences[f"t{k}"]).cast("float64") / 3600.0,
+        )
+        for k in range(len(CHAIN) - 1)
+    ]
+    e = ibis.union(*parts)
+    per = e.group_by(["edge_from", "edge_to"]).aggregate(
         n=e.count(), median_h=e.hours.quantile(0.5), mean_h=e.hours.mean()
     )
-    rows = per.order_by([ibis.desc("n"), "code", "next_code"]).to_pyarrow().to_pylist()
+    rows = per.order_by([ibis.desc("n"), "edge_from", "edge_to"]).to_pyarrow().to_pylist()
     return [
         {
-            "from": r["code"],
-            "to": r["next_code"],
+            "from": CHAIN[r["edge_from"]],
+            "to": CHAIN[r["edge_to"]],
             "n": r["n"],
             "median_h": r["median_h"],
             "mean_h": r["mean_h"],
@@ -109,21 +136,22 @@ def directly_follows(events: ir.Table) -> list[dict[str, Any]]:
     ]
 
 
-def variants(events: ir.Table, top: int = 10) -> tuple[int, list[dict[str, Any]]]:
+def variants(sequences: ir.Table, top: int = 10) -> tuple[int, list[dict[str, Any]]]:
     """The number of distinct variants and the ``top`` most frequent (trace, declarations, share,
     median release hours)."""
-    positions = {f"p{k}": events.code.max(where=events.position == k) for k in range(MAX_VARIANT_EVENTS)}
-    per = events.group_by("declaration_id").aggregate(
-        **positions, events=events.count(), total_h=events.total_h.max()
-    )
-    more = ibis.ifelse(per.events > MAX_VARIANT_EVENTS, "…", ibis.null("string"))
-    trace = ibis.literal(VARIANT_SEPARATOR).join([per[f"p{k}"] for k in range(MAX_VARIANT_EVENTS)] + [more])
-    per = per.mutate(trace=trace)
+    trace = ibis.literal(" ").join([sequences[f"n{k}"].cast("string") for k in range(len(CHAIN))])
+    per = sequences.mutate(trace=trace)
     counts = per.group_by("trace").aggregate(n=per.count(), median_h=per.total_h.quantile(0.5))
     total = counts.n.sum().over()
     counts = counts.mutate(share=counts.n / total, variants=counts.count().over())
     rows = counts.order_by([ibis.desc("n"), "trace"]).limit(top).to_pyarrow().to_pylist()
     n_variants = rows[0]["variants"] if rows else 0
     return int(n_variants), [
-        {"trace": r["trace"], "n": r["n"], "share": r["share"], "median_h": r["median_h"]} for r in rows
+        {
+            "trace": VARIANT_SEPARATOR.join(CHAIN[int(i)] for i in r["trace"].split()),
+            "n": r["n"],
+            "share": r["share"],
+            "median_h": r["median_h"],
+        }
+        for r in rows
     ]

@@ -84,14 +84,14 @@ def build_release_report(
         overall = overall_rows[0]
         horizon = curve_horizon(study.p99_h)
         stages = paths.stages_of(study)
+        stage_stats = paths.stage_statistics(stages)
+        bottlenecks = paths.bottlenecks(stages)
+        ranked, sequences = paths.milestone_sequences(study)  # read by the graph and the variants
         try:
-            stage_stats = paths.stage_statistics(stages)
-            bottlenecks = paths.bottlenecks(stages)
+            edges = paths.directly_follows(sequences)
+            n_variants, top_variants = paths.variants(sequences)
         finally:
-            stages.release()
-        events = paths.ordered_events(study)
-        edges = paths.directly_follows(events)
-        n_variants, top_variants = paths.variants(events)
+            ranked.release()
         curves = release_curves(study, "lane", horizon)
         if by[0] != "lane":
             other = release_curves(study, by[0], horizon)

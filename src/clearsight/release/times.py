@@ -125,11 +125,11 @@ def open_study(wh: Warehouse, options: ReleaseOptions) -> Study:
     ]
     base = t.mutate(pre_reason=ibis.cases(*pre, else_=ibis.null("string"))).cache()
     t = base
-    q = t.filter(t.pre_reason.isnull()).aggregate(q1=t.total_h.quantile(0.25), q3=t.total_h.quantile(0.75))
-    quartiles = q.to_pyarrow().to_pylist()[0]
+    q = t.filter(t.pre_reason.isnull()).aggregate(q=t.total_h.quantile([0.25, 0.75]))
+    quartiles = q.to_pyarrow().to_pylist()[0]["q"]
     fence = None
-    if quartiles["q1"] is not None:
-        fence = quartiles["q3"] + options.outlier_iqr * (quartiles["q3"] - quartiles["q1"])
+    if quartiles and quartiles[0] is not None:
+        fence = quartiles[1] + options.outlier_iqr * (quartiles[1] - quartiles[0])
     outlier = (t.total_h > fence).fill_null(False) if fence is not None else ibis.literal(False)
     reason = t.pre_reason
     if "outlier" in options.exclude:
@@ -157,7 +157,7 @@ def distribution(
     """Count, mean, exact quantiles and the share within each target, of ``column`` per group."""
     x = expr[column]
     aggs: dict[str, ir.Scalar] = {"n": expr.count(), "mean_h": x.mean()}
-    aggs |= {name: x.quantile(q) for name, q in QUANTILES.items()}
+    aggs["quantiles"] = x.quantile(list(QUANTILES.values()))  # one sort for all of them
     # counted, then divided here: an average of 1.0/0.0 literals is a DECIMAL average on Spark
     aggs |= {f"within_{i}": expr.count(where=x <= t) for i, t in enumerate(targets)}
     grouped = expr.group_by(by).aggregate(**aggs).order_by(by) if by else expr.aggregate(**aggs)
@@ -166,6 +166,7 @@ def distribution(
     for row in rows:
         if not row["n"]:
             continue
+        row |= dict(zip(QUANTILES, row.pop("quantiles"), strict=True))
         within = {target_label(t): row.pop(f"within_{i}") / row["n"] for i, t in enumerate(targets)}
         if targets:
             row["within_target"] = within

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from clearsight.hs.text import FOR, normalise, problem_with, tokens
+from clearsight.hs.text import FOR, SEP, normalise, problem_with, tokens, without_marker
 
 
 def test_shorthand_packing_and_spelling_are_normalised():
     assert tokens("GALV. STEEL SHEETS 2 CTNS 1X40HC") == ["galvanised", "steel", "sheet"]
     assert tokens("s/steel cooking pots") == ["stainless", "steel", "cooking", "pot"]
     assert tokens("Aluminum foil") == tokens("aluminium foils")
-    assert tokens("T Shirts, 100% Cotton") == ["t-shirt", "cotton"] == tokens("cotton tee shirts")[::-1]
+    assert tokens("T Shirts, 100% Cotton") == ["t-shirt", SEP, "cotton"]
+    assert tokens("cotton tee shirts") == ["cotton", "t-shirt"]
     assert normalise("Model SX-514, brand Sunray, 250 PCS") == "sunray"
 
 
-def test_for_is_kept_as_a_marker_of_use():
+def test_use_part_and_material_words_are_kept_as_markers():
     assert tokens("brake discs 4 cars") == ["brake", "disc", FOR, "car"]
+    assert tokens("Carrier bags of polyethylene (HDPE)") == [
+        "carrier",
+        "bag",
+        FOR,
+        "polyethylene",
+        SEP,
+        "polyethylene",
+    ]
+    assert without_marker(normalise("Wardrobes, MDF")) == "wardrobe mdf"
 
 
 @pytest.mark.parametrize(

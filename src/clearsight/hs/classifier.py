@@ -17,6 +17,7 @@ from sklearn.preprocessing import normalize
 
 from clearsight.hs.retrieval import NomenclatureRetriever, nomenclature_retriever
 from clearsight.hs.text import normalise, without_marker
+from clearsight.hs.vectors import normalise_rows, tfidf
 
 
 class HSClassifier(BaseEstimator):
@@ -112,12 +113,13 @@ class HSClassifier(BaseEstimator):
 
     def _stack(self, words, chars):
         w = 1.0 - self.char_weight
-        return normalize(sp.hstack([words * np.sqrt(w), chars * np.sqrt(self.char_weight)]).tocsr())
+        stacked = sp.hstack([words * np.sqrt(w), chars * np.sqrt(self.char_weight)], format="csr")
+        return normalise_rows(stacked.astype(np.float64))
 
     # -- prediction -------------------------------------------------------------------------------
     def predict_proba(self, normalised: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities over ``codes_``, confidence in [0, 1]) for normalised descriptions."""
-        X = self._stack(self.word_.transform(normalised), self.char_.transform(normalised))
+        X = self._stack(tfidf(self.word_, normalised), tfidf(self.char_, normalised))
         centroid = (X @ self.centroids_).toarray()
         z = (centroid - centroid.max(axis=1, keepdims=True)) / self.temperature
         p_centroid = np.exp(z)

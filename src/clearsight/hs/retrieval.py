@@ -13,7 +13,6 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from clearsight.hs.lexicon import trade_names
 from clearsight.hs.nomenclature import entries
@@ -27,6 +26,7 @@ from clearsight.hs.text import (
     tokens,
     without_marker,
 )
+from clearsight.hs.vectors import normalise_rows, tfidf
 
 
 def _word_vectorizer() -> TfidfVectorizer:
@@ -99,7 +99,7 @@ class NomenclatureRetriever:
         vocab = self.word_.vocabulary_
         weights = np.ones(len(vocab))
         weights[[vocab[m] for m in MATERIALS if m in vocab]] = self.material
-        self.word_weights_ = sp.diags(weights)
+        self.word_weights_ = weights
         self.own_word_ = words[:n_own].T.tocsr()
         self.heading_word_ = words[n_own : n_own + n_head].T.tocsr()
         self.chapter_word_ = words[n_own + n_head :].T.tocsr()
@@ -125,8 +125,10 @@ class NomenclatureRetriever:
     def raw_scores(self, normalised: list[str]) -> np.ndarray:
         """Similarity of each normalised description (rows) with each subheading (columns)."""
         emphasised = [emphasise_head(t) for t in normalised]
-        qw = normalize(self.word_.transform(emphasised) @ self.word_weights_)
-        qc = self.char_.transform(emphasised)
+        qw = tfidf(self.word_, emphasised)
+        qw.data *= self.word_weights_[qw.indices]
+        qw = normalise_rows(qw)
+        qc = tfidf(self.char_, emphasised)
         mix = 1.0 - self.char
         own = mix * (qw @ self.own_word_) + self.char * (qc @ self.own_char_)
         head = mix * (qw @ self.heading_word_) + self.char * (qc @ self.heading_char_)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -147,15 +146,21 @@ def _group_sums(codes: np.ndarray, p: np.ndarray, digits: int) -> dict[str, floa
     return dict(zip(groups.tolist(), grouped[0].tolist(), strict=True))
 
 
-@lru_cache(maxsize=8)
-def _groups(codes: tuple[str, ...], digits: int) -> tuple[np.ndarray, np.ndarray]:
-    keys = np.array([c[:digits] for c in codes])
-    return np.unique(keys, return_inverse=True)
+_GROUPS: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _groups(codes: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    key = (id(codes), len(codes), digits)
+    found = _GROUPS.get(key)
+    if found is None:
+        keys = np.array([c[:digits] for c in codes.tolist()])
+        found = _GROUPS[key] = np.unique(keys, return_inverse=True)
+    return found
 
 
 def rank_at(codes: np.ndarray, probs: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
     """Group subheading probabilities into ``digits``-level codes: (group codes, probabilities rows x groups)."""
-    groups, inverse = _groups(tuple(codes.tolist()), digits)
+    groups, inverse = _groups(codes, digits)
     out = np.zeros((probs.shape[0], len(groups)))
     for r in range(probs.shape[0]):
         out[r] = np.bincount(inverse, weights=probs[r], minlength=len(groups))

@@ -152,6 +152,10 @@ ROW_COLUMNS = [
 ]
 
 
+#: Columns of the scored pairs the report reads (the rest is not kept in the cached table).
+KEPT_COLUMNS = [*ROW_COLUMNS, "import_fob"]
+
+
 def ranked(pairs: ir.Table) -> ir.Table:
     """Rows by |robust z| (largest gaps first; rows without a z last), ties by revenue at risk, then key."""
     return pairs.order_by(
@@ -257,10 +261,9 @@ def build_mirror(
     # every figure below reads the same pairs.
     base = sides.cache()
     try:
-        t = with_revenue(score(base, s), rates, s).cache()
-    except BaseException:
-        base.release()
-        raise
+        t = with_revenue(score(base, s), rates, s).select(*KEPT_COLUMNS).cache()
+    finally:
+        base.release()  # the scored pairs are materialised: the sides are no longer needed
     try:
         context = {
             "engine": wh.kind,
@@ -276,7 +279,6 @@ def build_mirror(
         return _report(wh, t, s, context, notes, rates is not None, limit, top)
     finally:
         t.release()
-        base.release()
 
 
 def _report(

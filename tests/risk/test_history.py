@@ -87,3 +87,35 @@ def test_spark_gives_the_same_history(planted, spark_warehouse):
     spark = point_in_time(spark_warehouse, freeze=day(11), keys=keys).select(cols).to_pylist()
     assert spark == duck
     assert [r["hist_n_importer"] for r in spark] == [0, 1, 1, 1, 2, 0]
+
+
+def test_an_item_inspected_twice_is_one_label_and_is_counted(planted):
+    from risk_planted import canonical
+
+    from clearsight.risk.history import repeated_inspections
+
+    again = {"declaration_id": "D1", "item_no": 1, "inspected_at": day(6), "result": "compliant"}
+    planted.insert("inspections", canonical("inspections", [again]))
+    t = point_in_time(planted)
+    assert by_decl(t, "hist_n_importer")["D5"] == 3  # D1 still counts once, as the fraud it was found to be
+    assert by_decl(t, "hist_fraud_importer")["D5"] == 2
+    assert by_decl(t, "hist_n_importer")["D2"] == 0  # known when its last result ended: day 6, after D2
+    assert repeated_inspections(planted) == 1
+
+
+def test_unreadable_scoring_column_is_one_message():
+    from clearsight.console import UserError
+
+    bad = pa.table(
+        {
+            "declaration_id": ["X"],
+            "item_no": [1],
+            "lodged_at": ["not a date"],
+            "importer_id": ["I"],
+            "country_of_origin": ["CN"],
+            "hs_code": ["610910"],
+            "customs_value": [1.0],
+        }
+    )
+    with pytest.raises(UserError, match="column lodged_at"):
+        prepare_items(bad)

@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from clearsight.console import UserError
-from clearsight.risk.history import KEY, labels, point_in_time, revenue_basis
+from clearsight.risk.history import KEY, labels, point_in_time, repeated_inspections, revenue_basis
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.model import RiskModel, check_labels
 from clearsight.risk.registry import ModelEntry, ModelRegistry
@@ -76,6 +76,12 @@ def data_notes(warehouse: Warehouse, basis: str) -> list[str]:
     if no_time:
         notes.append(
             f"{no_time:,} inspection results have no inspected_at: taken as known at the item's lodgement"
+        )
+    repeated = repeated_inspections(warehouse)
+    if repeated:
+        notes.append(
+            f"{repeated:,} items have more than one inspection result: combined into one label "
+            "(fraud if any result found fraud, revenue summed)"
         )
     if basis == "duty_at_stake":
         notes.append(

@@ -113,23 +113,37 @@ def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
     """
     d = warehouse.table("declarations")
     i = warehouse.table("inspections")
+    # An item inspected twice counts once: fraud if any result found it, the revenue summed, known
+    # when the last result ended (see ``repeated_inspections``, which the reports state).
+    i = i.group_by(["declaration_id", "item_no"]).aggregate(
+        inspected_at=i.inspected_at.max(),
+        fraud=i.result.isin(["fraud", "critical"]).cast("int64").max(),
+        critical=(i.result == "critical").cast("int64").max(),
+        additional_revenue=i.additional_revenue.sum(),
+    )
     j = i.join(d, [i.declaration_id == d.declaration_id, i.item_no == d.item_no])
     known = ibis.greatest(j.inspected_at.fill_null(j.lodged_at), j.lodged_at)
-    fraud = j.result.isin(["fraud", "critical"])
     duty = j.customs_value.fill_null(0) * j.duty_rate.fill_null(0) / 100
     if revenue_basis == "additional_revenue":
         revenue = j.additional_revenue.fill_null(0).cast("float64")
     else:
-        revenue = fraud.ifelse(duty, 0.0).cast("float64")
+        revenue = (j.fraud == 1).ifelse(duty, 0.0).cast("float64")
     return j.select(
         *(c for c in ITEM_FIELDS if c not in ("declaration_id", "item_no")),
         declaration_id=j.declaration_id,
         item_no=j.item_no,
         known_at=known,
-        fraud=fraud.cast("int64"),
-        critical=(j.result == "critical").cast("int64"),
+        fraud=j.fraud,
+        critical=j.critical,
         revenue=revenue,
     )
+
+
+def repeated_inspections(warehouse: Warehouse) -> int:
+    """Items with more than one inspection result (combined into one label)."""
+    i = warehouse.table("inspections")
+    per_item = i.group_by(["declaration_id", "item_no"]).aggregate(n=i.count())
+    return int(per_item.filter(per_item.n > 1).count().execute())
 
 
 def revenue_basis(warehouse: Warehouse) -> str:

@@ -93,7 +93,10 @@ def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.T
         if dtype is None:
             dtype = _arrow_type(name)
         if name in names:
-            cols[name] = pc.cast(table[name], dtype)
+            try:
+                cols[name] = pc.cast(table[name], dtype)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise UserError(f"column {name}: cannot read it as {dtype} ({exc})") from None
         elif name == "lodged_at":
             stamp = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
             cols[name] = pa.array([stamp] * n, dtype)

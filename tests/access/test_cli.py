@@ -62,3 +62,17 @@ def test_audit_verify_detects_tampering(tmp_path):
     r = run(tmp_path, "audit", "verify")
     assert r.exit_code == 1
     assert "entry 2: its content does not match its hash" in r.output and "tampered" in r.output
+
+
+def test_demo_admin_is_created_once(tmp_path):
+    from clearsight.access.store import open_store
+    from clearsight.access.users import authenticate
+    from clearsight.config import Settings
+    from clearsight.portal.demo import DEMO_ADMIN, demo_admin
+
+    settings = Settings(home=tmp_path)
+    password = demo_admin(settings)
+    assert password and demo_admin(settings) is None
+    store = open_store(settings)
+    assert authenticate(store, DEMO_ADMIN, password).role == "admin"
+    store.close()

@@ -39,8 +39,9 @@ def record(
     rows: int = 0,
     client: str = "",
     outcome: str = "ok",
+    also: list | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the last one."""
+    """Append one entry, chained to the last one (with ``also``: other rows saved in the same transaction)."""
     values = {
         "at": utcnow(),
         "actor": actor[:64],
@@ -58,7 +59,7 @@ def record(
         last = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
         prev = last or GENESIS
         entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))
-        s.add(entry)
+        s.add_all([*(also or []), entry])
         s.flush()
         return entry
 

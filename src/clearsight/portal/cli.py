@@ -27,7 +27,8 @@ def serve(
     except (UserError, WarehouseError) as exc:
         fail(str(exc))
     console.print(f"clearsight portal on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # Long keep-alive: the clearance system holds its connections open between declarations.
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, timeout_keep_alive=60)
 
 
 def register(app: typer.Typer) -> None:

@@ -192,12 +192,12 @@ def office_scope(principal: Principal) -> list[str] | None:
 
 def audit_read(
     request: Request, principal: Principal, action: str, resource: str, filter: dict | None = None, rows: int = 0,
-    outcome: str = "ok",
+    outcome: str = "ok", also: list | None = None,
 ) -> None:
-    """Record a read or write of declaration-level data."""
+    """Record a read or write of declaration-level data (``also``: rows written in the same transaction)."""
     audit.record(
         get_portal(request).store, actor=principal.name, role=principal.role, action=action, resource=resource,
-        filter=filter, rows=rows, client=client_of(request), outcome=outcome,
+        filter=filter, rows=rows, client=client_of(request), outcome=outcome, also=also,
     )
 
 

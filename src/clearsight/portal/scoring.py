@@ -77,7 +77,11 @@ class ScoringService:
                     raise NoModel(NO_MODEL)
                 try:
                     with self._warehouse() as wh:
-                        self._scorer = RiskScorer.load(self.settings, warehouse=wh)
+                        scorer = RiskScorer.load(self.settings, warehouse=wh)
+                    # One declaration per request: concurrency comes from parallel requests, and
+                    # OpenMP threads inside each small prediction would only oversubscribe the CPUs.
+                    scorer.model.set_params(n_jobs=1)
+                    self._scorer = scorer
                 except UserError as exc:
                     raise NoModel(f"{NO_MODEL} ({exc})") from None
                 self._stamp = stamp

@@ -33,7 +33,7 @@ def get_declaration(request: Request, portal: Portal, principal: Principal, decl
         found = queries.declaration(wh, declaration_id)
     offices = office_scope(principal)
     if found is None or (offices is not None and found["office_id"] not in offices):
-        # Another office's declaration reads as "not found" too: an officer learns nothing about it.
+        # Refused before anything of the declaration is returned; the refusal itself is audited.
         audit_read(request, principal, "declarations.get", f"declarations/{declaration_id}", outcome="not_found" if found is None else "refused")
         raise HTTPException(404 if found is None else 403, f"declaration {declaration_id} not found" if found is None else f"declaration {declaration_id} belongs to another office")
     audit_read(request, principal, "declarations.get", f"declarations/{declaration_id}", rows=len(found["items"]) + len(found["importer"]["recent"]))

@@ -213,3 +213,22 @@ def test_existing_folder_is_kept_unless_overwrite(home):
     result = invoke(home, "share", "build", "--profile", "public", "--no-utility", "--out", str(out))
     assert result.exit_code == 2 and "already exists" in result.output
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_demo_step_is_rerunnable(home):
+    from clearsight.config import Settings
+    from clearsight.privacy.demo import demo_step
+    from clearsight.warehouse import connect
+
+    settings = Settings(home=home)
+    wh = connect(settings.warehouse_url)
+    try:
+        first = demo_step(settings, wh)
+        refs = pq.read_table(home / "releases" / "demo-university" / "declarations.parquet")["importer_ref"]
+        second = demo_step(settings, wh)  # same key, same folder: same pseudonyms
+    finally:
+        wh.close()
+    assert first == second and first[0].is_file()
+    again = pq.read_table(home / "releases" / "demo-university" / "declarations.parquet")["importer_ref"]
+    assert refs.equals(again)
+    assert (home / "reports" / "statistics" / "hs2-partner-month" / "cells.csv").is_file()

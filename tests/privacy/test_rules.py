@@ -84,3 +84,22 @@ def test_secondary_suppression_protects_single_withheld_cells():
         for key in totals[dim]:
             line = [c for c in cells if (c[rest],) == key]
             assert sum(c["status"] != "published" for c in line) != 1
+
+
+def test_search_buys_suppression_with_the_cheapest_raise():
+    from clearsight.privacy.kanon import search
+
+    # 25 rows, each unique: five HS6 codes of one heading, each declared on each of five days of one week.
+    # Either coarser dates (week) or coarser goods (HS4) makes classes of 5: the costs decide which.
+    codes = ["870321", "870322", "870323", "870324", "870331"]
+    rows = [(f"2024-01-0{d} 10:00", c) for d in range(1, 6) for c in codes]
+    t = ibis.memtable(
+        {"lodged_at": [r[0] for r in rows], "hs_code": [r[1] for r in rows], "outcome": ["-"] * 25}
+    )
+    t = t.mutate(lodged_at=t.lodged_at.cast("timestamp"))
+    start, highest = {"lodged_at": 0, "hs_code": 2}, {"lodged_at": 2, "hs_code": 3}
+    goods_dear = search(t, start, highest, k=5, target_suppression=0.0, costs={"hs_code": 4.0})
+    assert goods_dear.level_names == {"lodged_at": "week", "hs_code": "hs6"} and goods_dear.suppressed == 0
+    dates_dear = search(t, start, highest, k=5, target_suppression=0.0, costs={"lodged_at": 4.0})
+    assert dates_dear.level_names == {"lodged_at": "day", "hs_code": "hs4"} and dates_dear.suppressed == 0
+    assert goods_dear.steps[0].suppressed == 25  # every row unique at the start

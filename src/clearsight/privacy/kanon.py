@@ -93,7 +93,7 @@ def search(
         tries = []
         for c in candidates:
             trial = levels | {c: levels[c] + 1}
-            tries.append(
-                (count_failing(generalise(source, trial), qis, k, l_diversity)[0], qis.index(c), trial)
-            )
-        suppressed, _, levels = min(tries, key=lambda t: (t[0], t[1]))
+            after = count_failing(generalise(source, trial), qis, k, l_diversity)[0]
+            saved_per_cost = (suppressed - after) / (costs or {}).get(c, 1.0)
+            tries.append((-saved_per_cost, qis.index(c), after, trial))
+        _, _, suppressed, levels = min(tries, key=lambda t: (t[0], t[1]))

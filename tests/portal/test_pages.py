@@ -89,3 +89,11 @@ def test_admin_adds_a_user_and_a_key_shown_once(live):
     assert httpx.get(f"{live.url}/api/v1/me", headers={"X-API-Key": key}).json()["role"] == "service"
     assert key not in client.get("/admin/users").text
     client.close()
+
+
+def test_refused_page_is_a_plain_page(live, auth):
+    r = httpx.get(f"{live.url}/declarations", headers=auth("manager"))
+    assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
+    assert "403: your role (manager) may not do this" in r.text and "Traceback" not in r.text
+    missing = httpx.get(f"{live.url}/declarations/NO-SUCH", headers=auth("analyst"))
+    assert missing.status_code == 404 and "declaration NO-SUCH not found" in missing.text

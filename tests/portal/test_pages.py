@@ -97,3 +97,8 @@ def test_refused_page_is_a_plain_page(live, auth):
     assert "403: your role (manager) may not do this" in r.text and "Traceback" not in r.text
     missing = httpx.get(f"{live.url}/declarations/NO-SUCH", headers=auth("analyst"))
     assert missing.status_code == 404 and "declaration NO-SUCH not found" in missing.text
+
+
+def test_models_page_draws_budget_curves(live, auth):
+    html = httpx.get(f"{live.url}/models", headers=auth("analyst")).text
+    assert 'id="chart-budget-0"' in html and "Validation by inspection budget" in html

@@ -30,3 +30,21 @@ def overview_charts(data: dict[str, Any]) -> dict[str, Markup]:
         lanes = go.Figure([go.Bar(x=[r["lane"] for r in data["lanes"]], y=[r["items"] for r in data["lanes"]])], layout={**LAYOUT, "title": "Inspected items per lane"})
         charts["lanes"] = div(lanes, "chart-lanes")
     return charts
+
+
+CURVES = {"precision_at": "precision", "recall_at": "recall (offences found)", "revenue_at": "share of revenue found"}
+
+
+def budget_chart(metrics: dict[str, Any], div_id: str) -> Markup | None:
+    """Validation metrics against the inspection budget (% of items inspected), one line per metric."""
+    lines = []
+    for key, label in CURVES.items():
+        points = metrics.get(key)
+        if isinstance(points, dict) and points:
+            budgets = sorted(points, key=float)
+            lines.append(go.Scatter(x=[float(b) for b in budgets], y=[points[b] for b in budgets], mode="lines+markers", name=label))
+    if not lines:
+        return None
+    fig = go.Figure(lines, layout={**LAYOUT, "title": "Validation by inspection budget", "xaxis": {"title": "budget, % of items inspected"},
+                                   "yaxis": {"range": [0, 1]}})
+    return div(fig, div_id)

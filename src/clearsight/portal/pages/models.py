@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
+from clearsight.portal.charts import budget_chart
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
 from clearsight.portal.pages.render import page
 
@@ -37,4 +38,6 @@ def registry_view(portal: Portal) -> dict:
 
 @router.get("/models", name="page.models", **needs("models.read"))
 def models(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
-    return page(request, "models.html", registry_view(portal), title="Models", principal=principal)
+    data = registry_view(portal)
+    charts = {m["name"]: budget_chart(m["metrics"], f"chart-budget-{i}") for i, m in enumerate(data["models"])}
+    return page(request, "models.html", data, title="Models", principal=principal, extra={"charts": charts})

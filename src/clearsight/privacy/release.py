@@ -246,17 +246,22 @@ def data_dictionary(table: pa.Table, plan: Plan, levels: dict[str, int]) -> list
             )
         else:
             role, level = "attribute", "value"
-        try:
-            description = schema.field(base).description
-        except KeyError:
-            description = {
-                "inspected": "The item was inspected (has an outcome)",
-                "result": "Inspection result: compliant, fraud or critical (empty when not inspected)",
-                "fraud_type": "Kind of offence found",
-                "additional_revenue": "Additional duties and taxes recovered",
-            }.get(name, "")
+        labels = {
+            "inspected": "The item was inspected (it has an outcome)",
+            "result": "Inspection result: compliant, fraud or critical (empty when not inspected)",
+            "fraud_type": "Kind of offence found",
+            "additional_revenue": "Additional duties and taxes recovered",
+        }
+        if name in labels:
+            description = labels[name]
+        else:
+            try:
+                description = schema.field(base).description
+            except KeyError:
+                description = ""
         if role == "quasi-identifier":
-            description += f"; generalised to {level}; '{MISSING}' = missing, '*' = withheld"
+            shown = "as stored" if levels[name] == 0 else f"generalised to {level}"
+            description += f"; {shown}; '{MISSING}' = missing, '*' = withheld"
         rows.append(
             {
                 "column": name,
@@ -379,7 +384,8 @@ def build_release(
                 if key is not None
                 else "identifiers dropped"
             ),
-            "quasi-identifiers generalised along fixed ladders (Datafly search within the profile's limits)",
+            "quasi-identifiers generalised along fixed ladders (greedy search within the profile's limits, "
+            "buying the most suppression per cost)",
             f"records in classes of fewer than {plan.k} suppressed"
             + (
                 f", and in classes with fewer than {plan.l_diversity} distinct outcomes"

@@ -124,3 +124,25 @@ def test_verify_detects_a_deleted_entry(store):
     result = audit.verify(store)
     assert not result.ok and result.entries == 4
     assert any(p.startswith("entry 3: its link does not match") for p in result.problems)
+
+
+def test_concurrent_appends_from_two_processes_keep_one_chain(store):
+    """Two independent stores (as the server and the CLI would be) appending at once."""
+    import threading
+
+    other = open_store(url=store.url)
+    other.audit_lock = threading.Lock()  # a different process: no shared in-process lock
+
+    def append(s, who):
+        for i in range(15):
+            audit.record(s, actor=who, role="admin", action="x", resource=str(i))
+
+    threads = [threading.Thread(target=append, args=(s, n)) for s, n in ((store, "a"), (other, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    other.close()
+    result = audit.verify(store)
+    assert result.ok, result.problems
+    assert result.entries == 30

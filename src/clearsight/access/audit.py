@@ -54,8 +54,12 @@ def record(
         "outcome": outcome[:16],
     }
     with store.audit_lock, store.session() as s:
-        if store.dialect == "postgresql":  # other processes append too: one writer at a time
+        # Other processes (the CLI, a second server) append too: take the write lock before reading
+        # the last hash, so two entries can never claim the same predecessor.
+        if store.dialect == "postgresql":
             s.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
+        elif store.dialect == "sqlite":
+            s.execute(text("UPDATE alembic_version SET version_num = version_num"))
         last = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
         prev = last or GENESIS
         entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))

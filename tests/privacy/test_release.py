@@ -232,3 +232,27 @@ def test_demo_step_is_rerunnable(home):
     again = pq.read_table(home / "releases" / "demo-university" / "declarations.parquet")["importer_ref"]
     assert refs.equals(again)
     assert (home / "reports" / "statistics" / "hs2-partner-month" / "cells.csv").is_file()
+
+
+def test_plain_lightgbm_utility_on_the_same_split(synthetic_warehouse):
+    """The fallback used when the risk engine is absent: same split, same figures' shape."""
+    from clearsight.privacy.kanon import class_table, generalise
+    from clearsight.privacy.release import ReleaseOptions, labelled_expression, make_plan, source_table
+    from clearsight.privacy.utility import model_utility
+
+    plan = make_plan(ReleaseOptions(recipient="uni"))
+    source = source_table(synthetic_warehouse)
+    levels = {"lodged_at": 4, "hs_code": 3, "office_id": 2, "country_of_origin": 0}
+    classes = class_table(generalise(source, levels), list(levels))
+    labelled = labelled_expression(source, plan, levels, classes).to_pyarrow()
+    inspected = duckdb_count(synthetic_warehouse, "select count(*) from inspections")
+    assert labelled.num_rows == inspected  # every inspected item, released or not
+    result = model_utility(labelled, engine="lightgbm")
+    assert result["engine"].startswith("LightGBM") and set(result["budgets"]) == {"5", "10"}
+    assert result["train_items"] + result["test_items"] == labelled.num_rows
+    for figures in result["budgets"].values():
+        assert 0 <= figures["precision_original"] <= 1 and 0 <= figures["revenue_release"] <= 1
+
+
+def duckdb_count(warehouse, sql: str) -> int:
+    return int(warehouse.con.raw_sql(sql).fetchone()[0])

@@ -151,19 +151,22 @@ def _revenue(rev: np.ndarray, scores: np.ndarray, budget: float) -> float:
     return float(rev[idx].sum() / rev.sum()) if rev.sum() > 0 else 0.0
 
 
-def _estimator():
-    """The risk engine's model when it is installed, else a plain LightGBM on the same columns."""
+def _estimator(engine: str = "auto"):
+    """The risk engine's model when it is installed (or asked for), else a plain LightGBM on the same columns."""
+    if engine == "lightgbm":
+        return None, "LightGBM on the released columns"
     try:
         from clearsight.risk.model import RiskModel
     except ImportError:
-        return None, "LightGBM (the risk engine is not installed)"
-    return RiskModel(
-        feature_set="raw", n_estimators=200, calibrate=False, n_jobs=1
-    ), "clearsight risk engine (RiskModel, raw item features)"
+        return None, "LightGBM on the released columns (the risk engine is not installed)"
+    model = RiskModel(feature_set="raw", n_estimators=200, calibrate=False, n_jobs=1)
+    return model, "clearsight risk engine (RiskModel, raw item features)"
 
 
-def _fit_score(train: pa.Table, y: np.ndarray, rev: np.ndarray, test: pa.Table) -> np.ndarray:
-    model, _ = _estimator()
+def _fit_score(
+    train: pa.Table, y: np.ndarray, rev: np.ndarray, test: pa.Table, engine: str = "auto"
+) -> np.ndarray:
+    model, _ = _estimator(engine)
     if model is not None:
         model.fit(train, y, rev)
         return model.score_items(test)["score"]
@@ -190,9 +193,9 @@ def _fit_score(train: pa.Table, y: np.ndarray, rev: np.ndarray, test: pa.Table) 
     return clf.predict_proba(matrix(test, cats))[:, 1]
 
 
-def model_utility(labelled: pa.Table) -> dict:
+def model_utility(labelled: pa.Table, engine: str = "auto") -> dict:
     """Original vs release model on held-out inspected items (see the module docstring)."""
-    _, engine = _estimator()
+    _, engine_name = _estimator(engine)
     labelled = labelled.sort_by(
         [("lodged_at", "ascending"), ("declaration_id", "ascending"), ("item_no", "ascending")]
     )
@@ -209,7 +212,7 @@ def model_utility(labelled: pa.Table) -> dict:
     y_train, y_test, rev_train, rev_test = y_all[:cut], y_all[cut:], rev_all[:cut], rev_all[cut:]
     kept = np.asarray(train["released"].to_numpy(zero_copy_only=False), dtype=bool)
     base = {
-        "engine": engine,
+        "engine": engine_name,
         "labelled_items": n,
         "train_items": cut,
         "test_items": n - cut,
@@ -219,12 +222,13 @@ def model_utility(labelled: pa.Table) -> dict:
     if min(int(y_train[kept].sum()), int(len(y_train[kept]) - y_train[kept].sum())) < 5 or y_test.sum() < 1:
         return base | {"skipped": "too few inspected frauds to train and evaluate a model"}
     try:
-        original = _fit_score(model_frame(train, False), y_train, rev_train, model_frame(test, False))
+        original = _fit_score(model_frame(train, False), y_train, rev_train, model_frame(test, False), engine)
         release = _fit_score(
             model_frame(train.filter(pa.array(kept)), True),
             y_train[kept],
             rev_train[kept],
             model_frame(test, True),
+            engine,
         )
     except Exception as exc:  # a model that cannot be trained is a finding of the report, not a crash
         return base | {"skipped": f"model could not be trained: {exc}"}

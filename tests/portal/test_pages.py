@@ -102,3 +102,12 @@ def test_refused_page_is_a_plain_page(live, auth):
 def test_models_page_draws_budget_curves(live, auth):
     html = httpx.get(f"{live.url}/models", headers=auth("analyst")).text
     assert 'id="chart-budget-0"' in html and "Validation by inspection budget" in html
+
+
+def test_declaration_page_shows_the_models_view(live, auth):
+    row = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 1}, headers=auth("analyst")).json()[0]
+    data = httpx.get(f"{live.url}/declarations/{row['declaration_id']}?format=json", headers=auth("analyst")).json()
+    assert [s["item_no"] for s in data["model_scores"]] == [i["item_no"] for i in data["items"]]
+    assert all(s["lane"] in ("green", "yellow", "red") and s["model_version"] == "portal-test-model" for s in data["model_scores"])
+    html = httpx.get(f"{live.url}/declarations/{row['declaration_id']}", headers=auth("analyst")).text
+    assert 'id="model-scores"' in html

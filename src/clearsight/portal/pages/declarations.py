@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
+import pyarrow as pa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -13,6 +15,8 @@ from clearsight.access.store.models import Decision
 from clearsight.portal.api.routes.declarations import get_declaration, list_declarations
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
 from clearsight.portal.pages.render import page
+from clearsight.portal.scoring import NoModel
+from clearsight.schema.tables import DECLARATIONS
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,4 +47,17 @@ def detail(request: Request, declaration_id: str, portal: Portal = PortalDep, pr
          "lane": d.lane, "reasons": d.reasons, "model_version": d.model_version, "decided_by": d.decided_by, "decided_at": d.decided_at}
         for d in decisions
     ]
+    data["model_scores"], data["model_note"] = _model_scores(portal, data["items"])
     return page(request, "declaration.html", data, title=f"Declaration {declaration_id}", principal=principal)
+
+
+def _model_scores(portal: Portal, items: list[dict]) -> tuple[list[dict], str | None]:
+    """The promoted model's view of the items as they are now (nothing is stored: this is a read)."""
+    fields = set(DECLARATIONS.field_names)
+    rows = pa.Table.from_pylist([{k: v for k, v in item.items() if k in fields} for item in items])
+    try:
+        results = portal.scoring.score(rows)
+        version = portal.scoring.model_version
+    except NoModel as exc:
+        return [], str(exc)
+    return [{**asdict(r), "model_version": version} for r in results], None

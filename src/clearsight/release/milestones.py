@@ -136,14 +136,20 @@ def declaration_attributes(wh: Warehouse) -> ir.Table:
 def event_log(wh: Warehouse) -> ir.Table:
     """The events with a normalised ``code``, its position in the chain (``code_order``, unknown codes
     after the chain) and the time in whole seconds (floored: DuckDB's epoch keeps fractions, Spark's
-    drops them). Everything downstream compares ``code_order``, an integer: cheaper than string lists."""
+    drops them).
+
+    Codes are normalised once per distinct code and joined back: a handful of rows to clean instead
+    of every event, and plain columns downstream (Spark would otherwise inline the clean-up into
+    every aggregate and outgrow its code generator)."""
     ev = wh.table("events")
     positions = {m: i for i, m in enumerate(CHAIN)}
-    exact = ev.event.substitute(positions, else_=ibis.null("int64"))
-    # fast path: codes that already are milestone names skip the string clean-up
-    code = ibis.cases((exact.notnull(), ev.event), else_=normalise_event(ev.event))
-    order = ibis.cases((exact.notnull(), exact), else_=code.substitute(positions, else_=len(CHAIN)))
-    return ev.mutate(code=code, code_order=order, at_s=ev.at.epoch_seconds().floor().cast("int64"))
+    codes = ev.select(raw_event="event").distinct()
+    code = normalise_event(codes.raw_event)
+    codes = codes.mutate(code=code, code_order=code.substitute(positions, else_=len(CHAIN)))
+    ev = ev.left_join(codes, ev.event == codes.raw_event).drop("raw_event")
+    return ev.mutate(
+        code_order=ev.code_order.fill_null(len(CHAIN)), at_s=ev.at.epoch_seconds().floor().cast("int64")
+    )
 
 
 def _hours(later: ir.IntegerValue, earlier: ir.IntegerValue) -> ir.FloatingValue:

@@ -39,6 +39,8 @@ MIN_LABELS = 50
 MIN_CLASS = 5
 #: Fewest fraudulent items with revenue before a revenue regressor is trained.
 MIN_REVENUE_ITEMS = 30
+#: Recent frauds needed before the number of trees is chosen on them (early stopping).
+MIN_EARLY_STOP_FRAUDS = 20
 #: Rows from which LightGBM uses every core.
 PARALLEL_ROWS = 50_000
 
@@ -132,16 +134,29 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "verbose": -1,
         }
 
-    def _train(self, M: np.ndarray, y: np.ndarray) -> lgb.Booster:
+    def _train(
+        self, M: np.ndarray, y: np.ndarray, rounds: int, valid: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> lgb.Booster:
+        """Grow the fraud trees; with ``valid``, stop once its AUC has not improved for 30 rounds."""
         pos = max(float(y.sum()), 1.0)
         w = None
         if self.balance:  # up-weight frauds toward balance, but not all the way (keeps trees stable)
             w = np.where(y == 1, min((len(y) - pos) / pos, 50.0) ** 0.5, 1.0)
         ds = _dataset(self.builder_, M, y, w)
-        return lgb.train(self._params("binary", len(y)), ds, num_boost_round=self.n_estimators)
+        params = self._params("binary", len(y))
+        if valid is None:
+            return lgb.train(params, ds, num_boost_round=rounds)
+        vs = _dataset(self.builder_, valid[0], valid[1]).set_reference(ds)
+        stop = lgb.early_stopping(30, first_metric_only=True, verbose=False)
+        return lgb.train(params | {"metric": "auc"}, ds, rounds, valid_sets=[vs], callbacks=[stop])
 
     def fit(self, X: pa.Table, y: np.ndarray, revenue: np.ndarray | None = None) -> RiskModel:
-        """Learn from labelled items ``X`` (lodgement order), fraud labels ``y`` and their ``revenue``."""
+        """Learn from labelled items ``X`` (lodgement order), fraud labels ``y`` and their ``revenue``.
+
+        The most recent ``calibration_share`` of the labels is held out first: the trees grown on the
+        rest stop when they no longer improve on it (``n_trees_``), and Platt scaling is fitted on it.
+        Then the same number of trees is grown on every label.
+        """
         if self.objective not in OBJECTIVES:
             raise UserError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
         y = np.asarray(y, dtype=np.int64)
@@ -150,16 +165,25 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         M = self.builder_.transform(X)
         self.notes_: list[str] = []
         self.calibration_ = None
+        self.n_trees_ = self.n_estimators
         n_cal = int(len(y) * self.calibration_share)
-        head, tail = y[: len(y) - n_cal], y[len(y) - n_cal :]
+        cut = len(y) - n_cal
+        head, tail = y[:cut], y[cut:]
         if self.calibrate and n_cal and min(tail.sum(), len(tail) - tail.sum()) >= 3 and head.sum() >= 3:
-            early = self._train(M[: len(y) - n_cal], head)
-            raw = early.predict(M[len(y) - n_cal :], raw_score=True)
+            # Stopping early needs enough recent frauds to tell progress from noise.
+            valid = (M[cut:], tail) if tail.sum() >= MIN_EARLY_STOP_FRAUDS else None
+            early = self._train(M[:cut], head, self.n_estimators, valid=valid)
+            if valid is not None:
+                self.n_trees_ = max(int(early.best_iteration or self.n_estimators), 20)
+            raw = early.predict(M[cut:], raw_score=True, num_iteration=self.n_trees_)
             lr = LogisticRegression(C=1e4).fit(raw.reshape(-1, 1), tail)
-            self.calibration_ = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+            if lr.coef_[0, 0] > 0:
+                self.calibration_ = (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+            else:  # scores that do not rise with fraud on recent labels: never let calibration flip them
+                self.notes_.append("recent labels do not confirm the ranking: probabilities are uncalibrated")
         elif self.calibrate:
             self.notes_.append("too few recent frauds to calibrate: probabilities are uncalibrated")
-        self.booster_ = self._train(M, y)
+        self.booster_ = self._train(M, y, self.n_trees_)
         self._fit_revenue(X, M, y, revenue)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = M.shape[1]
@@ -175,7 +199,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         if fraud.sum() >= MIN_REVENUE_ITEMS:
             ds = _dataset(self.builder_, M[fraud], np.log1p(rev[fraud]))
             params = self._params("regression", int(fraud.sum())) | {"min_data_in_leaf": 5, "num_leaves": 7}
-            self.revenue_booster_ = lgb.train(params, ds, num_boost_round=min(self.n_estimators, 200))
+            self.revenue_booster_ = lgb.train(params, ds, num_boost_round=min(self.n_estimators, 100))
         else:
             self.notes_.append(
                 f"{int(fraud.sum())} frauds with revenue (fewer than {MIN_REVENUE_ITEMS}): revenue if fraud "
@@ -242,6 +266,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "params": self.get_params(),
             "features": self.builder_.to_dict(),
             "calibration": self.calibration_,
+            "n_trees": self.n_trees_,
             "revenue_ratio": self.revenue_ratio_,
             "notes": self.notes_,
         }
@@ -252,6 +277,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.builder_ = FeatureBuilder.from_dict(state["features"])
         model.calibration_ = tuple(state["calibration"]) if state["calibration"] else None
         model.revenue_ratio_ = state["revenue_ratio"]
+        model.n_trees_ = state.get("n_trees", model.n_estimators)
         model.notes_ = list(state.get("notes", []))
         model.booster_ = lgb.Booster(model_str=files["fraud.lgb.txt"])
         rev = files.get("revenue.lgb.txt")

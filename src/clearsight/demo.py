@@ -7,12 +7,17 @@ report, and say where to look. Each later room adds its step here, so the demo s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clearsight.console import UserError, console, fail
+
+if TYPE_CHECKING:
+    from clearsight.config import Settings
+    from clearsight.warehouse import Warehouse
 
 #: Load order: parties first, declarations before what refers to them.
 LOAD_ORDER = ("parties", "declarations", "inspections", "events", "trade_flows", "seizures")
@@ -102,6 +107,30 @@ def write_messy_extract(world_dir: Path, rows: int = 600) -> tuple[Path, Path]:
     return out, mapping
 
 
+def demo_trade(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """Mirror analysis of the declared imports against the partners' exports, and valuation flags."""
+    from clearsight.trade.html import write_html
+    from clearsight.trade.report import build_mirror
+    from clearsight.trade.valuation import valuation_flags
+
+    report = build_mirror(warehouse, limit=20)
+    path = write_html(report, settings.reports_dir / "mirror.html")
+    flags = valuation_flags(warehouse.table("declarations"))
+    flagged = int(flags.filter(flags.flagged).count().to_pyarrow().as_py())
+    console.print(
+        f"   {report.pairs:,} pairs compared, {report.flagged:,} gaps flagged, revenue at risk "
+        f"{report.revenue_at_risk:,.0f} USD; {flagged:,} items priced far below their reference unit value",
+        highlight=False,
+    )
+    return [path]
+
+
+#: Each room's demo step: (what it does, function(settings, warehouse) -> reports written).
+ROOM_STEPS: list[tuple[str, Callable[[Settings, Warehouse], list[Path]]]] = [
+    ("mirror analysis and valuation", demo_trade),
+]
+
+
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
@@ -181,14 +210,22 @@ def demo(
 
         console.print("3. checking data quality")
         report = build_report(warehouse, dt.datetime.now(dt.UTC).date())
-        quality_html = write_html(report, settings.reports_dir / "quality.html")
+        reports = {"quality report": write_html(report, settings.reports_dir / "quality.html")}
+        for number, (title, step) in enumerate(ROOM_STEPS, start=4):
+            console.print(f"{number}. {title}")
+            try:
+                for path in step(settings, warehouse):
+                    reports[path.stem.replace("-", " ") + " report"] = path
+            except UserError as exc:  # a room that cannot run on this data says why; the demo goes on
+                console.print(f"   [yellow]skipped:[/] {exc}", highlight=False)
     finally:
         warehouse.close()
 
     console.rule("where to look")
-    console.print(f"quality report   {Path(quality_html).resolve()}")
-    console.print(f"warehouse        {settings.warehouse_url}")
-    console.print(f"synthetic world  {world_dir.resolve()} (ground_truth.* is for simulators only)")
+    for name, path in reports.items():
+        console.print(f"{name:<22} {Path(path).resolve()}", highlight=False)
+    console.print(f"{'warehouse':<22} {settings.warehouse_url}", highlight=False)
+    console.print(f"{'synthetic world':<22} {world_dir.resolve()} (ground_truth.* is for simulators only)")
     home_opt = f"--home {settings.home}"
     console.print(
         f"next             clearsight {home_opt} quality   |   clearsight {home_opt} quarantine list"

@@ -6,7 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from clearsight.privacy.kanon import search
-from clearsight.privacy.release import source_table
+from clearsight.privacy.release import ReleaseOptions, make_plan, release_expression, source_table
 from clearsight.privacy.stats import StatsOptions, base_table, suppressed_tables
 
 FIRST = "(select declaration_id, item_no from declarations order by declaration_id, item_no limit 1500)"
@@ -40,6 +40,13 @@ def test_search_and_statistics_agree_on_duckdb_and_spark(
         cells, _, counts = suppressed_tables(
             base_table(wh, ["hs2", "month"]), StatsOptions(by=["hs2", "month"])
         )
+        plan = make_plan(ReleaseOptions(recipient="uni", k=3, quasi_identifiers=list(start), l_diversity=2))
+        released, _, _ = release_expression(source_table(wh), plan, found.levels)
+        released = released.to_pyarrow()
+        rows = sorted(
+            released.drop_columns(["additional_revenue"]).to_pylist(),
+            key=lambda r: tuple(map(str, r.values())),
+        )
         results.append(
             (
                 found.levels,
@@ -48,11 +55,13 @@ def test_search_and_statistics_agree_on_duckdb_and_spark(
                 [s.suppressed for s in found.steps],
                 cells.sort_by([("hs2", "ascending"), ("month", "ascending")]).to_pylist(),
                 counts,
+                rows,
             )
         )
     duck, spark = results
     assert duck[2] == 1500 and duck[:4] == spark[:4]
     assert duck[5] == spark[5] and duck[5]["primary"] > 0
+    assert len(duck[6]) == 1500 - found.suppressed and duck[6] == spark[6]  # the released rows themselves
     for a, b in zip(duck[4], spark[4], strict=True):
         assert (a["hs2"], a["month"], a["status"], a["items"]) == (
             b["hs2"],

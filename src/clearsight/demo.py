@@ -149,10 +149,18 @@ def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
     return [release_path, kpi_path]
 
 
+def demo_privacy(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """An anonymised research release for one recipient, and public statistics."""
+    from clearsight.privacy.demo import demo_step
+
+    return demo_step(settings, warehouse)
+
+
 #: Each room's demo step: (what it does, function(settings, warehouse) -> reports written).
 ROOM_STEPS: list[tuple[str, Callable[[Settings, Warehouse], list[Path]]]] = [
     ("mirror analysis and valuation", demo_trade),
     ("release times and control indicators", demo_release),
+    ("an anonymised release and public statistics", demo_privacy),
 ]
 
 

@@ -23,7 +23,7 @@ def _port() -> int:
 def test_serve_starts_and_answers(tmp_path):
     port = _port()
     env = {**os.environ, "CLEARSIGHT_HOME": str(tmp_path)}
-    proc = subprocess.Popen([CLEARSIGHT, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([CLEARSIGHT, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         body = None
         for _ in range(200):

@@ -240,7 +240,7 @@ def register(app: typer.Typer) -> None:
 
         from clearsight.risk.history import point_in_time
         from clearsight.risk.registry import ModelRegistry
-        from clearsight.risk.scorer import RiskScorer, score_history
+        from clearsight.risk.scorer import REASONS_LIMIT, RiskScorer, score_history
 
         if (file is None) == (date_from is None):
             fail("give either a FILE of declarations or --from DATE (with an optional --to DATE)")
@@ -253,7 +253,7 @@ def register(app: typer.Typer) -> None:
                 table = _read_declarations(file)
                 scorer = RiskScorer.load(settings, model, warehouse=wh)
                 result = scorer.score(table)
-                notes = scorer.notes
+                notes = list(scorer.notes)
                 name = scorer.entry.name
             else:
                 start, stop = _when(date_from, "--from"), _when(date_to, "--to")
@@ -271,6 +271,10 @@ def register(app: typer.Typer) -> None:
             wh.close()
         out.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(result, out)
+        if result.num_rows > REASONS_LIMIT:
+            notes.append(
+                f"reasons given for the {REASONS_LIMIT:,} highest-ranked items (the others have none)"
+            )
         summary = {"model": name, "items": result.num_rows, "out": str(out), "notes": notes}
         if as_json:
             print(json.dumps(summary))

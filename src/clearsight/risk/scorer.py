@@ -35,14 +35,21 @@ OUTPUT_SCHEMA = pa.schema(
 )
 
 
+#: Reasons cost far more than scores: by default only this many best-ranked items get them.
+REASONS_LIMIT = 100_000
+
+
 def score_history(model: RiskModel, history: pa.Table, explain_top: int | None = None) -> pa.Table:
-    """Score items given their history columns; reasons for the ``explain_top`` best ranked (all if None)."""
+    """Score items given their history columns; reasons for the ``explain_top`` best ranked (default:
+    every item up to ``REASONS_LIMIT``; items without reasons have NULL)."""
+    if explain_top is None:
+        explain_top = REASONS_LIMIT
     out = model.score_items(history)
     n = history.num_rows
     order = np.argsort(-out["score"], kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
-    chosen = order if explain_top is None else order[: max(0, explain_top)]
+    chosen = order[: max(0, explain_top)]
     said: list[list[str] | None] = [None] * n
     if len(chosen):
         M = out["matrix"][chosen]

@@ -76,3 +76,15 @@ def test_demo_admin_is_created_once(tmp_path):
     store = open_store(settings)
     assert authenticate(store, DEMO_ADMIN, password).role == "admin"
     store.close()
+
+
+def test_demo_step_prints_the_password_once(tmp_path, capsys):
+    from clearsight.config import Settings
+    from clearsight.portal.demo import demo_step
+
+    settings = Settings(home=tmp_path)
+    assert demo_step(settings) == []
+    first = capsys.readouterr().out
+    assert "one-time password (shown once):" in first
+    demo_step(settings)
+    assert "exists already" in capsys.readouterr().out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from clearsight.config import Settings
 from clearsight.console import console
 
@@ -25,6 +27,17 @@ def demo_admin(settings: Settings) -> str | None:
         return password
     finally:
         store.close()
+
+
+def demo_step(settings: Settings, warehouse=None) -> list[Path]:
+    """The demo's portal step: the demo admin and its one-time password, and how to serve."""
+    password = demo_admin(settings)
+    if password:
+        console.print(f"   user {DEMO_ADMIN} (admin), one-time password (shown once): {password}", highlight=False)
+    else:
+        console.print(f"   user {DEMO_ADMIN} exists already (`clearsight users add` makes another admin)")
+    console.print(f"   serve the portal: clearsight --home {settings.home} serve   →  http://127.0.0.1:8000/", highlight=False)
+    return []
 
 
 def serve_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:

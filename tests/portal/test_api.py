@@ -144,10 +144,12 @@ def test_malformed_json_and_oversized_bodies(live):
     assert r.status_code == 413 and "larger than" in r.json()["detail"]
 
 
-def test_expired_token_disabled_user_and_revoked_key(live):
+def test_expired_token_disabled_user_and_revoked_key(live, caplog):
     expired = issue_token(live.portal.secret, Principal("analyst", "analyst"), minutes=-1)
-    r = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
+    with caplog.at_level(logging.WARNING, logger="clearsight.portal"):
+        r = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
+    assert "refused GET /api/v1/me from 127.0.0.1: the token has expired" in caplog.text and expired not in caplog.text
     forged = issue_token("not-the-secret-but-long-enough-for-hs256-0123", Principal("admin", "admin"))
     assert httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 

@@ -97,6 +97,8 @@ def _field(loc) -> str:
 def install_errors(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if exc.message != "sign in first":  # credentials were sent but refused (never logged themselves)
+            log.warning("refused %s %s from %s: %s", request.method, request.url.path, request.client.host if request.client else "", exc.message)
         if _is_api(request):
             return JSONResponse({"detail": exc.message}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

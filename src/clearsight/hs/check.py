@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from clearsight.hs.history import described_items
 from clearsight.hs.nomenclature import duty_by_hs6
-from clearsight.hs.suggest import Suggester, load_suggester, rank_at
+from clearsight.hs.suggest import MIN_CONFIDENCE, Suggester, load_suggester, rank_at
 from clearsight.warehouse import Warehouse
 
 #: The declared subheading is called unlikely below this probability ...
@@ -87,7 +87,7 @@ def check_declarations(
     for i, d in zip(idx, declared, strict=True):
         j = col.get(d)
         h = head_col.get(d[:4])
-        confident = conf[i] >= 0.2
+        confident = conf[i] >= MIN_CONFIDENCE
         fit.append(float(probs[i, j]) if j is not None and confident else (0.0 if confident else None))
         head_fit.append(
             float(head_probs[i, h]) if h is not None and confident else (0.0 if confident else None)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from clearsight.console import UserError
 from clearsight.warehouse import Warehouse
@@ -219,7 +218,3 @@ def search_codes(query: str, limit: int = 10) -> list[Entry]:
     from clearsight.hs.retrieval import nomenclature_retriever
 
     return [entries()[code] for code, _ in nomenclature_retriever().search(query, limit)]
-
-
-def tariff_codes_of(table: pa.Table) -> list[str]:
-    return pc.unique(table["hs_code"]).to_pylist()

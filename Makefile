@@ -16,7 +16,7 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml constraints.txt
 	touch $@
 
 demo: $(VENV)/.installed
-	$(BIN)/clearsight --home $(DEMO_HOME) demo --items $(DEMO_ITEMS)
+	$(BIN)/clearsight --home $(DEMO_HOME) demo --items $(DEMO_ITEMS) --serve
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks

@@ -181,6 +181,36 @@ def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
     return [release_path, kpi_path]
 
 
+def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """Train the HS classifier on the declarations, then list declared codes that do not fit."""
+    import json
+
+    from clearsight.hs.check import check_declarations
+    from clearsight.hs.suggest import load_suggester
+    from clearsight.hs.train import train
+
+    trained = train(warehouse, settings.models_dir)
+    result = check_declarations(warehouse, load_suggester(settings.models_dir))
+    flagged = result.flagged.sort_by([("revenue_at_risk", "descending")])
+    at_risk = sum(v or 0 for v in flagged["revenue_at_risk"].to_pylist())
+    console.print(
+        f"   trained on {trained.examples:,} items ({trained.distinct_texts:,} distinct descriptions); "
+        f"{flagged.num_rows:,} declared codes do not fit their description, revenue at risk {at_risk:,.0f}",
+        highlight=False,
+    )
+    path = settings.reports_dir / "hs-check.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "checked": result.items.num_rows,
+        "flagged": flagged.num_rows,
+        "revenue_at_risk": round(at_risk, 2),
+    }
+    path.write_text(
+        json.dumps({**summary, "items": flagged.slice(0, 100).to_pylist()}, indent=1, default=str)
+    )
+    return [path]
+
+
 def demo_privacy(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """An anonymised research release for one recipient, and public statistics."""
     from clearsight.privacy.demo import demo_step
@@ -200,6 +230,7 @@ ROOM_STEPS: list[tuple[str, Callable[[Settings, Warehouse], list[Path]]]] = [
     ("risk model: evaluation against baselines, then the first model", demo_risk),
     ("mirror analysis and valuation", demo_trade),
     ("release times and control indicators", demo_release),
+    ("HS classification: declared codes against descriptions", demo_hs),
     ("an anonymised release and public statistics", demo_privacy),
     ("the portal: a demo admin", demo_portal),
 ]

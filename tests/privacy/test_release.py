@@ -13,8 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-
-from conftest import TEST_QIS, build, invoke
+from privacy_helpers import TEST_QIS, build, invoke
 
 TOKEN = re.compile(rb"[A-Za-z0-9_.\-]+")
 

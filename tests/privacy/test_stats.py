@@ -11,9 +11,9 @@ import duckdb
 import numpy as np
 import pyarrow.csv as pacsv
 import pytest
+from privacy_helpers import invoke
 
 from clearsight.privacy.stats import laplace_release
-from conftest import invoke
 
 
 def publish(home: Path, *args: str) -> dict:

@@ -6,20 +6,14 @@ on an air-gapped network and fetches nothing.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
-from plotly.offline import get_plotlyjs
+
+from clearsight.reporting import chart_div, pct, render_page, write_page
 
 CHART_IDS = {"class_sizes": "chart-class-sizes", "distributions": "chart-distributions"}
 _LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value * 100:.{digits}f} %"
 
 
 def class_size_figure(manifest: dict) -> go.Figure:
@@ -79,34 +73,13 @@ def distributions_figure(manifest: dict) -> go.Figure | None:
     return fig
 
 
-def _div(fig: go.Figure | None, div_id: str) -> Markup | None:
-    if fig is None:
-        return None
-    return Markup(
-        fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
-    )
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("clearsight.privacy", "templates"), autoescape=select_autoescape())
-    env.filters["pct"] = pct
-    return env
-
-
 def render_html(manifest: dict) -> str:
     charts = {
-        "class_sizes": _div(class_size_figure(manifest), CHART_IDS["class_sizes"]),
-        "distributions": _div(distributions_figure(manifest), CHART_IDS["distributions"]),
+        "class_sizes": chart_div(class_size_figure(manifest), CHART_IDS["class_sizes"]),
+        "distributions": chart_div(distributions_figure(manifest), CHART_IDS["distributions"]),
     }
-    return (
-        _environment()
-        .get_template("release.html")
-        .render(m=manifest, charts=charts, plotly_js=Markup(get_plotlyjs()))
-    )
+    return render_page("clearsight.privacy", "release.html", {"pct": pct}, m=manifest, charts=charts)
 
 
 def write_html(manifest: dict, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(manifest), encoding="utf-8")
-    return path
+    return write_page(path, render_html(manifest))

@@ -26,7 +26,7 @@ def _parse_date(value: str | None) -> dt.date:
 
 
 def _print_summary(report: QualityReport, html_path: Path) -> None:
-    from clearsight.quality.html import pct
+    from clearsight.reporting import pct
 
     if report.empty:
         console.print(f"[yellow]{report.message}[/]")

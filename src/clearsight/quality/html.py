@@ -6,15 +6,15 @@ installed plotly package and nothing is fetched from a CDN.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
 from clearsight.quality.report import QualityReport
+from clearsight.reporting import chart_div, pct, render_page, write_page
+
+__all__ = ["CHART_IDS", "chart_divs", "pct", "render_html", "write_html"]
 
 #: Chart name -> the id of its div in the page (tests and links rely on these ids).
 CHART_IDS: dict[str, str] = {
@@ -25,18 +25,6 @@ CHART_IDS: dict[str, str] = {
     "outliers": "chart-outliers",
 }
 _LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    """A share as a percentage that never shows 100 % for an incomplete field, nor 0 % for a non-zero one."""
-    if value is None:
-        return "—"
-    shown = round(value * 100, digits)
-    if value < 1 and shown >= 100:
-        shown = 100 - 10**-digits
-    elif value > 0 and shown <= 0:
-        shown = 10**-digits
-    return f"{shown:.{digits}f} %"
 
 
 def completeness_figure(report: QualityReport) -> go.Figure | None:
@@ -152,49 +140,16 @@ FIGURES = {
 
 def chart_divs(report: QualityReport) -> dict[str, Markup | None]:
     """Chart name -> its HTML div (no Plotly JS inside; the page embeds it once), None when no data."""
-    out: dict[str, Markup | None] = {}
-    for name, make in FIGURES.items():
-        fig = make(report)
-        out[name] = (
-            None
-            if fig is None
-            else Markup(
-                fig.to_html(
-                    full_html=False,
-                    include_plotlyjs=False,
-                    div_id=CHART_IDS[name],
-                    default_height="440px",
-                    config={"displaylogo": False, "responsive": True},
-                )
-            )
-        )
-    return out
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("clearsight.quality", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = pct
-    return env
+    return {name: chart_div(make(report), CHART_IDS[name]) for name, make in FIGURES.items()}
 
 
 def render_html(report: QualityReport) -> str:
     """The whole page as a string, Plotly JS included inline."""
-    template = _environment().get_template("quality.html")
-    return template.render(
-        report=report,
-        charts=chart_divs(report),
-        plotly_js=Markup(get_plotlyjs()),
+    return render_page(
+        "clearsight.quality", "quality.html", {"pct": pct}, report=report, charts=chart_divs(report)
     )
 
 
 def write_html(report: QualityReport, path: Path) -> Path:
     """Write the page to ``path`` (folders created) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
-    return path
+    return write_page(path, render_html(report))

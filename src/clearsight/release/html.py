@@ -7,16 +7,13 @@ opens on an air-gapped network; nothing is fetched from a CDN.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
-from clearsight.quality.html import pct
+from clearsight.reporting import chart_div, pct, render_page, write_page
 
 _LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
 Figure = Callable[[dict[str, Any]], go.Figure | None]
@@ -184,52 +181,19 @@ KPI_FIGURES: dict[str, Figure] = {
 
 def chart_divs(report: dict[str, Any], figures: dict[str, Figure]) -> dict[str, Markup | None]:
     """Chart name -> its div (id ``chart-<name>``), None when there is nothing to draw."""
-    out: dict[str, Markup | None] = {}
-    for name, make in figures.items():
-        fig = make(report)
-        out[name] = (
-            None
-            if fig is None
-            else Markup(
-                fig.to_html(
-                    full_html=False,
-                    include_plotlyjs=False,
-                    div_id=f"chart-{name}",
-                    default_height="440px",
-                    config={"displaylogo": False, "responsive": True},
-                )
-            )
-        )
-    return out
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("clearsight.release", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = pct
-    env.filters["hours"] = hours
-    return env
+    return {name: chart_div(make(report), f"chart-{name}") for name, make in figures.items()}
 
 
 def render(template: str, report: dict[str, Any], figures: dict[str, Figure]) -> str:
-    page = _environment().get_template(template)
-    return page.render(report=report, charts=chart_divs(report, figures), plotly_js=Markup(get_plotlyjs()))
-
-
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    filters = {"pct": pct, "hours": hours}
+    return render_page(
+        "clearsight.release", template, filters, report=report, charts=chart_divs(report, figures)
+    )
 
 
 def write_release_html(report: dict[str, Any], path: Path) -> Path:
-    return _write(path, render("release.html", report, RELEASE_FIGURES))
+    return write_page(path, render("release.html", report, RELEASE_FIGURES))
 
 
 def write_kpi_html(report: dict[str, Any], path: Path) -> Path:
-    return _write(path, render("kpi.html", report, KPI_FIGURES))
+    return write_page(path, render("kpi.html", report, KPI_FIGURES))

@@ -6,15 +6,12 @@ from the installed package, nothing comes from a CDN.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
-from clearsight.quality.html import pct
+from clearsight.reporting import chart_div, pct, render_page, write_page
 from clearsight.risk.engine import BASELINES, Evaluation
 
 #: Chart name -> div id (tests rely on these ids).
@@ -77,48 +74,21 @@ def figures(ev: Evaluation) -> dict[str, go.Figure]:
     return out
 
 
-def chart_divs(ev: Evaluation) -> dict[str, Markup]:
-    return {
-        name: Markup(
-            fig.to_html(
-                full_html=False,
-                include_plotlyjs=False,
-                div_id=CHART_IDS[name],
-                default_height="420px",
-                config={"displaylogo": False, "responsive": True},
-            )
-        )
-        for name, fig in figures(ev).items()
-    }
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("clearsight.risk", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = pct
-    return env
+def chart_divs(ev: Evaluation) -> dict[str, Markup | None]:
+    return {name: chart_div(fig, CHART_IDS[name], "420px") for name, fig in figures(ev).items()}
 
 
 def render_html(ev: Evaluation) -> str:
-    return (
-        _environment()
-        .get_template("evaluation.html")
-        .render(
-            ev=ev,
-            data=ev.to_json_dict(),
-            labels=LABELS,
-            charts=chart_divs(ev),
-            plotly_js=Markup(get_plotlyjs()),
-        )
+    return render_page(
+        "clearsight.risk",
+        "evaluation.html",
+        {"pct": pct},
+        ev=ev,
+        data=ev.to_json_dict(),
+        labels=LABELS,
+        charts=chart_divs(ev),
     )
 
 
 def write_html(ev: Evaluation, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(ev), encoding="utf-8")
-    return path
+    return write_page(path, render_html(ev))

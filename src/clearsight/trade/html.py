@@ -6,14 +6,12 @@ once from the installed package, nothing is fetched from a CDN.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
 
+from clearsight.reporting import chart_div, render_page, write_page
 from clearsight.trade.mirror import PATTERNS
 from clearsight.trade.report import MirrorReport, Total
 
@@ -151,42 +149,14 @@ def figures(report: MirrorReport) -> dict[str, go.Figure | None]:
 
 def chart_divs(report: MirrorReport) -> dict[str, Markup | None]:
     """Chart name -> its HTML div (the page embeds Plotly JS once), None when there is no data."""
-    return {
-        name: None
-        if fig is None
-        else Markup(
-            fig.to_html(
-                full_html=False,
-                include_plotlyjs=False,
-                div_id=CHART_IDS[name],
-                default_height="460px",
-                config={"displaylogo": False, "responsive": True},
-            )
-        )
-        for name, fig in figures(report).items()
-    }
-
-
-@cache
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("clearsight.trade", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["money"] = money
-    env.filters["ratio"] = ratio
-    return env
+    return {name: chart_div(fig, CHART_IDS[name], "460px") for name, fig in figures(report).items()}
 
 
 def render_html(report: MirrorReport) -> str:
-    template = _environment().get_template("mirror.html")
-    return template.render(report=report, charts=chart_divs(report), plotly_js=Markup(get_plotlyjs()))
+    filters = {"money": money, "ratio": ratio}
+    return render_page("clearsight.trade", "mirror.html", filters, report=report, charts=chart_divs(report))
 
 
 def write_html(report: MirrorReport, path: Path) -> Path:
     """Write the page to ``path`` (folders created) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
-    return path
+    return write_page(path, render_html(report))

@@ -14,21 +14,10 @@ from functools import cache
 import ibis
 import ibis.expr.types as ir
 
+from clearsight.schema.tables import EVENT_CODES
 from clearsight.warehouse import Warehouse
 
-MILESTONES: tuple[str, ...] = (
-    "arrival",
-    "lodgement",
-    "registration",
-    "selection",
-    "document_check",
-    "inspection_start",
-    "inspection_end",
-    "assessment",
-    "payment",
-    "release",
-    "exit",
-)
+MILESTONES: tuple[str, ...] = EVENT_CODES
 #: The clearance chain in its expected order. Arrival is not in it: goods lodged in advance arrive
 #: after lodgement (pre-arrival processing), so arrival opens the chain only when it came first.
 CHAIN: tuple[str, ...] = MILESTONES

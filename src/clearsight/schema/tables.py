@@ -85,6 +85,20 @@ LINEAGE_COLUMNS: dict[str, str] = {"batch_id": "string", "quality_flags": "strin
 
 MODES = ("sea", "rail", "road", "air", "post", "fixed", "inland_water", "own_propulsion", "courier", "other")
 LANES = ("green", "yellow", "red", "blue")
+#: The clearance milestones of the WCO Time Release Study, in their usual order (events.event).
+EVENT_CODES = (
+    "arrival",
+    "lodgement",
+    "registration",
+    "selection",
+    "document_check",
+    "inspection_start",
+    "inspection_end",
+    "assessment",
+    "payment",
+    "release",
+    "exit",
+)
 RESULTS = ("compliant", "fraud", "critical")
 FLOWS = ("M", "X", "RM", "RX")
 
@@ -164,7 +178,7 @@ EVENTS = Table(
     references=((("declaration_id",), "declarations"),),
     fields=(
         F("declaration_id", "id", "Declaration reference", True),
-        F("event", "text", "Milestone code (arrival, lodgement, selection, release, ...)", True),
+        F("event", "text", "Milestone code (see EVENT_CODES: arrival, lodgement, ..., release, exit)", True),
         F("at", "timestamp", "When the milestone happened", True),
         F("office_id", "id", "Office where it happened"),
         F("agency", "text", "Agency responsible (customs, health, ...)"),

@@ -14,26 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from clearsight.schema.tables import MODES
+from clearsight.schema.tables import EVENT_CODES, LANES, MODES  # noqa: F401 (LANES: read by callers)
 from clearsight.synth.calendar import DAY, HOUR, Calendar
 from clearsight.synth.parties import Offices
 from clearsight.synth.sampling import take
 
-EVENTS: tuple[str, ...] = (
-    "arrival",
-    "lodgement",
-    "registration",
-    "selection",
-    "document_check",
-    "inspection_start",
-    "inspection_end",
-    "assessment",
-    "payment",
-    "release",
-    "exit",
-)
+EVENTS: tuple[str, ...] = EVENT_CODES
 E = {name: i for i, name in enumerate(EVENTS)}
-LANES: tuple[str, ...] = ("green", "yellow", "red", "blue")
 GREEN, YELLOW, RED, BLUE = range(4)
 DEFECTS: tuple[str, ...] = ("", "missing_milestone", "out_of_order")
 AGENCIES: tuple[str, ...] = ("customs", "terminal_operator", "bank", "agriculture", "health", "standards")

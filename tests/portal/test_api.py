@@ -25,11 +25,15 @@ def test_openapi_document_lists_the_contract(live):
 
 
 def test_token_is_an_oauth2_password_flow(live):
-    r = httpx.post(f"{live.url}/api/v1/auth/token", data={"username": "analyst", "password": password_of("analyst")})
+    r = httpx.post(
+        f"{live.url}/api/v1/auth/token", data={"username": "analyst", "password": password_of("analyst")}
+    )
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"access_token", "token_type"} and body["token_type"] == "bearer"
-    me = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}).json()
+    me = httpx.get(
+        f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    ).json()
     assert me == {"name": "analyst", "role": "analyst", "offices": [], "via": "token"}
 
 
@@ -44,18 +48,30 @@ def test_wrong_password_is_refused_and_the_password_never_logged(live, caplog):
 
 
 def test_declarations_are_filtered_by_role(live, auth):
-    analyst = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 500}, headers=auth("analyst")).json()
+    analyst = httpx.get(
+        f"{live.url}/api/v1/declarations", params={"limit": 500}, headers=auth("analyst")
+    ).json()
     assert len(analyst) == 500 and len({r["office_id"] for r in analyst}) > 1
-    officer = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 200}, headers=auth("officer")).json()
+    officer = httpx.get(
+        f"{live.url}/api/v1/declarations", params={"limit": 200}, headers=auth("officer")
+    ).json()
     assert officer and {r["office_id"] for r in officer} == {OFFICE}
-    own = httpx.get(f"{live.url}/api/v1/declarations", params={"office_id": OFFICE, "limit": 3}, headers=auth("officer"))
+    own = httpx.get(
+        f"{live.url}/api/v1/declarations", params={"office_id": OFFICE, "limit": 3}, headers=auth("officer")
+    )
     assert own.status_code == 200 and len(own.json()) == 3
 
 
 def test_officer_cannot_read_another_office(live, auth):
-    r = httpx.get(f"{live.url}/api/v1/declarations", params={"office_id": OTHER_OFFICE}, headers=auth("officer"))
+    r = httpx.get(
+        f"{live.url}/api/v1/declarations", params={"office_id": OTHER_OFFICE}, headers=auth("officer")
+    )
     assert r.status_code == 403 and r.json()["detail"] == f"office {OTHER_OFFICE} is not one of your offices"
-    other = httpx.get(f"{live.url}/api/v1/declarations", params={"office_id": OTHER_OFFICE, "limit": 1}, headers=auth("analyst")).json()[0]
+    other = httpx.get(
+        f"{live.url}/api/v1/declarations",
+        params={"office_id": OTHER_OFFICE, "limit": 1},
+        headers=auth("analyst"),
+    ).json()[0]
     r = httpx.get(f"{live.url}/api/v1/declarations/{other['declaration_id']}", headers=auth("officer"))
     assert r.status_code == 403 and "another office" in r.json()["detail"]
 
@@ -68,18 +84,26 @@ def test_roles_without_row_access_are_refused(live, auth, role):
 
 
 def test_declaration_detail_has_items_and_importer_history(live, auth):
-    first = httpx.get(f"{live.url}/api/v1/declarations", params={"office_id": OFFICE, "limit": 1}, headers=auth("officer")).json()[0]
+    first = httpx.get(
+        f"{live.url}/api/v1/declarations", params={"office_id": OFFICE, "limit": 1}, headers=auth("officer")
+    ).json()[0]
     r = httpx.get(f"{live.url}/api/v1/declarations/{first['declaration_id']}", headers=auth("officer"))
     body = r.json()
     assert r.status_code == 200 and body["office_id"] == OFFICE
     assert any(i["item_no"] == first["item_no"] for i in body["items"])
     assert body["importer"]["importer_id"] == first["importer_id"] and body["importer"]["items"] >= 1
-    assert httpx.get(f"{live.url}/api/v1/declarations/NO-SUCH-DECL", headers=auth("analyst")).status_code == 404
+    assert (
+        httpx.get(f"{live.url}/api/v1/declarations/NO-SUCH-DECL", headers=auth("analyst")).status_code == 404
+    )
 
 
 def test_reads_are_audited_and_the_chain_verifies(live, auth):
-    httpx.get(f"{live.url}/api/v1/declarations", params={"q": "IM000109", "limit": 7}, headers=auth("analyst"))
-    entries = httpx.get(f"{live.url}/api/v1/audit", params={"actor": "analyst", "limit": 20}, headers=auth("auditor")).json()
+    httpx.get(
+        f"{live.url}/api/v1/declarations", params={"q": "IM000109", "limit": 7}, headers=auth("analyst")
+    )
+    entries = httpx.get(
+        f"{live.url}/api/v1/audit", params={"actor": "analyst", "limit": 20}, headers=auth("auditor")
+    ).json()
     listed = [e for e in entries if e["action"] == "declarations.list" and e["filter"].get("q") == "IM000109"]
     assert listed and listed[0]["role"] == "analyst" and listed[0]["filter"]["limit"] == 7
     assert listed[0]["client"] == "127.0.0.1" and listed[0]["rows"] >= 1
@@ -87,7 +111,9 @@ def test_reads_are_audited_and_the_chain_verifies(live, auth):
     assert verdict["ok"] and verdict["entries"] >= len(entries)
 
 
-@pytest.mark.parametrize("q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>"]
+)
 def test_injected_search_text_is_only_text(live, auth, q):
     r = httpx.get(f"{live.url}/api/v1/declarations", params={"q": q}, headers=auth("analyst"))
     assert r.status_code == 200 and r.json() == []
@@ -108,7 +134,9 @@ def test_score_end_to_end_with_the_promoted_model(live):
         assert item["lane"] in ("green", "yellow", "red")
         assert isinstance(item["reasons"], list) and all(isinstance(t, str) and t for t in item["reasons"])
     with live.portal.store.session() as s:
-        stored = s.scalar(select(func.count()).select_from(Decision).where(Decision.declaration_id == "E2E-SCORE-1"))
+        stored = s.scalar(
+            select(func.count()).select_from(Decision).where(Decision.declaration_id == "E2E-SCORE-1")
+        )
         who = s.scalar(select(Decision.decided_by).where(Decision.declaration_id == "E2E-SCORE-1").limit(1))
     assert stored == 3 and who == "key:clearance-system"
 
@@ -149,13 +177,20 @@ def test_expired_token_disabled_user_and_revoked_key(live, caplog):
     with caplog.at_level(logging.WARNING, logger="clearsight.portal"):
         r = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
-    assert "refused GET /api/v1/me from 127.0.0.1: the token has expired" in caplog.text and expired not in caplog.text
+    assert (
+        "refused GET /api/v1/me from 127.0.0.1: the token has expired" in caplog.text
+        and expired not in caplog.text
+    )
     forged = issue_token("not-the-secret-but-long-enough-for-hs256-0123", Principal("admin", "admin"))
-    assert httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert (
+        httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    )
 
     store = live.portal.store
     add_user(store, "leaver", "analyst", "leaver-password-1")
-    token = httpx.post(f"{live.url}/api/v1/auth/token", data={"username": "leaver", "password": "leaver-password-1"}).json()["access_token"]
+    token = httpx.post(
+        f"{live.url}/api/v1/auth/token", data={"username": "leaver", "password": "leaver-password-1"}
+    ).json()["access_token"]
     assert httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     set_disabled(store, "leaver")
     r = httpx.get(f"{live.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -178,17 +213,30 @@ def _uninspected(live, office: str) -> tuple[str, int]:
 
 def test_officer_records_an_inspection_result(live, auth):
     declaration_id, item_no = _uninspected(live, OFFICE)
-    body = {"declaration_id": declaration_id, "item_no": item_no, "result": "fraud", "fraud_type": "valuation", "additional_revenue": 1234.5}
+    body = {
+        "declaration_id": declaration_id,
+        "item_no": item_no,
+        "result": "fraud",
+        "fraud_type": "valuation",
+        "additional_revenue": 1234.5,
+    }
     r = httpx.post(f"{live.url}/api/v1/inspections", json=body, headers=auth("officer"))
     assert r.status_code == 201, r.text
     batch = r.json()["batch_id"]
     assert batch.startswith("portal-")
     with live.portal.warehouse() as wh:
         i = wh.table("inspections")
-        rows = i.filter((i.declaration_id == declaration_id) & (i.item_no == item_no)).to_pyarrow().to_pylist()
+        rows = (
+            i.filter((i.declaration_id == declaration_id) & (i.item_no == item_no)).to_pyarrow().to_pylist()
+        )
         b = wh.table("ingest_batches")
         lineage = b.filter(b.batch_id == batch).to_pyarrow().to_pylist()
-    assert len(rows) == 1 and rows[0]["result"] == "fraud" and rows[0]["officer_id"] == "officer" and rows[0]["batch_id"] == batch
+    assert (
+        len(rows) == 1
+        and rows[0]["result"] == "fraud"
+        and rows[0]["officer_id"] == "officer"
+        and rows[0]["batch_id"] == batch
+    )
     assert rows[0]["additional_revenue"] == 1234.5
     assert lineage[0]["accepted"] == 1 and lineage[0]["loaded_by"] == "officer"
     again = httpx.post(f"{live.url}/api/v1/inspections", json=body, headers=auth("officer"))
@@ -203,7 +251,9 @@ def test_officer_cannot_record_for_another_office(live, auth):
     r = httpx.post(f"{live.url}/api/v1/inspections", json=body, headers=auth("officer"))
     assert r.status_code == 403 and "another office" in r.json()["detail"]
     assert httpx.post(f"{live.url}/api/v1/inspections", json=body, headers=auth("analyst")).status_code == 403
-    bad = httpx.post(f"{live.url}/api/v1/inspections", json={**body, "result": "maybe"}, headers=auth("officer"))
+    bad = httpx.post(
+        f"{live.url}/api/v1/inspections", json={**body, "result": "maybe"}, headers=auth("officer")
+    )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "result"
 
 
@@ -219,10 +269,17 @@ def _session(live, role: str) -> tuple[httpx.Client, str]:
 def test_cookie_sessions_need_the_csrf_token(live):
     client, csrf = _session(live, "officer")
     declaration_id, item_no = _uninspected(live, OFFICE)
-    form = {"declaration_id": declaration_id, "item_no": str(item_no), "result": "compliant", "method": "documentary"}
+    form = {
+        "declaration_id": declaration_id,
+        "item_no": str(item_no),
+        "result": "compliant",
+        "method": "documentary",
+    }
     missing = client.post("/queue/record", data=form, headers={"Accept": "application/json"})
     assert missing.status_code == 403 and "CSRF" in missing.json()["detail"]
-    wrong = client.post("/queue/record", data={**form, "csrf_token": "forged"}, headers={"Accept": "application/json"})
+    wrong = client.post(
+        "/queue/record", data={**form, "csrf_token": "forged"}, headers={"Accept": "application/json"}
+    )
     assert wrong.status_code == 403
     ok = client.post("/queue/record", data={**form, "csrf_token": csrf})
     assert ok.status_code == 303 and ok.headers["location"].startswith("/queue?recorded=")
@@ -235,6 +292,25 @@ def test_cookie_sessions_need_the_csrf_token(live):
 
 def test_login_page_refuses_an_outside_redirect(live):
     client = httpx.Client(base_url=live.url, follow_redirects=False)
-    r = client.post("/login", data={"username": "analyst", "password": password_of("analyst"), "next": "//evil.example/x"})
+    r = client.post(
+        "/login", data={"username": "analyst", "password": password_of("analyst"), "next": "//evil.example/x"}
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
     client.close()
+
+
+def test_hs_suggest_for_officers_and_analysts(live, tokens):
+    url = f"{live.url}/api/v1/hs/suggest"
+    officer = {"Authorization": f"Bearer {tokens['officer']}"}
+    r = httpx.post(url, json={"text": "frozen boneless beef cuts", "top": 3}, headers=officer)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["mode"] in ("trained", "zero-shot") and len(body["suggestions"]) <= 3
+    assert body["suggestions"] and body["suggestions"][0]["code"].startswith("02")  # chapter 2: meat
+    assert all(len(s["code"]) == 6 and s["description"] for s in body["suggestions"])
+    nothing = httpx.post(url, json={"text": "12345 67890"}, headers=officer).json()
+    assert nothing["suggestions"] == [] and nothing["note"]
+    assert httpx.post(url, json={"text": ""}, headers=officer).status_code == 422
+    assert httpx.post(url, json={"text": "tea", "top": 99}, headers=officer).status_code == 422
+    service = {"X-API-Key": live.extra["service_key"]}
+    assert httpx.post(url, json={"text": "green tea"}, headers=service).status_code == 403

@@ -16,7 +16,9 @@ PAGES = ["/", "/declarations", "/queue", "/quality", "/quarantine", "/models", "
 def test_every_page_has_a_json_twin(live, auth, path):
     html = httpx.get(live.url + path, headers=auth("admin"))
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html.text), "nothing may be fetched from outside"
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', html.text), (
+        "nothing may be fetched from outside"
+    )
     as_json = httpx.get(live.url + path, params={"format": "json"}, headers=auth("admin"))
     accept = httpx.get(live.url + path, headers={**auth("admin"), "Accept": "application/json"})
     assert as_json.status_code == 200 and as_json.headers["content-type"] == "application/json"
@@ -43,7 +45,9 @@ def test_officer_overview_counts_own_offices_only(live, auth):
 
 
 def test_queue_ranks_by_score_with_reasons(live, auth):
-    data = httpx.get(f"{live.url}/queue", params={"format": "json", "limit": 10}, headers=auth("officer")).json()
+    data = httpx.get(
+        f"{live.url}/queue", params={"format": "json", "limit": 10}, headers=auth("officer")
+    ).json()
     items = data["items"]
     assert len(items) == 10 and {i["office_id"] for i in items} == {OFFICE}
     scores = [i["score"] for i in items]
@@ -66,9 +70,16 @@ def test_quality_page_reuses_the_quality_report(live, auth):
 def test_declaration_page_escapes_and_audits(live, auth):
     row = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 1}, headers=auth("analyst")).json()[0]
     html = httpx.get(f"{live.url}/declarations/{row['declaration_id']}", headers=auth("auditor"))
-    assert html.status_code == 200 and row["importer_id"] in html.text and "The importer's history" in html.text
-    log = httpx.get(f"{live.url}/api/v1/audit", params={"actor": "auditor", "limit": 5}, headers=auth("auditor")).json()
-    assert any(e["action"] == "declarations.get" and e["resource"] == f"declarations/{row['declaration_id']}" for e in log)
+    assert (
+        html.status_code == 200 and row["importer_id"] in html.text and "The importer's history" in html.text
+    )
+    log = httpx.get(
+        f"{live.url}/api/v1/audit", params={"actor": "auditor", "limit": 5}, headers=auth("auditor")
+    ).json()
+    assert any(
+        e["action"] == "declarations.get" and e["resource"] == f"declarations/{row['declaration_id']}"
+        for e in log
+    )
 
 
 def test_admin_adds_a_user_and_a_key_shown_once(live):
@@ -77,12 +88,18 @@ def test_admin_adds_a_user_and_a_key_shown_once(live):
 
     client.post("/login", data={"username": "admin", "password": password_of("admin")})
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/users").text).group(1)
-    r = client.post("/admin/users", data={"name": "newofficer", "role": "officer", "offices": OFFICE, "csrf_token": csrf})
+    r = client.post(
+        "/admin/users", data={"name": "newofficer", "role": "officer", "offices": OFFICE, "csrf_token": csrf}
+    )
     assert r.status_code == 201
     password = re.search(r'id="one-time-password">([^<]+)<', r.text).group(1)
     token = httpx.post(f"{live.url}/api/v1/auth/token", data={"username": "newofficer", "password": password})
     assert token.status_code == 200
-    refused = client.post("/admin/users", data={"name": "x1", "role": "officer", "csrf_token": csrf}, headers={"Accept": "application/json"})
+    refused = client.post(
+        "/admin/users",
+        data={"name": "x1", "role": "officer", "csrf_token": csrf},
+        headers={"Accept": "application/json"},
+    )
     assert refused.status_code == 422 and "needs at least one --office" in refused.json()["detail"]
     k = client.post("/admin/apikeys", data={"name": "second-system", "role": "service", "csrf_token": csrf})
     key = re.search(r'id="new-key">([^<]+)<', k.text).group(1)
@@ -106,8 +123,34 @@ def test_models_page_draws_budget_curves(live, auth):
 
 def test_declaration_page_shows_the_models_view(live, auth):
     row = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 1}, headers=auth("analyst")).json()[0]
-    data = httpx.get(f"{live.url}/declarations/{row['declaration_id']}?format=json", headers=auth("analyst")).json()
+    data = httpx.get(
+        f"{live.url}/declarations/{row['declaration_id']}?format=json", headers=auth("analyst")
+    ).json()
     assert [s["item_no"] for s in data["model_scores"]] == [i["item_no"] for i in data["items"]]
-    assert all(s["lane"] in ("green", "yellow", "red") and s["model_version"] == "portal-test-model" for s in data["model_scores"])
+    assert all(
+        s["lane"] in ("green", "yellow", "red") and s["model_version"] == "portal-test-model"
+        for s in data["model_scores"]
+    )
     html = httpx.get(f"{live.url}/declarations/{row['declaration_id']}", headers=auth("analyst")).text
     assert 'id="model-scores"' in html
+
+
+def test_classification_page_and_its_json_twin(live, tokens):
+    officer = {"Authorization": f"Bearer {tokens['officer']}"}
+    html = httpx.get(f"{live.url}/classify", params={"text": "frozen boneless beef cuts"}, headers=officer)
+    assert html.status_code == 200 and 'id="suggestions"' in html.text and "0202" in html.text
+    data = httpx.get(
+        f"{live.url}/classify",
+        params={"text": "frozen boneless beef cuts", "format": "json"},
+        headers=officer,
+    ).json()
+    assert data["suggestions"][0]["code"].startswith("02") and data["mode"] in ("trained", "zero-shot")
+    empty = httpx.get(
+        f"{live.url}/classify", params={"text": "!!!", "format": "json"}, headers=officer
+    ).json()
+    assert empty["suggestions"] == [] and empty["note"]
+    manager = {"Authorization": f"Bearer {tokens['manager']}"}
+    assert (
+        httpx.get(f"{live.url}/classify", headers={**manager, "Accept": "application/json"}).status_code
+        == 403
+    )

@@ -25,6 +25,7 @@ POLICY: dict[str, frozenset[str]] = {
     "declarations.read": frozenset({"admin", "analyst", "officer", "auditor"}),
     "inspections.write": frozenset({"admin", "officer"}),
     "score": frozenset({"admin", "analyst", "service"}),
+    "hs.suggest": frozenset({"admin", "analyst", "officer"}),
     "quality.read": frozenset({"admin", "analyst", "auditor"}),
     "models.read": frozenset({"admin", "analyst", "auditor"}),
     "audit.read": frozenset({"admin", "auditor"}),

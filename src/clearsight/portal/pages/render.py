@@ -24,6 +24,7 @@ NAV = (
     ("Data quality", "/quality", "quality.read"),
     ("Quarantine", "/quarantine", "quality.read"),
     ("Models", "/models", "models.read"),
+    ("Classify", "/classify", "hs.suggest"),
     ("Audit log", "/audit", "audit.read"),
     ("Users", "/admin/users", "users.admin"),
 )

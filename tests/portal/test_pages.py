@@ -154,3 +154,46 @@ def test_classification_page_and_its_json_twin(live, tokens):
         httpx.get(f"{live.url}/classify", headers={**manager, "Accept": "application/json"}).status_code
         == 403
     )
+
+
+def test_releases_page_shows_researchers_public_releases_and_their_own(live, tokens):
+    from clearsight.privacy.release import ReleaseOptions, build_release
+
+    settings = live.portal.settings
+    with live.portal.warehouse() as wh:
+        build_release(
+            wh,
+            ReleaseOptions(
+                profile="public", out=settings.home / "releases" / "open-data", max_suppression=1.0
+            ),
+            settings.secrets_dir,
+            settings.home,
+        )
+        build_release(
+            wh,
+            ReleaseOptions(
+                profile="research",
+                recipient="another-university",
+                new_key=True,
+                out=settings.home / "releases" / "for-another",
+                max_suppression=1.0,
+            ),
+            settings.secrets_dir,
+            settings.home,
+        )
+    as_json = {"Accept": "application/json"}
+    researcher = httpx.get(
+        f"{live.url}/releases", headers={**as_json, "Authorization": f"Bearer {tokens['researcher']}"}
+    ).json()
+    assert [r["folder"] for r in researcher["releases"]] == ["open-data"]
+    assert researcher["releases"][0]["rows"]["released"] > 0
+    analyst = httpx.get(
+        f"{live.url}/releases", headers={**as_json, "Authorization": f"Bearer {tokens['analyst']}"}
+    ).json()
+    assert {r["folder"] for r in analyst["releases"]} == {"open-data", "for-another"}
+    html = httpx.get(f"{live.url}/releases", headers={"Authorization": f"Bearer {tokens['researcher']}"})
+    assert html.status_code == 200 and "open-data" in html.text and "for-another" not in html.text
+    manager = httpx.get(
+        f"{live.url}/releases", headers={**as_json, "Authorization": f"Bearer {tokens['manager']}"}
+    )
+    assert manager.status_code == 403

@@ -26,6 +26,7 @@ POLICY: dict[str, frozenset[str]] = {
     "inspections.write": frozenset({"admin", "officer"}),
     "score": frozenset({"admin", "analyst", "service"}),
     "hs.suggest": frozenset({"admin", "analyst", "officer"}),
+    "releases.read": frozenset({"admin", "analyst", "researcher"}),
     "quality.read": frozenset({"admin", "analyst", "auditor"}),
     "models.read": frozenset({"admin", "analyst", "auditor"}),
     "audit.read": frozenset({"admin", "auditor"}),

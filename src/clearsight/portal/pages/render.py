@@ -25,6 +25,7 @@ NAV = (
     ("Quarantine", "/quarantine", "quality.read"),
     ("Models", "/models", "models.read"),
     ("Classify", "/classify", "hs.suggest"),
+    ("Releases", "/releases", "releases.read"),
     ("Audit log", "/audit", "audit.read"),
     ("Users", "/admin/users", "users.admin"),
 )

@@ -105,7 +105,7 @@ def _map_values(spec: FieldSpec) -> dict[str, str]:
     }
 
 
-def parse_field(f: Field, s: ibis.StringValue, decimal: str, *, country=None) -> ibis.Value:
+def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str, *, country=None) -> ibis.Value:
     """Phase 1: the one costly parse of a field's text (number, date, code...), NULL where it fails.
 
     Each field is parsed exactly once, in its own column, so the checks of phase 2 compare cheap
@@ -117,7 +117,7 @@ def parse_field(f: Field, s: ibis.StringValue, decimal: str, *, country=None) ->
     if kind in ("int", "amount", "rate"):
         return parse_number(s, decimal)
     if kind in ("date", "timestamp"):
-        return s  # parsed in parse_date, which needs the mapping's format
+        return parse_date(s, spec)
     if kind == "bool":
         low = s.lower()
         return ibis.ifelse(
@@ -276,11 +276,8 @@ def parsed_expression(
         # An expression's result is written by the engine, with "." as decimal mark.
         mark = "." if spec.expr is not None else decimal
         m = t[f"_m_{name}"]
-        if f.kind in ("date", "timestamp"):
-            parsed[f"_p_{name}"] = parse_date(m, spec)
-        else:
-            country = t[f"_cv_{name}"] if f.kind == "country" else None
-            parsed[f"_p_{name}"] = parse_field(f, m, mark, country=country)
+        country = t[f"_cv_{name}"] if f.kind == "country" else None
+        parsed[f"_p_{name}"] = parse_field(f, m, spec, mark, country=country)
     keep = [c for c in t.columns if not c.startswith("_cv_")]
     return t.select(*keep, **parsed)
 

@@ -121,6 +121,8 @@ def ingest_file(
             "_cs_keys",
             "_cs_refs",
             "_cs_rejects",
+            "_cs_countries",
+            "_cs_hs2022",
         ):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     result.seconds = round(time.perf_counter() - started, 3)

@@ -79,34 +79,64 @@ def declaration(n: int) -> dict:
     }
 
 
-async def load(url: str, method: str, key: str, clients: int, total: int, seconds: float) -> dict:
-    """Closed-loop load: ``clients`` tasks share a budget of ``total`` requests and a deadline."""
+def request_bytes(method: str, path: str, port: int, key: str, body: bytes | None = None) -> bytes:
+    """One HTTP/1.1 keep-alive request, encoded once before the run (the client then only writes it)."""
+    head = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"X-API-Key: {key}"]
+    if body is not None:
+        head += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + (body or b"")
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request on an open connection and read its whole response; returns the status code."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = None
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise ConnectionError("response without Content-Length")
+    await reader.readexactly(length)
+    return status
+
+
+async def load(port: int, requests: list[bytes], clients: int, seconds: float) -> dict:
+    """Closed-loop load: ``clients`` keep-alive connections share the pre-encoded ``requests`` and a deadline.
+
+    A lean client (raw asyncio streams, requests encoded beforehand) so that the figures measure the
+    server rather than the load generator, which shares the machine's cores with it.
+    """
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    counter = iter(range(total))
+    pending = iter(requests)
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async with httpx.AsyncClient(headers={"X-API-Key": key}, limits=limits, timeout=30) as client:
-
-        async def worker() -> None:
-            for n in counter:
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            for request in pending:
                 if time.perf_counter() > deadline:
                     return
                 t = time.perf_counter()
                 try:
-                    r = await (client.post(url, json=declaration(n)) if method == "POST" else client.get(url))
-                    ok = r.status_code == 200
-                    label = str(r.status_code)
-                except httpx.HTTPError as exc:
-                    ok, label = False, type(exc).__name__
+                    status = await exchange(reader, writer, request)
+                    label = None if status == 200 else str(status)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    label = type(exc).__name__
+                    writer.close()
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 latencies.append(time.perf_counter() - t)
-                if not ok:
+                if label is not None:
                     errors[label] = errors.get(label, 0) + 1
+        finally:
+            writer.close()
 
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
     ms = np.array(latencies) * 1000
     return {
         "requests": len(latencies),
@@ -117,6 +147,27 @@ async def load(url: str, method: str, key: str, clients: int, total: int, second
         "errors": sum(errors.values()),
         "error_kinds": errors,
     }
+
+
+def scoring_requests(port: int, key: str, first: int, count: int) -> list[bytes]:
+    return [
+        request_bytes("POST", "/api/v1/score", port, key, json.dumps(declaration(n)).encode())
+        for n in range(first, first + count)
+    ]
+
+
+def run_load(port: int, requests: list[bytes], clients: int, seconds: float) -> dict:
+    """One load phase, with the client's own CPU seconds beside it (it shares the machine's cores)."""
+    cpu = time.process_time()
+    figures = asyncio.run(load(port, requests, clients, seconds))
+    figures["client_cpu_s"] = round(time.process_time() - cpu, 2)
+    return figures
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -157,11 +208,19 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
-        asyncio.run(load(f"{base}/api/v1/score", "POST", key, args.clients, 200, 30))  # warm-up (model load)
-        score = asyncio.run(load(f"{base}/api/v1/score", "POST", key, args.clients, args.requests, args.seconds))
-        health = asyncio.run(load(f"{base}/api/v1/health", "GET", key, args.clients, args.requests, args.seconds))
+        run_load(port, scoring_requests(port, key, 0, 200), args.clients, 30)  # warm-up (model load)
+        phases = {
+            "score": scoring_requests(port, key, 1_000_000, args.requests),
+            "health": [request_bytes("GET", "/api/v1/health", port, key)] * args.requests,
+        }
+        figures = {}
+        for name, requests in phases.items():
+            cpu = server_cpu_s(server.pid)
+            figures[name] = run_load(port, requests, args.clients, args.seconds)
+            figures[name]["server_cpu_s"] = round(server_cpu_s(server.pid) - cpu, 2)
+        score, health = figures["score"], figures["health"]
         # One client, one request at a time: the service time of a request, without queueing.
-        single = asyncio.run(load(f"{base}/api/v1/score", "POST", key, 1, 300, args.seconds))
+        single = run_load(port, scoring_requests(port, key, 2_000_000, 300), 1, args.seconds)
     finally:
         server.terminate()
         server.wait(10)

@@ -53,9 +53,9 @@ class LaneDecision:
     def to_arrow(self) -> pa.Table:
         return pa.table(
             {
-                "lane": pa.DictionaryArray.from_arrays(
-                    pa.array(self.lane, pa.int8()), pa.array(LANES)
-                ).cast(pa.string()),
+                "lane": pa.DictionaryArray.from_arrays(pa.array(self.lane, pa.int8()), pa.array(LANES)).cast(
+                    pa.string()
+                ),
                 "selected_by": pa.DictionaryArray.from_arrays(
                     pa.array(self.selected_by, pa.int8()), pa.array(SELECTED_BY)
                 ).cast(pa.string()),
@@ -132,12 +132,18 @@ def decide_lanes(
     if policy.aeo_factor != 1.0 and aeo_mask.any():
         # A lower priority for AEO traders; negative values would rise, so shift them the other way.
         priority = np.where(
-            aeo_mask, np.where(priority >= 0, priority * policy.aeo_factor, priority / max(policy.aeo_factor, 1e-9)), priority
+            aeo_mask,
+            np.where(priority >= 0, priority * policy.aeo_factor, priority / max(policy.aeo_factor, 1e-9)),
+            priority,
         )
     per_office = np.bincount(code, minlength=len(offices))
     capacity = {
         name: np.floor(budget * per_office + 1e-9).astype(np.int64)
-        for name, budget in (("red", policy.red_budget), ("yellow", policy.yellow_budget), ("blue", policy.blue_budget))
+        for name, budget in (
+            ("red", policy.red_budget),
+            ("yellow", policy.yellow_budget),
+            ("blue", policy.blue_budget),
+        )
     }
 
     lane = np.full(n, GREEN, dtype=np.int8)
@@ -164,7 +170,9 @@ def decide_lanes(
     if policy.explore_share > 0:
         if explore_priority is None:
             raise ValueError("explore_priority is required when the policy explores")
-        explore_n = np.minimum(np.floor(policy.explore_share * capacity["red"] + 1e-9).astype(np.int64), red_left)
+        explore_n = np.minimum(
+            np.floor(policy.explore_share * capacity["red"] + 1e-9).astype(np.int64), red_left
+        )
     chosen = top_per_group(code, priority, by == NONE, red_left - explore_n)
     lane[chosen] = RED
     by[chosen] = MODEL

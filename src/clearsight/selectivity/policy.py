@@ -27,7 +27,14 @@ class SelectionPolicy(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> SelectionPolicy:
-        for name in ("red_budget", "yellow_budget", "blue_budget", "random_rate", "explore_share", "aeo_factor"):
+        for name in (
+            "red_budget",
+            "yellow_budget",
+            "blue_budget",
+            "random_rate",
+            "explore_share",
+            "aeo_factor",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 100 % (got {value * 100:g} %)")

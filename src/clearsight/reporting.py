@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
@@ -46,8 +46,10 @@ def chart_div(fig: go.Figure | None, div_id: str, height: str = "440px") -> Mark
 
 @cache
 def _environment(package: str, filters: tuple[tuple[str, Callable[..., str]], ...]) -> Environment:
+    # A room's own templates first, then the shared ones (``report_base.html``: the page, its styles
+    # and the inline Plotly every report extends).
     env = Environment(
-        loader=PackageLoader(package, "templates"),
+        loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("clearsight", "templates")]),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,

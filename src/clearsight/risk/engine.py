@@ -248,12 +248,23 @@ def _percent(budget: float) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def read_ground_truth(world_dir: Path) -> pa.Table:
-    """``ground_truth.parquet`` or ``.csv`` of a synthetic world folder (for benchmarks, never training)."""
+#: Ground-truth columns read by default: what an evaluation needs.
+GROUND_TRUTH_COLUMNS = (
+    "declaration_id",
+    "item_no",
+    "is_fraud",
+    "is_critical",
+    "additional_revenue_if_detected",
+)
+
+
+def read_ground_truth(world_dir: Path, columns: tuple[str, ...] = GROUND_TRUTH_COLUMNS) -> pa.Table:
+    """``ground_truth.parquet`` or ``.csv`` of a synthetic world folder (for benchmarks and the simulator,
+    never training): ``columns`` of it."""
     for ext in ("parquet", "csv"):
         path = Path(world_dir) / f"ground_truth.{ext}"
         if path.exists():
-            cols = ["declaration_id", "item_no", "is_fraud", "is_critical", "additional_revenue_if_detected"]
+            cols = list(columns)
             if ext == "parquet":
                 return pq.read_table(path, columns=cols)
             opts = pacsv.ConvertOptions(

@@ -13,8 +13,8 @@ The population stability index (PSI) compares the share of items in each bin of 
 
 An empty bin counts as a share of ``FLOOR`` (0.0001) so the logarithm stays finite. The usual reading:
 below 0.1 stable, 0.1 to 0.25 watch, 0.25 or more act (the model is scoring a population it has not
-seen: check the data, then retrain). The reference is the promoted model's training window when at
-least one whole week of items was lodged after it, otherwise the warehouse's first weeks.
+seen: check the data, then retrain). The reference is the last weeks of the promoted model's training
+window when at least one whole week of items was lodged after it, otherwise the warehouse's first weeks.
 
 Every count is an Ibis aggregation executed in the warehouse (DuckDB or Spark); only the model's
 scores need the items themselves (point-in-time history and a LightGBM prediction), which is why
@@ -54,8 +54,8 @@ TOP_CATEGORIES = 15
 MIN_WEEK_ITEMS = 500
 #: Fewest reference items; with fewer there is nothing to compare with.
 MIN_REFERENCE_ITEMS = 2000
-#: Weeks forming the reference when the model's training window cannot be used.
-REFERENCE_WEEKS = 4
+#: Weeks forming the reference (the model's last training weeks, or the warehouse's first weeks).
+REFERENCE_WEEKS = 8
 CACHE_FILE = "drift-cache.json"
 MISSING = "missing"
 OTHER = "other"
@@ -246,26 +246,39 @@ def _parse(text: str | None) -> dt.datetime | None:
 def periods(
     weekly: dict[dt.datetime, int], model: Any | None, reference_weeks: int = REFERENCE_WEEKS
 ) -> Periods:
-    """The model's training window as reference when a whole week follows it, else the first weeks.
+    """The last weeks of the model's training window when a whole week follows it, else the first weeks.
 
-    ``weekly``: items per week (Monday). Monitored weeks start on Mondays; with a training-window
-    reference the first monitored week is the first whole week after training (the days between are
-    left out). The first-weeks reference takes ``reference_weeks`` weeks, more if they hold fewer than
-    ``MIN_REFERENCE_ITEMS`` items.
+    ``weekly``: items per week (Monday). A reference takes ``reference_weeks`` weeks, more if they hold
+    fewer than ``MIN_REFERENCE_ITEMS`` items. With a model, they are the last weeks it was trained on
+    (the most recent population it learned from: its whole window would reach back to weeks when
+    trader histories were shorter), and the first monitored week is the first whole week after
+    training (the days between are left out).
     """
     weeks = sorted(weekly)
     end = weeks[-1] + dt.timedelta(days=7)
     if model is not None:
-        start, until = _parse(model.trained_from), _parse(model.trained_until)
-        if start is not None and until is not None:
-            first_week = _monday(until) + dt.timedelta(days=7)
-            if first_week + dt.timedelta(days=7) <= end:
-                return Periods(start, first_week, f"the training window of model {model.name}", end)
+        until = _parse(model.trained_until)
+        if until is not None:
+            # ``--until`` is exclusive (a Monday starts a whole week after it); a last lodgement is not.
+            first_week = until if until == _monday(until) else _monday(until) + dt.timedelta(days=7)
+            before = [w for w in weeks if w < first_week]
+            if before and first_week + dt.timedelta(days=7) <= end:
+                taken = _enough(weekly, before[::-1], reference_weeks)
+                start = max(before[-taken], _parse(model.trained_from) or before[-taken])
+                return Periods(
+                    start, first_week, f"the last {taken} training weeks of model {model.name}", end
+                )
+    taken = _enough(weekly, weeks[:-1], reference_weeks)
+    return Periods(weeks[0], weeks[taken], f"the first {taken} weeks of the warehouse", end, history=False)
+
+
+def _enough(weekly: dict[dt.datetime, int], weeks: list[dt.datetime], reference_weeks: int) -> int:
+    """How many of ``weeks`` (in order) make a reference: ``reference_weeks``, more if items are few."""
     taken, items = 0, 0
-    while taken < len(weeks) - 1 and (taken < reference_weeks or items < MIN_REFERENCE_ITEMS):
+    while taken < len(weeks) and (taken < reference_weeks or items < MIN_REFERENCE_ITEMS):
         items += weekly[weeks[taken]]
         taken += 1
-    return Periods(weeks[0], weeks[taken], f"the first {taken} weeks of the warehouse", end, history=False)
+    return max(taken, 1)
 
 
 def _weekly(warehouse: Warehouse) -> dict[dt.datetime, int]:

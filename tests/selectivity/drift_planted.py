@@ -1,0 +1,88 @@
+"""A small synthetic world with drift planted in its last weeks, shared by the drift tests.
+
+20 weeks of about 1,500 items; from ``PLANTED_FROM`` on, every customs value is multiplied by
+``VALUE_FACTOR`` and every item travels by air. Duty rates, HS chapters and origins are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from clearsight.warehouse import Warehouse, connect
+
+START = dt.date(2024, 1, 1)  # a Monday
+DAYS = 140
+ITEMS = 30_000
+PLANTED_FROM = dt.datetime(2024, 4, 29)  # the last three weeks (weeks 18-20)
+TRAIN_UNTIL = dt.datetime(2024, 4, 1)
+VALUE_FACTOR = 4.0
+TABLES = ("parties", "declarations", "inspections")
+
+
+def build(folder: Path) -> Path:
+    """The world ingested into a DuckDB file in ``folder`` (no drift yet); returns the file."""
+    from clearsight.ingest.load import ingest_file
+    from clearsight.synth import generate_world, write_world
+
+    world = folder / "world"
+    write_world(generate_world(items=ITEMS, seed=11, start=START, days=DAYS), world, "csv")
+    path = folder / "warehouse.duckdb"
+    wh = connect(f"duckdb://{path}")
+    try:
+        for table in TABLES:
+            ingest_file(wh, table, world / f"{table}.csv")
+    finally:
+        wh.close()
+    return path
+
+
+def plant(wh: Warehouse) -> None:
+    """Customs values × VALUE_FACTOR and mode 'air' for items lodged from PLANTED_FROM (in place)."""
+    d = wh.table("declarations")
+    late = d.lodged_at >= PLANTED_FROM
+    changed = d.mutate(
+        customs_value=late.ifelse(d.customs_value * VALUE_FACTOR, d.customs_value),
+        mode_of_transport=late.ifelse("air", d.mode_of_transport),
+    )
+    wh.replace("declarations", changed.to_pyarrow())
+
+
+def copy(source: Path, dest: Path) -> Warehouse:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, dest)
+    return connect(f"duckdb://{dest}")
+
+
+def planted_file(tmp_path_factory) -> Path:
+    """The planted world's warehouse file (drift planted), built once per test run."""
+    folder = tmp_path_factory.getbasetemp() / "drift-planted"
+    path = folder / "warehouse.duckdb"
+    done = folder / ".done"
+    if done.exists():
+        return path
+    folder.mkdir(exist_ok=True)
+    build(folder)
+    wh = connect(f"duckdb://{path}")
+    try:
+        plant(wh)
+    finally:
+        wh.close()
+    done.touch()
+    return path
+
+
+def train_model(wh: Warehouse, models_dir: Path, name: str = "drift-model") -> None:
+    """A small promoted model trained on labels known before TRAIN_UNTIL."""
+    from clearsight.risk.engine import train
+    from clearsight.risk.registry import ModelRegistry
+
+    train(
+        wh,
+        ModelRegistry(models_dir),
+        until=TRAIN_UNTIL,
+        name=name,
+        promote=True,
+        model_params={"n_estimators": 30},
+    )

@@ -1,0 +1,138 @@
+"""Drift: population stability per week finds planted drift and leaves stable features alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import pytest
+from drift_planted import PLANTED_FROM, TRAIN_UNTIL, copy, planted_file, train_model
+from typer.testing import CliRunner
+
+from clearsight.cli import app
+from clearsight.config import Settings
+from clearsight.selectivity.drift import (
+    ACT,
+    FLOOR,
+    cache_path,
+    compute_drift,
+    drift_warnings,
+    psi,
+    state_key,
+)
+
+PLANTED = {"customs_value", "unit_value", "mode_of_transport"}
+UNTOUCHED = {"duty_rate", "hs2", "country_of_origin"}
+
+
+def test_psi_is_zero_for_equal_shares_and_grows_with_the_shift():
+    assert psi([10, 20, 70], [1, 2, 7]) == pytest.approx(0.0)
+    small, large = psi([50, 50], [55, 45]), psi([50, 50], [90, 10])
+    assert 0 < small < 0.1 <= ACT < large
+    by_hand = sum((a - e) * math.log(a / e) for e, a in ((0.5, 0.9), (0.5, 0.1)))
+    assert large == pytest.approx(by_hand)
+    # An empty bin is floored, so the index stays finite.
+    empty = psi([100, 0], [50, 50])
+    assert math.isfinite(empty) and empty == pytest.approx(
+        (0.5 - 1) * math.log(0.5) + (0.5 - FLOOR) * math.log(0.5 / FLOOR)
+    )
+    with pytest.raises(ValueError):
+        psi([1, 2], [1, 2, 3])
+
+
+@pytest.fixture
+def planted(tmp_path_factory, tmp_path):
+    wh = copy(planted_file(tmp_path_factory), tmp_path / "home" / "warehouse.duckdb")
+    yield wh, Settings(home=tmp_path / "home")
+    wh.close()
+
+
+def _weeks(report, after: bool) -> list[int]:
+    cut = f"{PLANTED_FROM:%Y-%m-%d}"
+    return [i for i, w in enumerate(report.weeks) if (w >= cut) == after]
+
+
+def test_planted_drift_against_the_first_weeks(planted):
+    wh, settings = planted
+    report = compute_drift(wh, settings)
+    assert report.reference_source == "the first 8 weeks of the warehouse" and report.model is None
+    names = {f.name for f in report.features}
+    assert names == PLANTED | UNTOUCHED, "history features and the score need a model's training window"
+    late, early = _weeks(report, after=True), _weeks(report, after=False)
+    assert len(late) == 3 and len(early) >= 8
+    for f in report.features:
+        if f.name in PLANTED:
+            assert min(f.psi[i] for i in late) >= ACT, f.name
+        assert max(f.psi[i] for i in early) < ACT, f.name
+        if f.name in UNTOUCHED:
+            assert max(f.psi) < ACT, f.name
+    warned = " ".join(report.warnings())
+    assert "Customs value has drifted" in warned and "Mode of transport" in warned
+    assert "Duty rate" not in warned and "HS chapter" not in warned and "Origin" not in warned
+    assert any("history features" in n for n in report.notes)
+
+
+def test_reference_is_the_models_last_training_weeks_and_the_score_drifts(planted):
+    wh, settings = planted
+    train_model(wh, settings.models_dir)
+    report = compute_drift(wh, settings, scores=True)
+    assert report.model == "drift-model" and "training weeks of model drift-model" in report.reference_source
+    assert report.reference_to < f"{TRAIN_UNTIL:%Y-%m-%d}" <= report.weeks[0]
+    names = [f.name for f in report.features]
+    assert {"importer_prior_items", "importer_fraud_rate", "score"} <= set(names)
+    score = report.features[names.index("score")]
+    late, early = _weeks(report, after=True), _weeks(report, after=False)
+    assert min(score.psi[i] for i in late) >= ACT > 0
+    assert min(score.psi[i] for i in late) > max(score.psi[i] for i in early)
+    assert sum(score.reference) == report.reference_items
+    assert any("fraud probability has drifted" in w for w in report.warnings())
+
+
+def test_drift_warnings_are_cached_per_model_and_data(planted):
+    wh, settings = planted
+    warnings = drift_warnings(wh, settings)
+    assert warnings == compute_drift(wh, settings, scores=False).warnings() and len(warnings) == 3
+    key = state_key(wh, settings)
+    assert json.loads(cache_path(settings).read_text())["key"] == key
+    assert drift_warnings(wh, settings) == warnings
+    # A new label changes the state: the next call counts again.
+    i = wh.table("inspections")
+    wh.insert("inspections", i.limit(1).to_pyarrow())
+    assert state_key(wh, settings) != key
+
+
+def test_drift_warnings_are_empty_without_enough_data(duckdb_warehouse, tmp_path):
+    assert drift_warnings(duckdb_warehouse, Settings(home=tmp_path)) == []
+
+
+def test_drift_command_json_and_report(planted):
+    wh, settings = planted
+    wh.close()
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["--home", str(settings.home), "drift", "--weeks", "4", "--json", "--no-scores"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [w["week"] for w in data["weeks"]][-1] >= f"{PLANTED_FROM:%Y-%m-%d}" and len(data["weeks"]) == 4
+    assert data["thresholds"] == {"watch": 0.1, "act": 0.25, "empty_bin_share": FLOOR}
+    levels = {f["name"]: f["level"] for f in data["features"]}
+    assert all(levels[n] == "act" for n in PLANTED) and all(levels[n] != "act" for n in UNTOUCHED)
+    html = (settings.reports_dir / "drift.html").read_text()
+    assert 'id="chart-psi-heatmap"' in html and "Mode of transport has drifted" in html
+    text = runner.invoke(app, ["--home", str(settings.home), "drift", "--no-scores"])
+    assert text.exit_code == 0 and "act" in text.stdout and "warning:" in text.stdout
+
+
+def test_drift_command_on_an_empty_warehouse(tmp_path):
+    result = CliRunner().invoke(app, ["--home", str(tmp_path), "drift"])
+    assert result.exit_code == 2 and "holds no declarations" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_weeks_are_mondays(planted):
+    wh, settings = planted
+    report = compute_drift(wh, settings, scores=False)
+    assert all(dt.date.fromisoformat(w).weekday() == 0 for w in report.weeks)
+    assert report.trimmed(2).weeks == report.weeks[-2:]

@@ -1,4 +1,5 @@
-"""Models: what the risk room's registry holds, which one is promoted, their metrics and features."""
+"""Models: what the risk room's registry holds, which one is promoted, their metrics and features, and
+drift warnings when the scored population has moved away from the one the model learned from."""
 
 from __future__ import annotations
 
@@ -36,8 +37,19 @@ def registry_view(portal: Portal) -> dict:
     return {"promoted": registry.promoted(), "models": models}
 
 
+def drift_view(portal: Portal) -> list[str]:
+    """Drift warnings, cached per promoted model and warehouse state (see ``selectivity.drift``)."""
+    from clearsight.selectivity.drift import drift_warnings
+
+    with portal.warehouse() as wh:
+        return drift_warnings(wh, portal.settings)
+
+
 @router.get("/models", name="page.models", **needs("models.read"))
 def models(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     data = registry_view(portal)
-    charts = {m["name"]: budget_chart(m["metrics"], f"chart-budget-{i}") for i, m in enumerate(data["models"])}
+    data["drift_warnings"] = drift_view(portal) if data["promoted"] else []
+    charts = {
+        m["name"]: budget_chart(m["metrics"], f"chart-budget-{i}") for i, m in enumerate(data["models"])
+    }
     return page(request, "models.html", data, title="Models", principal=principal, extra={"charts": charts})

@@ -150,6 +150,10 @@ from clearsight.selectivity import drift_cli  # noqa: E402
 
 drift_cli.register(app)
 
+from clearsight.selectivity import cli as selectivity_cli  # noqa: E402
+
+selectivity_cli.register(app)
+
 
 def main() -> None:
     """Entry point: a user error is one line on stderr, never a traceback."""

@@ -107,6 +107,16 @@ def top_per_group(group: np.ndarray, key: np.ndarray, eligible: np.ndarray, k: n
     return mask
 
 
+def aeo_adjusted(priority: np.ndarray, aeo: np.ndarray, factor: float) -> np.ndarray:
+    """The priority the budgets are filled by: NaN last, AEO traders' priority scaled by ``factor``
+    (negative values would rise when scaled, so they are divided instead)."""
+    priority = np.nan_to_num(np.asarray(priority, dtype=np.float64), nan=-np.inf)
+    aeo = np.asarray(aeo, dtype=bool)
+    if factor == 1.0 or not aeo.any():
+        return priority
+    return np.where(aeo, np.where(priority >= 0, priority * factor, priority / max(factor, 1e-9)), priority)
+
+
 def decide_lanes(
     office,
     priority: np.ndarray,
@@ -127,15 +137,8 @@ def decide_lanes(
     """
     code, offices = _office_codes(office)
     n = code.size
-    priority = np.nan_to_num(np.asarray(priority, dtype=np.float64), nan=-np.inf)
     aeo_mask = np.zeros(n, dtype=bool) if aeo is None else np.asarray(aeo, dtype=bool)
-    if policy.aeo_factor != 1.0 and aeo_mask.any():
-        # A lower priority for AEO traders; negative values would rise, so shift them the other way.
-        priority = np.where(
-            aeo_mask,
-            np.where(priority >= 0, priority * policy.aeo_factor, priority / max(policy.aeo_factor, 1e-9)),
-            priority,
-        )
+    priority = aeo_adjusted(priority, aeo_mask, policy.aeo_factor)
     per_office = np.bincount(code, minlength=len(offices))
     capacity = {
         name: np.floor(budget * per_office + 1e-9).astype(np.int64)

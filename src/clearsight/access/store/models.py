@@ -1,10 +1,10 @@
-"""App-store tables: users, API keys, the audit log and scoring decisions."""
+"""App-store tables: users, API keys, the audit log, scoring decisions and rule profiles."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -73,3 +73,21 @@ class Decision(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RuleProfile(Base):
+    """A selectivity rule profile (criteria -> lane), see :mod:`clearsight.selectivity.rules`."""
+
+    __tablename__ = "rule_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    lane: Mapped[str] = mapped_column(String(8))
+    criteria: Mapped[dict] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -1,0 +1,216 @@
+"""Lanes for one declaration at a time, for the clearance system calling the scoring API.
+
+A batch (``clearsight select``) fills each office's budget with the best-ranked items of a window.
+A declaration arriving alone cannot be ranked against the others of its day, so the real-time
+decider uses what the last batch learned: per office, the lowest priority the model admitted to red,
+yellow and blue (saved with the policy in ``<home>/selectivity/realtime.json``). Then, per item, in
+the batch's order: a rule hit sends it to the strictest rule lane; the random control draws the same
+number the batch would draw for that item; an item left to the model goes to the strictest lane whose
+threshold its priority reaches; the rest are green. Exploration is a batch decision (it ranks items
+against each other) and is not made here.
+
+Before any batch decision exists the thresholds are the policy's budget quantiles of the promoted
+model's scores over the most recent items in the warehouse (:data:`FALLBACK_ITEMS`), and the decider
+says so in :attr:`RealtimeDecider.source`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import ibis
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clearsight.access.store import Store, open_store
+from clearsight.config import Settings
+from clearsight.console import UserError
+from clearsight.schema.tables import DECLARATIONS
+from clearsight.selectivity.lanes import aeo_adjusted
+from clearsight.selectivity.policy import SelectionPolicy
+from clearsight.selectivity.rule_rows import RowRules
+from clearsight.selectivity.rule_store import enabled_rules
+from clearsight.selectivity.rules import declarations_schema
+from clearsight.selectivity.select import (
+    BUDGET_LANES,
+    SelectSettings,
+    quantile_thresholds,
+    random_draws,
+    realtime_state_path,
+)
+from clearsight.warehouse import Warehouse, connect
+
+#: Items (the most recently lodged) scored to set thresholds before any batch decision exists.
+FALLBACK_ITEMS = 20_000
+Thresholds = dict[str, float | None]
+
+
+@dataclass
+class RealtimeDecider:
+    """The policy, rules and per-office thresholds one declaration is decided with."""
+
+    policy: SelectionPolicy
+    rules: RowRules
+    thresholds: dict[str, Thresholds]
+    overall: Thresholds
+    source: str
+    model_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(
+        cls, settings: Settings, store: Store | None = None, warehouse: Warehouse | None = None
+    ) -> RealtimeDecider:
+        """The last batch's thresholds and policy (or the fallback), and the enabled rules."""
+        own_store = store is None
+        store = store or open_store(settings)
+        try:
+            rules = RowRules(enabled_rules(store))
+        finally:
+            if own_store:
+                store.close()
+        path = realtime_state_path(settings)
+        if path.exists():
+            try:
+                state = json.loads(path.read_text(encoding="utf-8"))
+                policy = SelectionPolicy(**state["policy"])
+            except (OSError, ValueError, KeyError) as exc:
+                raise UserError(f"{path} cannot be read ({exc}); run `clearsight select` again") from None
+            return cls(
+                policy=policy,
+                rules=rules,
+                thresholds=state["thresholds"],
+                overall=state["overall"],
+                source=f"thresholds of selection {state['selection_id']} ({state['window']['from']} to "
+                f"{state['window']['to']})",
+                model_version=state.get("model_version"),
+            )
+        policy = SelectSettings().policy()
+        overall, model_version, n = fallback_thresholds(settings, policy, warehouse)
+        return cls(
+            policy=policy,
+            rules=rules,
+            thresholds={},
+            overall=overall,
+            source=f"no batch decision yet: the policy's budget quantiles of model {model_version}'s scores "
+            f"over the {n:,} most recent items",
+            model_version=model_version,
+            notes=[] if n else ["the warehouse holds no items: only rules and the random control select"],
+        )
+
+    def office_thresholds(self, office: str | None) -> Thresholds:
+        return self.thresholds.get(office or "", self.overall)
+
+    def decide(self, items: pa.Table, scored: pa.Table) -> list[dict]:
+        """Per item (in order): lane, selected_by, random_control and rules_hit.
+
+        ``items``: canonical declaration rows (missing optional fields are NULL; no ``lodged_at``
+        means now); ``scored``: :meth:`RiskScorer.score`'s rows for the same items, same order.
+        """
+        if items.num_rows != scored.num_rows:
+            raise ValueError(f"{items.num_rows} items but {scored.num_rows} scores")
+        rows = canonical_rows(items)
+        draws = random_draws(
+            pa.array([r["declaration_id"] for r in rows], pa.string()),
+            pa.array([r["item_no"] for r in rows], pa.int64()),
+            self.policy.seed,
+        )
+        aeo = np.array([bool(r.get("aeo_status")) for r in rows], dtype=bool)
+        priority = aeo_adjusted(
+            pc.fill_null(scored["score"], np.nan).to_numpy(zero_copy_only=False), aeo, self.policy.aeo_factor
+        )
+        out = []
+        for i, row in enumerate(rows):
+            hits = self.rules.hits(row)
+            lane, by = (self.rules.lane(hits), "rule") if hits else (None, "none")
+            rate = self.policy.random_rate * (self.policy.aeo_factor if aeo[i] else 1.0)
+            if draws[i] < rate and lane != "red":
+                lane, by = "red", "random"
+            elif lane is None:
+                limits = self.office_thresholds(row.get("office_id"))
+                lane = next((x for x in BUDGET_LANES if _reaches(priority[i], limits.get(x))), None)
+                lane, by = (lane, "model") if lane else ("green", "none")
+            out.append(
+                {
+                    "declaration_id": row["declaration_id"],
+                    "item_no": row["item_no"],
+                    "lane": lane,
+                    "selected_by": by,
+                    "random_control": by == "random",
+                    "rules_hit": hits,
+                }
+            )
+        return out
+
+
+def _reaches(priority: float, threshold: float | None) -> bool:
+    return threshold is not None and priority >= threshold
+
+
+def canonical_rows(items: pa.Table, now: dt.datetime | None = None) -> list[dict]:
+    """The items as dicts of every canonical declaration field, typed as in the warehouse (the rules
+    read any of them): absent fields NULL, hs2 / hs4 / hs6 from hs_code, no lodged_at = now."""
+    schema = declarations_schema().to_pyarrow()
+    n = items.num_rows
+    names = set(items.column_names)
+    columns = {}
+    for f in schema:
+        if f.name in names:
+            try:
+                columns[f.name] = pc.cast(items[f.name], f.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise UserError(f"field {f.name}: cannot read it as {f.type} ({exc})") from None
+        elif f.name in ("hs2", "hs4", "hs6") and "hs_code" in names:
+            digits = pc.replace_substring_regex(pc.cast(items["hs_code"], pa.string()), r"[^0-9]", "")
+            columns[f.name] = pc.utf8_slice_codeunits(digits, 0, int(f.name[2:]))
+        elif f.name == "lodged_at":
+            stamp = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            columns[f.name] = pa.array([stamp] * n, f.type)
+        else:
+            columns[f.name] = pa.nulls(n, f.type)
+    return pa.table(columns).to_pylist()
+
+
+def fallback_thresholds(
+    settings: Settings, policy: SelectionPolicy, warehouse: Warehouse | None = None
+) -> tuple[Thresholds, str, int]:
+    """Thresholds at the policy's budgets over the promoted model's scores of the latest items.
+
+    The model's share of red is the red budget less the random control (rules are not counted:
+    their hits are not known in advance). Returns (thresholds, model name, items scored).
+    """
+    from clearsight.risk.registry import ModelRegistry
+    from clearsight.risk.scorer import RiskScorer
+
+    registry = ModelRegistry(settings.models_dir)
+    if registry.promoted() is None:
+        raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
+    own = warehouse is None
+    wh = warehouse or connect(settings.warehouse_url)
+    try:
+        d = wh.table("declarations")
+        latest = (
+            d.order_by(ibis.desc("lodged_at"))
+            .limit(FALLBACK_ITEMS)
+            .select(*DECLARATIONS.field_names)
+            .to_pyarrow()
+        )
+        if latest.num_rows == 0:
+            return dict.fromkeys(BUDGET_LANES), registry.promoted() or "", 0
+        first = pc.min(latest["lodged_at"]).as_py()
+        scorer = RiskScorer.load(settings, warehouse=wh, as_of=first)
+        scored = scorer.score(latest, explain_top=0)
+    finally:
+        if own:
+            wh.close()
+    aeo = pc.fill_null(latest["aeo_status"], False).to_numpy(zero_copy_only=False)
+    priority = aeo_adjusted(scored["score"].to_numpy(zero_copy_only=False), aeo, policy.aeo_factor)
+    shares = {
+        "red": max(policy.red_budget - policy.random_rate, 0.0),
+        "yellow": policy.yellow_budget,
+        "blue": policy.blue_budget,
+    }
+    return quantile_thresholds(priority, shares), scorer.entry.name, latest.num_rows

@@ -1,0 +1,372 @@
+"""Deciding a batch: the declarations lodged in a window, scored, matched against the rules, given
+lanes within each office's budgets, and stored in ``selections`` with their reasons.
+
+The steps, in order: the promoted model scores every item with what was known when the window
+opened (history as of its first day); the enabled rules valid in the window are compiled into one
+Ibis expression and run in the warehouse; exploration ranks the items the model knows least (when
+the policy explores); then :func:`~clearsight.selectivity.lanes.decide_lanes` applies the policy.
+The random control draws per item from a hash of the item and the seed, so the real-time decider
+draws the same number for the same item and a re-run decides the same way.
+
+After a run, the lowest priority the model admitted to each lane in each office is saved with the
+policy (``<home>/selectivity/realtime.json``): the real-time decider applies those thresholds to one
+declaration at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clearsight.access.store import Store
+from clearsight.config import Settings
+from clearsight.console import UserError
+from clearsight.schema.tables import DECLARATIONS, LANES
+from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, aeo_adjusted, decide_lanes
+from clearsight.selectivity.policy import SelectionPolicy
+from clearsight.selectivity.rule_store import enabled_rules
+from clearsight.selectivity.rules import RuleHits, RuleSet
+from clearsight.selectivity.selections import write_selections
+from clearsight.warehouse import Warehouse
+
+KEY = ["declaration_id", "item_no"]
+#: Lanes a budget fills, strictest first (the real-time decider tests thresholds in this order).
+BUDGET_LANES = ("red", "yellow", "blue")
+#: Policy fields given in percent on the command line and in CLEARSIGHT_SELECT_* settings.
+PERCENT_FIELDS = ("red_budget", "yellow_budget", "blue_budget", "random_rate", "explore_share", "aeo_factor")
+
+
+class SelectSettings(BaseSettings):
+    """Default selection policy, in percent (env ``CLEARSIGHT_SELECT_RED_BUDGET=5`` and so on)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLEARSIGHT_SELECT_", extra="ignore")
+
+    red_budget: float = 5.0
+    yellow_budget: float = 10.0
+    blue_budget: float = 0.0
+    random_rate: float = 0.5
+    explore_share: float = 0.0
+    aeo_factor: float = 50.0
+    seed: int = 0
+
+    def policy(self, **percent: float | int | None) -> SelectionPolicy:
+        """The policy from these defaults and ``percent`` overrides (None keeps the default)."""
+        values = {**self.model_dump(), **{k: v for k, v in percent.items() if v is not None}}
+        return SelectionPolicy.of(**{k: (v / 100 if k in PERCENT_FIELDS else v) for k, v in values.items()})
+
+
+def policy_percent(policy: SelectionPolicy) -> dict[str, float | int]:
+    """A policy as an analyst writes it (percent), for messages, JSON and reports."""
+    return {k: (round(v * 100, 6) if k in PERCENT_FIELDS else v) for k, v in policy.model_dump().items()}
+
+
+def random_draws(declaration_id, item_no, seed: int) -> np.ndarray:
+    """Uniform draws in [0, 1), one per item, a function of the item and the seed only.
+
+    The same item gets the same draw in a batch and in the real-time decider, whatever else is in
+    the batch; another seed gives independent draws.
+    """
+    ids = pc.cast(declaration_id, pa.string())
+    keys = pc.binary_join_element_wise(ids, pc.cast(pc.cast(item_no, pa.int64()), pa.string()), "\x1f")
+    values = np.asarray(pa.array(keys).to_numpy(zero_copy_only=False), dtype=object)
+    hash_key = hashlib.blake2b(str(seed).encode(), digest_size=8).hexdigest()  # 16 characters
+    hashed = pd.util.hash_array(values, hash_key=hash_key, categorize=False)
+    return (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+def _day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return dt.datetime.combine(start, dt.time()), dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+
+
+def window_items(
+    warehouse: Warehouse, rules: RuleSet, start: dt.date, end: dt.date
+) -> tuple[pa.Table, RuleHits]:
+    """The canonical declaration rows lodged from ``start`` to ``end`` (inclusive), in key order,
+    with the rules they hit — one warehouse query."""
+    lo, hi = _day_bounds(start, end)
+    d = warehouse.table("declarations")
+    d = d.filter(d.lodged_at >= ibis.timestamp(lo), d.lodged_at < ibis.timestamp(hi))
+    return rules.evaluate(d.select(*DECLARATIONS.field_names), order_by=KEY)
+
+
+def exploration(history: pa.Table, fraud_probability: np.ndarray, seed: int) -> np.ndarray | None:
+    """The exploration ranking, or None where the exploration module is not installed."""
+    try:
+        from clearsight.selectivity.explore import exploration_priority
+    except ImportError:
+        return None
+    return exploration_priority(history, fraud_probability, seed=seed)
+
+
+@dataclass
+class SelectionResult:
+    """What one ``select`` run decided."""
+
+    selection_id: str
+    decided_at: dt.datetime
+    start: dt.date
+    end: dt.date
+    policy: SelectionPolicy
+    model_version: str
+    rules: RuleSet
+    hits: RuleHits
+    decision: LaneDecision
+    rows: pa.Table  # the selections rows written
+    priority: np.ndarray  # AEO-adjusted priority the budgets were filled by
+    replaced: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.rows.num_rows
+
+    def lanes(self) -> dict[str, int]:
+        counts = np.bincount(self.decision.lane, minlength=len(LANES))
+        return {lane: int(counts[i]) for i, lane in enumerate(LANES)}
+
+    def contributions(self) -> list[dict]:
+        """Per reason (rule, random, explore, model, none): items per lane, expected revenue, mean
+        fraud probability — what each part of the policy put where."""
+        by = self.decision.selected_by
+        lane = self.decision.lane
+        revenue = np.nan_to_num(self.rows["expected_revenue"].to_numpy(zero_copy_only=False))
+        probability = np.nan_to_num(self.rows["fraud_probability"].to_numpy(zero_copy_only=False))
+        out = []
+        for code, reason in enumerate(SELECTED_BY):
+            mask = by == code
+            if not mask.any():
+                continue
+            lanes = np.bincount(lane[mask], minlength=len(LANES))
+            out.append(
+                {
+                    "reason": reason,
+                    "items": int(mask.sum()),
+                    "lanes": {name: int(lanes[i]) for i, name in enumerate(LANES) if lanes[i]},
+                    "expected_revenue": float(revenue[mask].sum()),
+                    "mean_fraud_probability": float(probability[mask].mean()),
+                }
+            )
+        return out
+
+    def rule_hits(self) -> list[dict]:
+        """Per rule applied: items hit, and how many of them the rule itself decided (a stricter rule
+        may have decided the others)."""
+        from clearsight.selectivity.lanes import RULE
+
+        decided = self.decision.selected_by == RULE
+        out = []
+        for i, rule in enumerate(self.rules.rules):
+            hit = self.hits.matrix[:, i]
+            own = hit & decided & (self.decision.lane == LANES.index(rule.lane))
+            out.append(
+                {
+                    "rule": rule.name,
+                    "lane": rule.lane,
+                    "reason": rule.reason,
+                    "criteria": rule.describe(),
+                    "items": int(hit.sum()),
+                    "in_its_lane": int(own.sum()),
+                }
+            )
+        return out
+
+    def to_json_dict(self) -> dict:
+        return {
+            "selection_id": self.selection_id,
+            "decided_at": self.decided_at.isoformat(timespec="seconds"),
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "items": self.items,
+            "model": self.model_version,
+            "policy": policy_percent(self.policy),
+            "lanes": self.lanes(),
+            "offices": self.decision.counts(),
+            "over_budget": self.decision.over_budget(),
+            "reasons": self.contributions(),
+            "rules": self.rule_hits(),
+            "replaced": self.replaced,
+            "notes": self.notes,
+        }
+
+
+def select_batch(
+    settings: Settings,
+    warehouse: Warehouse,
+    store: Store,
+    start: dt.date,
+    end: dt.date,
+    policy: SelectionPolicy,
+    *,
+    replace: bool = False,
+    now: dt.datetime | None = None,
+) -> SelectionResult:
+    """Decide the lanes of every item lodged from ``start`` to ``end`` (inclusive) and store them.
+
+    Raises UserError (nothing written) when the window is empty or reversed, no model is promoted,
+    or the window's items were already decided and ``replace`` is not set.
+    """
+    from clearsight.risk.registry import ModelRegistry
+    from clearsight.risk.scorer import RiskScorer, score_history
+    from clearsight.risk.snapshot import prepare_items
+
+    if end < start:
+        raise UserError(f"--to ({end}) is before --from ({start})")
+    if ModelRegistry(settings.models_dir).promoted() is None:
+        raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
+    rules = enabled_rules(store).applying(start, end)
+    table, hits = window_items(warehouse, rules, start, end)
+    span = f"on {start}" if start == end else f"from {start} to {end}"
+    if table.num_rows == 0:
+        raise UserError(f"no declarations lodged {span} in the warehouse")
+    lo, hi = _day_bounds(start, end)
+    scorer = RiskScorer.load(settings, warehouse=warehouse, as_of=lo)
+    items, notes = prepare_items(table)
+    history = scorer.snapshot.history(items)
+    scored = score_history(scorer.model, history, explain_top=0)
+    probability = scored["fraud_probability"].to_numpy(zero_copy_only=False)
+    explore = None
+    if policy.explore_share > 0:
+        explore = exploration(history, probability, policy.seed)
+        if explore is None:
+            notes.append("exploration is not available in this installation: its share went to the model")
+            policy = policy.model_copy(update={"explore_share": 0.0})
+    aeo = pc.fill_null(table["aeo_status"], False).to_numpy(zero_copy_only=False)
+    priority = scored["score"].to_numpy(zero_copy_only=False)
+    decision = decide_lanes(
+        table["office_id"],
+        priority,
+        policy,
+        rule_lane=hits.rule_lane,
+        explore_priority=explore,
+        aeo=aeo,
+        random_draw=random_draws(table["declaration_id"], table["item_no"], policy.seed),
+    )
+    decided_at = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
+    selection_id = f"sel-{decided_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    n = table.num_rows
+    rows = pa.table(
+        {
+            "selection_id": pa.array([selection_id] * n, pa.string()),
+            "decided_at": pa.array([decided_at] * n, pa.timestamp("us")),
+            "declaration_id": table["declaration_id"],
+            "item_no": table["item_no"],
+            "office_id": table["office_id"],
+            "lodged_at": table["lodged_at"],
+            **{c: decision.to_arrow()[c] for c in ("lane", "selected_by", "random_control", "exploration")},
+            "rules_hit": hits.rules_hit,
+            "model_version": pa.array([scorer.entry.name] * n, pa.string()),
+            "score": scored["score"],
+            "fraud_probability": scored["fraud_probability"],
+            "expected_revenue": scored["expected_revenue"],
+        }
+    )
+    replaced = write_selections(warehouse, rows, lo, hi, replace=replace)
+    result = SelectionResult(
+        selection_id=selection_id,
+        decided_at=decided_at,
+        start=start,
+        end=end,
+        policy=policy,
+        model_version=scorer.entry.name,
+        rules=rules,
+        hits=hits,
+        decision=decision,
+        rows=rows,
+        priority=aeo_adjusted(priority, aeo, policy.aeo_factor),
+        replaced=replaced,
+        notes=notes,
+    )
+    save_realtime_state(settings, result)
+    return result
+
+
+# -- thresholds for the real-time decider ----------------------------------------------------------
+def realtime_state_path(settings: Settings) -> Path:
+    return settings.home / "selectivity" / "realtime.json"
+
+
+def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:
+    """Per lane, the priority above which the lane's share of items lies (lanes filled strictest
+    first, so yellow starts where red ends); None where the share is zero."""
+    finite = np.sort(priority[np.isfinite(priority)])
+    out: dict[str, float | None] = {}
+    above = 0.0
+    for lane in BUDGET_LANES:
+        share = shares.get(lane, 0.0)
+        if share <= 0 or finite.size == 0:
+            out[lane] = None
+            continue
+        above += share
+        k = min(finite.size - 1, max(0, int(np.ceil(finite.size * (1 - above)))))
+        out[lane] = float(finite[k])
+    return out
+
+
+def office_thresholds(
+    result: SelectionResult,
+) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None]]:
+    """The lowest priority the model admitted to each lane, per office; and the thresholds of the
+    batch as a whole (for offices it did not hold).
+
+    An office whose share of a lane was too small to admit a single item in the batch follows the
+    batch-wide threshold; one whose budget went entirely to rules and random controls gets None (the
+    model admits nobody there).
+    """
+    d = result.decision
+    admitted = d.selected_by == MODEL
+    n = len(result.priority)
+    overall = quantile_thresholds(
+        result.priority,
+        {lane: float(((d.lane == LANES.index(lane)) & admitted).sum()) / n for lane in BUDGET_LANES},
+    )
+    per_office: dict[str, dict[str, float | None]] = {office: {} for office in d.offices}
+    for lane in BUDGET_LANES:
+        mask = admitted & (d.lane == LANES.index(lane))
+        lowest = np.full(len(d.offices), np.inf)
+        np.minimum.at(lowest, d.office_code[mask], result.priority[mask])
+        capacity = d.capacity[lane]
+        for i, office in enumerate(d.offices):
+            if capacity[i] == 0:
+                per_office[office][lane] = overall[lane]
+            else:
+                per_office[office][lane] = float(lowest[i]) if np.isfinite(lowest[i]) else None
+    return per_office, overall
+
+
+def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:
+    """The policy and thresholds of the last batch, written atomically for the real-time decider."""
+    per_office, overall = office_thresholds(result)
+    state = {
+        "source": "batch",
+        "selection_id": result.selection_id,
+        "decided_at": result.decided_at.isoformat(),
+        "window": {"from": result.start.isoformat(), "to": result.end.isoformat()},
+        "model_version": result.model_version,
+        "policy": result.policy.model_dump(),
+        "thresholds": per_office,
+        "overall": overall,
+    }
+    path = realtime_state_path(settings)
+    write_json_atomic(path, state)
+    return path
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1)
+    os.replace(tmp, path)  # a reader never sees half a file

@@ -1,0 +1,186 @@
+"""The warehouse table ``selections``: every lane decision with its reasons, one row per goods item.
+
+``clearsight select`` writes it, one ``selection_id`` per run; the feedback loop, the indicators and
+``clearsight rules stats`` read it (joined with ``inspections``). It is written in one step — one
+transaction on DuckDB, one overwrite job on Spark — so a failed run leaves nothing half-written, and
+items are decided once unless a run is asked to replace them.
+
+Other rooms read it with :func:`selections_table` (it is not a loadable canonical table: the
+warehouse creates it, nobody ingests it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from clearsight.console import UserError
+from clearsight.warehouse import Warehouse
+
+TABLE = "selections"
+SCHEMA = ibis.schema(
+    {
+        "selection_id": "string",
+        "decided_at": "timestamp",
+        "declaration_id": "string",
+        "item_no": "int64",
+        "office_id": "string",
+        "lodged_at": "timestamp",
+        "lane": "string",
+        "selected_by": "string",
+        "random_control": "boolean",
+        "exploration": "boolean",
+        "rules_hit": "array<string>",
+        "model_version": "string",
+        "score": "float64",
+        "fraud_probability": "float64",
+        "expected_revenue": "float64",
+    }
+)
+ARROW_SCHEMA: pa.Schema = SCHEMA.to_pyarrow()
+#: inspection results that count as a fraud found
+FOUND = ("fraud", "critical")
+
+
+def selections_table(warehouse: Warehouse) -> ir.Table:
+    """The ``selections`` table (created empty the first time)."""
+    if not warehouse.has_table(TABLE):
+        warehouse.con.create_table(TABLE, schema=SCHEMA)
+    return warehouse.con.table(TABLE)
+
+
+def _window(t: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.BooleanValue:
+    return (t.lodged_at >= ibis.timestamp(start)) & (t.lodged_at < ibis.timestamp(end))
+
+
+def already_decided(warehouse: Warehouse, start: dt.datetime, end: dt.datetime) -> dict | None:
+    """Items lodged in ``[start, end)`` that a run already decided: how many, by which run, when."""
+    t = selections_table(warehouse)
+    hit = t.filter(_window(t, start, end))
+    found = hit.aggregate(n=hit.count(), last=hit.decided_at.max()).to_pyarrow().to_pylist()[0]
+    if not found["n"]:
+        return None
+    runs = hit.filter(hit.decided_at == found["last"]).select("selection_id").limit(1).to_pyarrow()
+    return {
+        "items": int(found["n"]),
+        "selection_id": runs["selection_id"][0].as_py(),
+        "decided_at": found["last"],
+    }
+
+
+def write_selections(
+    warehouse: Warehouse, rows: pa.Table, start: dt.datetime, end: dt.datetime, *, replace: bool = False
+) -> int:
+    """Store the decisions of the items lodged in ``[start, end)`` in one step.
+
+    Items of that window decided before are refused (UserError) unless ``replace``, in which case
+    their previous rows are removed in the same step. Returns the number of rows replaced.
+    """
+    rows = rows.select(ARROW_SCHEMA.names).cast(ARROW_SCHEMA)
+    previous = already_decided(warehouse, start, end)
+    if previous and not replace:
+        raise UserError(
+            f"{previous['items']:,} items lodged from {start:%Y-%m-%d} to {end - dt.timedelta(days=1):%Y-%m-%d} "
+            f"were already decided (selection {previous['selection_id']} at {previous['decided_at']:%Y-%m-%d %H:%M}); "
+            "add --replace to decide them again"
+        )
+    replaced = previous["items"] if previous else 0
+    if warehouse.is_duckdb:
+        _write_duckdb(warehouse, rows, start, end, replace=bool(previous))
+    else:
+        _write_rewrite(warehouse, rows, start, end, replace=bool(previous))
+    return replaced
+
+
+def _write_duckdb(
+    warehouse: Warehouse, rows: pa.Table, start: dt.datetime, end: dt.datetime, replace: bool
+) -> None:
+    """Delete and insert in one DuckDB transaction."""
+    con = warehouse.con
+    con.raw_sql("BEGIN TRANSACTION")
+    try:
+        if replace:
+            con.raw_sql(
+                f"DELETE FROM {TABLE} WHERE lodged_at >= TIMESTAMP '{start.isoformat(sep=' ')}' "
+                f"AND lodged_at < TIMESTAMP '{end.isoformat(sep=' ')}'"
+            )
+        con.insert(TABLE, rows)
+        con.raw_sql("COMMIT")
+    except BaseException:
+        con.raw_sql("ROLLBACK")
+        raise
+
+
+def _write_rewrite(
+    warehouse: Warehouse, rows: pa.Table, start: dt.datetime, end: dt.datetime, replace: bool
+) -> None:
+    """Backends without transactions (Spark): an append is one job; a replacement is staged first,
+    then written over the table in one overwrite, so a failure before it leaves the table as it was."""
+    if not replace:
+        warehouse.insert(TABLE, rows)
+        return
+    t = selections_table(warehouse)
+    staging = f"{TABLE}_staging"
+    kept = t.filter(~_window(t, start, end))
+    warehouse.con.create_table(staging, kept, overwrite=True)
+    try:
+        warehouse.insert(staging, rows)
+        warehouse.replace(TABLE, warehouse.con.table(staging).to_pyarrow())
+    finally:
+        warehouse.con.drop_table(staging, force=True)
+
+
+def latest_selection_id(warehouse: Warehouse) -> str | None:
+    """The selection_id of the most recent run, or None when nothing was decided yet."""
+    t = selections_table(warehouse)
+    found = t.order_by(ibis.desc("decided_at")).select("selection_id").limit(1).to_pyarrow()
+    return found["selection_id"][0].as_py() if found.num_rows else None
+
+
+def lanes_by_office(warehouse: Warehouse, selection_id: str) -> list[dict]:
+    """Items per office and lane of one run (``office_id``, ``lane``, ``items``), sorted."""
+    t = selections_table(warehouse)
+    run = t.filter(t.selection_id == selection_id)
+    counts = run.group_by(["office_id", "lane"]).aggregate(items=run.count()).order_by(["office_id", "lane"])
+    return counts.to_pyarrow().to_pylist()
+
+
+def rule_stats(warehouse: Warehouse) -> dict[str, dict]:
+    """Per rule name, over every stored decision: items hit, of them inspected, frauds found among
+    those, hit rate (frauds / inspected), revenue found, and the lodgement of the last item hit."""
+    t = selections_table(warehouse)
+    hits = t.filter(t.rules_hit.length() > 0)
+    hits = hits.select("declaration_id", "item_no", "lodged_at", rule=hits.rules_hit.unnest())
+    ins = warehouse.table("inspections")
+    ins = ins.select("declaration_id", "item_no", "result", "additional_revenue")
+    # one label per item, whatever the inspections table holds
+    ins = ins.group_by(["declaration_id", "item_no"]).aggregate(
+        found=ins.result.isin(FOUND).any(),
+        inspected=ins.result.notnull().any(),
+        revenue=ins.additional_revenue.sum(),
+    )
+    j = hits.left_join(ins, ["declaration_id", "item_no"])
+    found = j.found.fill_null(False)
+    stats = j.group_by("rule").aggregate(
+        items=j.count(),
+        inspected=j.inspected.fill_null(False).cast("int64").sum(),
+        frauds=found.cast("int64").sum(),
+        revenue=ibis.ifelse(found, j.revenue.fill_null(0.0), 0.0).sum(),
+        last_hit=j.lodged_at.max(),
+    )
+    out = {}
+    for row in stats.to_pyarrow().to_pylist():
+        inspected = int(row["inspected"] or 0)
+        frauds = int(row["frauds"] or 0)
+        out[row["rule"]] = {
+            "items": int(row["items"]),
+            "inspected": inspected,
+            "frauds": frauds,
+            "hit_rate": frauds / inspected if inspected else None,
+            "revenue": float(row["revenue"] or 0.0),
+            "last_hit": row["last_hit"],
+        }
+    return out

@@ -11,31 +11,13 @@ import shutil
 from pathlib import Path
 
 from clearsight.warehouse import Warehouse, connect
+from feedback_world import copy, world_file
 
-START = dt.date(2024, 1, 1)  # a Monday
-DAYS = 140
-ITEMS = 30_000
+__all__ = ["PLANTED_FROM", "TRAIN_UNTIL", "copy", "planted_file", "train_model"]
+
 PLANTED_FROM = dt.datetime(2024, 4, 29)  # the last three weeks (weeks 18-20)
 TRAIN_UNTIL = dt.datetime(2024, 4, 1)
 VALUE_FACTOR = 4.0
-TABLES = ("parties", "declarations", "inspections")
-
-
-def build(folder: Path) -> Path:
-    """The world ingested into a DuckDB file in ``folder`` (no drift yet); returns the file."""
-    from clearsight.ingest.load import ingest_file
-    from clearsight.synth import generate_world, write_world
-
-    world = folder / "world"
-    write_world(generate_world(items=ITEMS, seed=11, start=START, days=DAYS), world, "csv")
-    path = folder / "warehouse.duckdb"
-    wh = connect(f"duckdb://{path}")
-    try:
-        for table in TABLES:
-            ingest_file(wh, table, world / f"{table}.csv")
-    finally:
-        wh.close()
-    return path
 
 
 def plant(wh: Warehouse) -> None:
@@ -49,21 +31,15 @@ def plant(wh: Warehouse) -> None:
     wh.replace("declarations", changed.to_pyarrow())
 
 
-def copy(source: Path, dest: Path) -> Warehouse:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, dest)
-    return connect(f"duckdb://{dest}")
-
-
 def planted_file(tmp_path_factory) -> Path:
-    """The planted world's warehouse file (drift planted), built once per test run."""
+    """The world's warehouse file with the drift planted, built once per test run."""
     folder = tmp_path_factory.getbasetemp() / "drift-planted"
     path = folder / "warehouse.duckdb"
     done = folder / ".done"
     if done.exists():
         return path
     folder.mkdir(exist_ok=True)
-    build(folder)
+    shutil.copyfile(world_file(tmp_path_factory, "20-weeks", items=30_000, days=140, seed=11), path)
     wh = connect(f"duckdb://{path}")
     try:
         plant(wh)

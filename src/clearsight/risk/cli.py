@@ -1,4 +1,4 @@
-"""``clearsight risk``: train, evaluate, score, explain, list and promote risk models."""
+"""``clearsight risk``: train, evaluate, score, explain, list, promote and retrain risk models."""
 
 from __future__ import annotations
 
@@ -382,3 +382,142 @@ def register(app: typer.Typer) -> None:
         except UserError as exc:
             fail(str(exc))
         console.print(f"model {name} promoted: scoring uses it from now on", highlight=False)
+
+    @risk.command("retrain")
+    def retrain_cmd(
+        ctx: typer.Context,
+        holdout_weeks: Annotated[
+            int,
+            typer.Option("--holdout-weeks", min=1, help="Compare on the labelled items of the last N weeks."),
+        ] = 4,
+        metric: Annotated[
+            str,
+            typer.Option("--metric", help="precision, revenue, recall, normalised_revenue or auc."),
+        ] = "precision",
+        budget: Annotated[
+            float, typer.Option("--budget", help="Inspection budget the metric is read at, % of items.")
+        ] = 5.0,
+        margin: Annotated[
+            float,
+            typer.Option("--margin", help="Promote only when the challenger is better by at least this."),
+        ] = 0.01,
+        refit: Annotated[
+            bool,
+            typer.Option(
+                "--refit/--no-refit",
+                help="Refit a winning challenger on every label (default), or promote the compared one.",
+            ),
+        ] = True,
+        name: Annotated[
+            str | None, typer.Option("--name", help="Challenger name (default: retrain-TIMESTAMP).")
+        ] = None,
+        min_new_labels: Annotated[
+            int | None,
+            typer.Option(
+                "--min-new-labels", min=1, help="Labels newer than the champion needed (default 50)."
+            ),
+        ] = None,
+        show_history: Annotated[
+            bool, typer.Option("--history", help="Show every past comparison instead of retraining.")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    ) -> None:
+        """Train a challenger on the newest labels; promote it only if it beats the promoted model."""
+        from dataclasses import asdict
+
+        from clearsight.cli import settings_of
+        from clearsight.risk.registry import ModelRegistry
+        from clearsight.risk.retrain import MIN_NEW_LABELS, history, retrain
+
+        if show_history:
+            registry = ModelRegistry(settings_of(ctx).models_dir)
+            try:
+                past = history(registry)
+            except UserError as exc:
+                fail(str(exc))
+            _print_history(past, as_json)
+            return
+        if not 0 < budget <= 100:
+            fail(f"--budget must be a percentage above 0 and at most 100, got {budget:g}")
+        settings, wh = _connect(ctx)
+        registry = ModelRegistry(settings.models_dir)
+        try:
+            with err_console.status("training the challenger and comparing it with the promoted model"):
+                result = retrain(
+                    wh,
+                    registry,
+                    holdout_weeks=holdout_weeks,
+                    metric=metric,
+                    budget=budget / 100,
+                    margin=margin,
+                    refit=refit,
+                    name=name,
+                    min_new_labels=min_new_labels or MIN_NEW_LABELS,
+                )
+        except UserError as exc:
+            fail(str(exc))
+        finally:
+            wh.close()
+        if as_json:
+            print(json.dumps(asdict(result), indent=2, default=str))
+            return
+        if result.decision == "first":
+            console.print(f"model {result.promoted}: {result.reason}", highlight=False)
+            return
+        h = result.holdout
+        console.print(
+            f"holdout: {h['window']}, {h['from']} to {h['to']}: {h['labels']:,} labelled items "
+            f"({h['frauds']:,} fraudulent)",
+            highlight=False,
+        )
+        what = result.metric if result.metric == "auc" else f"{result.metric} at {result.budget * 100:g} %"
+        grid = RichTable(
+            title=f"champion and challenger on the holdout ({what} decides)", title_justify="left"
+        )
+        for col in ("model", "", "AUC", "precision 5 %", "revenue 5 %", what):
+            grid.add_column(col, justify="left" if col in ("model", "") else "right")
+        for role, model_name, m in (
+            ("champion", result.champion, result.champion_metrics),
+            ("challenger", result.challenger, result.challenger_metrics),
+        ):
+            value = result.value(role)
+            grid.add_row(
+                model_name or "",
+                role,
+                "—" if m["auc"] is None else f"{m['auc']:.3f}",
+                f"{m['precision_at']['5']:.1%}",
+                f"{m['revenue_at']['5']:.1%}",
+                "—" if value is None else f"{value:.4f}",
+            )
+        console.print(grid)
+        colour = "green" if result.decision == "promoted" else "yellow"
+        console.print(f"[{colour}]{result.decision}:[/] {result.reason}", highlight=False)
+        console.print(f"scoring uses model {registry.promoted()}", highlight=False)
+
+
+def _print_history(past: list, as_json: bool) -> None:
+    """The retraining log as a table (or JSON lines' content as one JSON list)."""
+    from dataclasses import asdict
+
+    if as_json:
+        print(json.dumps([asdict(c) for c in past], indent=2, default=str))
+        return
+    if not past:
+        console.print("no retraining yet: run `clearsight risk retrain`")
+        return
+    grid = RichTable(title="retraining log", title_justify="left")
+    for col in ("when", "champion", "challenger", "criterion", "champion", "challenger", "decision"):
+        grid.add_column(col)
+    for c in past:
+        what = c.metric if c.metric == "auc" else f"{c.metric} {c.budget * 100:g} %"
+        a, b = c.value("champion"), c.value("challenger")
+        grid.add_row(
+            c.when[:19],
+            c.champion or "—",
+            c.challenger,
+            what,
+            "—" if a is None else f"{a:.4f}",
+            "—" if b is None else f"{b:.4f}",
+            c.decision + (f" → {c.promoted}" if c.promoted else ""),
+        )
+    console.print(grid)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from clearsight.access import audit
 from clearsight.access.store import open_store
 from clearsight.access.store.db import HEAD
+from clearsight.access.store.models import AuditEntry, Decision, utcnow
 from clearsight.access.users import (
     add_user,
     authenticate,
@@ -128,8 +132,6 @@ def test_verify_detects_a_deleted_entry(store):
 
 def test_concurrent_appends_from_two_processes_keep_one_chain(store):
     """Two independent stores (as the server and the CLI would be) appending at once."""
-    import threading
-
     other = open_store(url=store.url)
     other.audit_lock = threading.Lock()  # a different process: no shared in-process lock
 
@@ -146,3 +148,48 @@ def test_concurrent_appends_from_two_processes_keep_one_chain(store):
     result = audit.verify(store)
     assert result.ok, result.problems
     assert result.entries == 30
+
+
+def _decision(declaration_id: str) -> dict:
+    return {"declaration_id": declaration_id, "item_no": 1, "score": 0.5, "fraud_probability": 0.25,
+            "expected_revenue": 10.0, "lane": "green", "reasons": ["a reason"], "model_version": "m",
+            "decided_by": "key:ccs", "decided_at": utcnow()}
+
+
+def test_group_commit_chains_many_callers_and_saves_their_rows(store):
+    """Callers in several threads (as requests arrive), a second store appending one by one between them."""
+    writer = audit.GroupCommit(store, max_batch=8)
+    other = open_store(url=store.url)
+    other.audit_lock = threading.Lock()  # another process: its own lock, the database's write lock between them
+
+    def call(i: int) -> None:
+        values = audit.entry_values(actor="key:ccs", role="service", action="score", resource=f"declarations/D{i}")
+        writer.submit(values, [(Decision.__table__, _decision(f"D{i}"))]).result(timeout=60)
+        if i % 10 == 0:
+            audit.record(other, actor="cli", role="admin", action="x", resource=str(i))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(call, range(60)))
+    writer.close()
+    other.close()
+    result = audit.verify(store)
+    assert result.ok, result.problems
+    assert result.entries == 66
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 60
+        assert s.scalar(select(Decision.reasons).where(Decision.declaration_id == "D7")) == ["a reason"]
+
+
+def test_group_commit_saves_nothing_of_a_failed_batch(store):
+    writer = audit.GroupCommit(store)
+    bad = {**_decision("BAD"), "lane": None}  # NOT NULL: the transaction fails
+    values = audit.entry_values(actor="key:ccs", role="service", action="score", resource="declarations/BAD")
+    with pytest.raises(DBAPIError):
+        writer.submit(values, [(Decision.__table__, bad)]).result(timeout=60)
+    ok = audit.entry_values(actor="key:ccs", role="service", action="score", resource="declarations/OK")
+    writer.submit(ok, [(Decision.__table__, _decision("OK"))]).result(timeout=60)  # the writer carries on
+    writer.close()
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 1
+        assert [e.resource for e in s.scalars(select(AuditEntry))] == ["declarations/OK"]
+    assert audit.verify(store).ok

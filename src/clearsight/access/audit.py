@@ -3,6 +3,11 @@
 Each entry's hash is SHA-256 over the previous entry's hash and the entry's own fields (canonical JSON).
 Changing a field breaks that entry's hash; deleting an entry breaks the next entry's link. The
 database also refuses UPDATE and DELETE on the table (a trigger), so tampering needs owner rights.
+
+:func:`record` appends one entry in a transaction of its own. :class:`GroupCommit` serves callers
+that arrive many at a time (the scoring API): it appends the entries of every caller waiting, and the
+rows each one saves with its entry, in one transaction, and each caller is answered only once that
+transaction has committed. Both take the same locks, so the chain stays one chain whoever appends.
 """
 
 from __future__ import annotations
@@ -10,10 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, insert, select, text
 
 from clearsight.access.store.db import Store
 from clearsight.access.store.models import AuditEntry, utcnow
@@ -28,8 +38,7 @@ def entry_hash(prev_hash: str, values: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(
-    store: Store,
+def entry_values(
     *,
     actor: str,
     role: str,
@@ -39,10 +48,9 @@ def record(
     rows: int = 0,
     client: str = "",
     outcome: str = "ok",
-    also: list | None = None,
-) -> AuditEntry:
-    """Append one entry, chained to the last one (with ``also``: other rows saved in the same transaction)."""
-    values = {
+) -> dict[str, Any]:
+    """An entry's fields, cut to their column widths, stamped now."""
+    return {
         "at": utcnow(),
         "actor": actor[:64],
         "role": role[:16],
@@ -53,19 +61,128 @@ def record(
         "client": (client or "")[:64],
         "outcome": outcome[:16],
     }
+
+
+_AUDIT = AuditEntry.__table__
+#: Statements built once (Core, compiled once per engine): they run in every audit transaction.
+_LAST_HASH = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
+_INSERT_ENTRY = insert(_AUDIT)
+_WRITE_LOCK = {
+    "postgresql": text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"),
+    "sqlite": text("UPDATE alembic_version SET version_num = version_num"),
+}
+
+
+def _last_hash(store: Store, s) -> str:
+    """The chain's last hash, read under the database's write lock (``s``: a session or connection).
+
+    Other processes (the CLI, a second server) append too: taking the write lock before reading the
+    last hash means two entries can never claim the same predecessor.
+    """
+    lock = _WRITE_LOCK.get(store.dialect)
+    if lock is not None:
+        s.execute(lock)
+    return s.scalar(_LAST_HASH) or GENESIS
+
+
+def record(store: Store, *, also: list | None = None, **fields: Any) -> AuditEntry:
+    """Append one entry (``fields``: those of :func:`entry_values`), chained to the last one, in a
+    transaction of its own (with ``also``: other rows saved in the same transaction)."""
+    values = entry_values(**fields)
     with store.audit_lock, store.session() as s:
-        # Other processes (the CLI, a second server) append too: take the write lock before reading
-        # the last hash, so two entries can never claim the same predecessor.
-        if store.dialect == "postgresql":
-            s.execute(text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"))
-        elif store.dialect == "sqlite":
-            s.execute(text("UPDATE alembic_version SET version_num = version_num"))
-        last = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-        prev = last or GENESIS
+        prev = _last_hash(store, s)
         entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))
         s.add_all([*(also or []), entry])
         s.flush()
         return entry
+
+
+@cache
+def _inserts(table: Table):
+    return insert(table)
+
+
+@dataclass
+class _Pending:
+    values: dict[str, Any]
+    rows: Sequence[tuple[Table, dict[str, Any]]]
+    done: Future = field(default_factory=Future)
+
+
+class GroupCommit:
+    """Audit entries (each with rows saved alongside) from many callers, appended in few transactions.
+
+    A caller submits its entry (:meth:`submit`) and waits on the future it gets back; one writer thread
+    takes every entry waiting (up to ``max_batch``), chains them in arrival order, inserts their rows and
+    entries in one transaction and then resolves their futures (with the error, if the transaction
+    failed: then none of them was saved). While one transaction commits the next batch gathers, so
+    under load each commit carries many requests, and alone a request waits for its own commit only.
+    """
+
+    def __init__(self, store: Store, max_batch: int = 256) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, values: dict[str, Any], rows: Sequence[tuple[Table, dict[str, Any]]] = ()) -> Future:
+        """Queue an entry (from :func:`entry_values`) and the rows saved with it; the future resolves on commit."""
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="audit-group-commit", daemon=True)
+                    self._thread.start()
+        pending = _Pending(values, rows)
+        self._queue.put(pending)
+        return pending.done
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            try:
+                self._append(batch)
+            except Exception as exc:  # the callers report it; the writer carries on with the next batch
+                for p in batch:
+                    p.done.set_exception(exc)
+            else:
+                for p in batch:
+                    p.done.set_result(None)
+
+    def _append(self, batch: list[_Pending]) -> None:
+        with self.store.audit_lock, self.store.engine.begin() as conn:
+            prev = _last_hash(self.store, conn)
+            rows: dict[Table, list[dict[str, Any]]] = {}
+            entries = []
+            for p in batch:
+                for table, row in p.rows:
+                    rows.setdefault(table, []).append(row)
+                digest = entry_hash(prev, p.values)
+                entries.append({**p.values, "prev_hash": prev, "hash": digest})
+                prev = digest
+            for table, values in rows.items():
+                conn.execute(_inserts(table), values)
+            conn.execute(_INSERT_ENTRY, entries)
 
 
 @dataclass

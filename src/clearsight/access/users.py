@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from clearsight.access.roles import OFFICE_BOUND, check_role
 from clearsight.access.security import (
@@ -130,12 +130,19 @@ def revoke_api_key(store: Store, prefix: str) -> ApiKey:
         return row
 
 
+#: The one query every API call runs (Core, not the ORM: it is on the path of every scoring request).
+_KEY_BY_PREFIX = select(ApiKey.name, ApiKey.role, ApiKey.offices, ApiKey.key_hash, ApiKey.revoked_at).where(
+    ApiKey.prefix == bindparam("prefix")
+)
+
+
 def principal_of_key(store: Store, key: str) -> Principal | None:
+    """The key's principal, read at each call (so a revocation applies at once), or None."""
     prefix = key_prefix(key)
     if prefix is None:
         return None
-    with store.session() as s:
-        row = s.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    with store.engine.connect() as conn:
+        row = conn.execute(_KEY_BY_PREFIX, {"prefix": prefix}).first()
     if row is None or row.revoked_at is not None or not same(row.key_hash, key_hash(key)):
         return None
     return Principal(f"key:{row.name}", row.role, list(row.offices or []), via="apikey")

@@ -42,14 +42,16 @@ class BodyLimit:
     def __init__(self, app, max_bytes: int) -> None:
         self.app, self.max_bytes = app, max_bytes
 
+    def _too_big(self) -> JSONResponse:
+        return JSONResponse({"detail": f"the request body is larger than {self.max_bytes:,} bytes"}, status_code=413)
+
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        too_big = JSONResponse({"detail": f"the request body is larger than {self.max_bytes:,} bytes"}, status_code=413)
+        length = next((v for k, v in scope.get("headers") or () if k == b"content-length"), None)
+        too_big = self._too_big
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return await too_big(scope, receive, send)
+            return await too_big()(scope, receive, send)
         if length is not None:
             return await self.app(scope, receive, send)
         chunks, size = [], 0  # no length given: read up to the limit, then replay
@@ -59,7 +61,7 @@ class BodyLimit:
                 break
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                return await too_big(scope, receive, send)
+                return await too_big()(scope, receive, send)
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break

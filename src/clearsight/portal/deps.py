@@ -8,16 +8,18 @@ on every request that changes something.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Table
 
 from clearsight.access import audit
 from clearsight.access.roles import OFFICE_BOUND, allowed
@@ -86,10 +88,13 @@ class Portal:
     warehouse_obj: Warehouse
     throttle: LoginThrottle
     scoring: ScoringService = field(init=False)
+    #: audit entries of the scoring API, with their decisions, committed many requests at a time
+    audit_writer: audit.GroupCommit = field(init=False)
     _wh_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.scoring = ScoringService(self.settings, self.portal, self.warehouse)
+        self.audit_writer = audit.GroupCommit(self.store)
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
@@ -199,6 +204,19 @@ def audit_read(
         get_portal(request).store, actor=principal.name, role=principal.role, action=action, resource=resource,
         filter=filter, rows=rows, client=client_of(request), outcome=outcome, also=also,
     )
+
+
+async def audit_committed(
+    request: Request, principal: Principal, action: str, resource: str, filter: dict | None = None, rows: int = 0,
+    outcome: str = "ok", also: Sequence[tuple[Table, dict[str, Any]]] = (),
+) -> None:
+    """Like :func:`audit_read` (``also``: rows as (table, values)), through the portal's group commit:
+    returns once the entry and the rows are committed, without holding a thread while it waits."""
+    values = audit.entry_values(
+        actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
+        client=client_of(request), outcome=outcome,
+    )
+    await asyncio.wrap_future(get_portal(request).audit_writer.submit(values, also))
 
 
 PortalDep = Depends(get_portal)

@@ -8,6 +8,7 @@ invent a score.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -37,10 +38,16 @@ class ItemResult:
 
 
 def canonical_rows(decl: DeclarationIn) -> pa.Table:
-    """One canonical declarations row per item: header fields repeated on each item."""
+    """One canonical declarations row per item: header fields repeated on each item.
+
+    A field given for any item is a column (NULL for the items without it).
+    """
     header = decl.model_dump(exclude={"items"}, exclude_none=True)
-    rows = [{**header, **item.model_dump(exclude_none=True)} for item in decl.items]
-    return pa.Table.from_pylist(rows)
+    items = [item.model_dump(exclude_none=True) for item in decl.items]
+    columns = {name: [value] * len(items) for name, value in header.items()}
+    for name in dict.fromkeys(k for item in items for k in item):
+        columns[name] = [item.get(name) for item in items]
+    return pa.table(columns)
 
 
 class ScoringService:
@@ -51,19 +58,20 @@ class ScoringService:
         self.portal = portal
         self._warehouse = warehouse_factory  # context manager yielding the shared warehouse
         self._lock = threading.Lock()
-        # Scoring is CPU-bound Python and Arrow work: run one at a time, so that many waiting requests
-        # queue instead of trading the interpreter lock back and forth (which made 32 clients slower
-        # in total than one).
-        self._score_lock = threading.Lock()
         self._scorer = None
         self._stamp: float | None = None
+        self._registry = settings.models_dir / "registry.json"  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
-        path = self.settings.models_dir / "registry.json"
         try:
-            return path.stat().st_mtime_ns
+            return os.stat(self._registry).st_mtime_ns
         except OSError:
             return None
+
+    def needs_loading(self) -> bool:
+        """Whether the next call loads a model (seconds): the API then loads it off the event loop."""
+        stamp = self._registry_stamp()
+        return stamp is not None and (self._scorer is None or stamp != self._stamp)
 
     def scorer(self):
         stamp = self._registry_stamp()
@@ -97,9 +105,9 @@ class ScoringService:
 
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
         """Per-item results for canonical rows, lanes by the portal's thresholds."""
-        scorer = self.scorer()
-        with self._score_lock:
-            out = scorer.score(rows, explain_top=explain_top).to_pylist()
+        # The API scores on the server's event loop, one declaration at a time, so scoring never trades
+        # the interpreter lock back and forth between threads; pages score from worker threads.
+        out = self.scorer().score(rows, explain_top=explain_top).to_pylist()
         return [
             ItemResult(
                 declaration_id=r["declaration_id"],

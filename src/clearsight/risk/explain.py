@@ -8,11 +8,14 @@ features that pushed the item's risk up the most become sentences built from the
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-Row = dict[str, object]
+#: An item's columns, read by name (``r[name]``, ``r.get(name)``).
+Row = Any
 
 
 def _pct_off(log_ratio: float) -> str:
@@ -106,6 +109,55 @@ def _finite(x: float) -> bool:
     return x is not None and not (isinstance(x, float) and np.isnan(x))
 
 
+@cache
+def _makers(feature_names: tuple[str, ...]) -> list[Callable[[Row, dict], str | None]]:
+    return [_sentence(n) for n in feature_names]
+
+
+class _Lists:
+    """Some columns of a table as Python lists, each converted when a sentence first reads it (an
+    item's reasons read a handful of the table's many columns)."""
+
+    def __init__(self, table: pa.Table, names: list[str]) -> None:
+        self.table, self.names, self.lists = table, set(names), {}
+
+    def column(self, name: str) -> list | None:
+        if name not in self.lists:
+            self.lists[name] = self.table[name].to_pylist() if name in self.names else None
+        return self.lists[name]
+
+
+class _Row:
+    """Item ``i`` of :class:`_Lists`, read like a dict (``r[name]``, ``r.get(name)``)."""
+
+    __slots__ = ("i", "lists")
+
+    def __init__(self, lists: _Lists, i: int) -> None:
+        self.lists, self.i = lists, i
+
+    def __getitem__(self, name: str) -> object:
+        values = self.lists.column(name)
+        if values is None:
+            raise KeyError(name)
+        return values[self.i]
+
+    def get(self, name: str, default: object = None) -> object:
+        values = self.lists.column(name)
+        return default if values is None else values[self.i]
+
+
+class _Values:
+    """Item ``i``'s feature values as floats, read like a dict."""
+
+    __slots__ = ("features", "i")
+
+    def __init__(self, features: dict[str, np.ndarray], i: int) -> None:
+        self.features, self.i = features, i
+
+    def __getitem__(self, name: str) -> float:
+        return float(self.features[name][self.i])
+
+
 def reasons(
     table: pa.Table,
     features: dict[str, np.ndarray],
@@ -115,19 +167,15 @@ def reasons(
 ) -> list[list[str]]:
     """Per item, up to ``top`` sentences for the features that raised its risk most (distinct sentences)."""
     context = ("importer_id", "declarant_id", "seller_id", "hs6", "country_of_origin", "office_id")
-    extra = [c for c in table.column_names if c.startswith(("hist_", "prior_items_")) or c in context]
-    extra += [
-        c
-        for c in ("customs_value", "preference_code", "mode_of_transport", "uv_ref_level")
-        if c in table.column_names
-    ]
-    columns = {c: table[c].to_pylist() for c in extra}
-    makers = [_sentence(n) for n in feature_names]
+    names = table.column_names
+    extra = [c for c in names if c.startswith(("hist_", "prior_items_")) or c in context]
+    extra += [c for c in ("customs_value", "preference_code", "mode_of_transport", "uv_ref_level") if c in names]
+    lists = _Lists(table, extra)
+    makers = _makers(tuple(feature_names))
     contrib = contributions[:, : len(feature_names)]
     out: list[list[str]] = []
     for i in range(len(contrib)):
-        row = {c: columns[c][i] for c in columns}
-        values = {n: float(features[n][i]) for n in feature_names}
+        row, values = _Row(lists, i), _Values(features, i)
         said: list[str] = []
         for j in np.argsort(-contrib[i], kind="stable"):
             if contrib[i, j] <= 0 or len(said) >= top:

@@ -44,11 +44,15 @@ HISTORY_NUMERIC = tuple(
     + [f"first_time_{k}" for k in VOLUME_KEYS]
 )
 MAD_SCALE = 1.4826
+#: Batches at most this size find category codes with Python dicts.
+SMALL_BATCH = 64
 
 
 def _num(table: pa.Table, name: str) -> np.ndarray:
     """A column as float64 with NaN for NULL (booleans as 0/1)."""
     col = table[name]
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        return np.asarray(col.to_numpy(), dtype=np.float64)  # Arrow gives NaN for NULL (no cast pass)
     if pa.types.is_boolean(col.type):
         col = pc.cast(col, pa.int8())
     return np.asarray(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -110,11 +114,15 @@ def unit_value_deviation(table: pa.Table) -> dict[str, np.ndarray]:
     return {"uv_log_ratio": ratio, "uv_robust_z": z}
 
 
-def _days(later: pa.ChunkedArray, earlier: pa.ChunkedArray) -> np.ndarray:
-    a = pc.cast(pc.cast(later, pa.timestamp("s")), pa.int64()).to_numpy(zero_copy_only=False)
-    b = pc.cast(pc.cast(earlier, pa.timestamp("s")), pa.int64())
-    b = np.asarray(pc.cast(b, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    return (np.asarray(a, dtype=np.float64) - b) / 86400.0
+def _seconds(stamps: pa.ChunkedArray) -> np.ndarray:
+    """Timestamps as float seconds since the epoch (NaN for NULL)."""
+    s = pc.cast(pc.cast(stamps, pa.timestamp("s")), pa.int64())
+    return np.asarray(pc.cast(s, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _days(later: np.ndarray, earlier: pa.ChunkedArray) -> np.ndarray:
+    """Days from ``earlier`` to ``later`` (seconds from :func:`_seconds`)."""
+    return (later - _seconds(earlier)) / 86400.0
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
@@ -127,12 +135,14 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     def __init__(self, feature_set: str = "full", smoothing: float = 10.0) -> None:
         self.feature_set = feature_set
         self.smoothing = smoothing
+        self._code_of: dict[str, dict[str, float]] = {}
 
     def fit(self, X: pa.Table, y: np.ndarray | None = None) -> FeatureBuilder:
         if self.feature_set not in ("full", "raw"):
             raise ValueError(f"feature_set must be 'full' or 'raw', got {self.feature_set!r}")
         self.prior_ = float(np.mean(y)) if y is not None and len(y) else 0.0
         self.categories_ = {}
+        self._code_of = {}
         for name in CATEGORICAL:
             col = hs2_of(X) if name == "hs2" else X[name]
             values = pc.unique(pc.drop_null(col)).to_pylist()
@@ -159,15 +169,23 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
                 prior_items = _num(X, f"prior_items_{k}")
                 out[f"log_prior_items_{k}"] = np.log1p(prior_items)
                 out[f"first_time_{k}"] = np.where(np.isnan(prior_items), np.nan, prior_items == 0)
+            lodged = _seconds(X["lodged_at"])
             for k in ("importer", "declarant", "seller"):
-                out[f"age_days_{k}"] = _days(X["lodged_at"], X[f"first_seen_{k}"])
+                out[f"age_days_{k}"] = _days(lodged, X[f"first_seen_{k}"])
         for name, cats in self.categories_.items():
             col = hs2_of(X) if name == "hs2" else X[name]
-            codes = pc.index_in(col, value_set=pa.array(cats, pa.string()))
-            out[name] = np.asarray(
-                pc.cast(codes, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
-            )
+            out[name] = self._codes(name, cats, col)
         return out
+
+    def _codes(self, name: str, cats: list[str], col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        """Category codes (position in ``cats``; NaN for unseen values and NULL)."""
+        if len(col) <= SMALL_BATCH:  # a dict look-up beats building Arrow's hash table of the categories
+            if name not in self._code_of:
+                self._code_of[name] = {c: float(i) for i, c in enumerate(cats)}
+            code_of = self._code_of[name]
+            return np.array([code_of.get(v, np.nan) for v in col.to_pylist()], dtype=np.float64)
+        codes = pc.index_in(col, value_set=pa.array(cats, pa.string()))
+        return np.asarray(pc.cast(codes, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
     def transform(self, X: pa.Table) -> np.ndarray:
         return self.stack(self.columns(X))

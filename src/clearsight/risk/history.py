@@ -87,7 +87,8 @@ def volume_columns() -> list[str]:
 
 UV_COLUMNS = ["uv_ref_median", "uv_ref_mad", "uv_ref_n", "uv_ref_level"]
 HISTORY_COLUMNS = label_columns() + volume_columns() + UV_COLUMNS + ["items_in_declaration"]
-_HISTORY_TYPES = {
+#: Ibis type of each history column.
+HISTORY_TYPES = {
     c: "float64"
     if c == "hist_revenue_importer" or c.startswith("uv_ref_m")
     else "timestamp"
@@ -267,7 +268,7 @@ def point_in_time(
         uv_ref_n=has_pair.ifelse(out.p_n, out.s_n),
         uv_ref_level=has_pair.ifelse("hs6_origin", out.s_med.notnull().ifelse("hs6", ibis.null("string"))),
     )
-    absent = {c: ibis.null(_HISTORY_TYPES[c]) for c in HISTORY_COLUMNS if c not in out.columns}
+    absent = {c: ibis.null(HISTORY_TYPES[c]) for c in HISTORY_COLUMNS if c not in out.columns}
     out = (
         out.mutate(**absent)
         .select(*ITEM_FIELDS, *HISTORY_COLUMNS)

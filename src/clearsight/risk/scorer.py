@@ -51,10 +51,14 @@ def score_history(model: RiskModel, history: pa.Table, explain_top: int | None =
     rank[order] = np.arange(1, n + 1)
     chosen = order[: max(0, explain_top)]
     said: list[list[str] | None] = [None] * n
-    if len(chosen):
+    if len(chosen) == n:  # every item explained (a declaration, any batch up to the limit): no copies
+        chosen = np.arange(n)
+        M, sub, cols = out["matrix"], history, out["columns"]
+    elif len(chosen):
         M = out["matrix"][chosen]
         sub = history.take(pa.array(chosen))
         cols = {name: values[chosen] for name, values in out["columns"].items()}
+    if len(chosen):
         texts = reasons(sub, cols, model.contributions(M), model.builder_.feature_names_)
         for i, t in zip(chosen, texts, strict=True):
             said[i] = t

@@ -15,14 +15,17 @@ For an item lodged after ``as_of``, its label history equals the point-in-time h
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from ibis import dtype as ibis_dtype
 
 from clearsight.console import UserError
 from clearsight.risk.history import (
     HISTORY_COLUMNS,
+    HISTORY_TYPES,
     ITEM_FIELDS,
     LABEL_KEYS,
     VOLUME_KEYS,
@@ -38,33 +41,61 @@ SEP = "\x1f"
 #: Batches at most this size are looked up with Python dicts (no per-call hash-table build).
 SMALL_BATCH = 64
 REQUIRED = ("declaration_id", "item_no", "importer_id", "country_of_origin", "customs_value")
+#: Arrow type of each history column (first lodgements to the microsecond, as lodged_at).
+_TYPES = {
+    c: pa.timestamp("us") if t == "timestamp" else ibis_dtype(t).to_pyarrow() for c, t in HISTORY_TYPES.items()
+}
+#: Item fields that history keys are made of.
+KEY_FIELDS = tuple(dict.fromkeys(k for keys in (*LABEL_KEYS.values(), *VOLUME_KEYS.values()) for k in keys))
 
 
 def _key_array(table: pa.Table, keys: tuple[str, ...]) -> pa.ChunkedArray | pa.Array:
+    """Each row's key (parts joined), NULL where a part is NULL."""
     if len(keys) == 1:
         return table[keys[0]]
     return pc.binary_join_element_wise(*[table[k] for k in keys], SEP)
 
 
 class _Lookup:
-    """One aggregate table keyed by some columns: row index of each item's key (or null)."""
+    """One aggregate table keyed by some columns, answering for any batch of items with one ``take``.
 
-    def __init__(self, table: pa.Table, keys: tuple[str, ...]) -> None:
+    Its values are cast to their history types once, here. With ``default`` (values per column), a
+    key that is valid but absent from the table gets a row of those values, appended after the
+    table's rows; without, it gets NULL. An item with a NULL part in its key always gets NULL.
+    """
+
+    def __init__(
+        self, table: pa.Table, keys: tuple[str, ...], types: dict[str, pa.DataType], default: dict | None = None
+    ) -> None:
         self.keys = keys
-        self.values = table.drop_columns(list(keys))
+        values = table.drop_columns(list(keys))
+        cols = {c: pc.cast(values[c], types[c]) for c in values.column_names}
+        if default is not None:  # found rows with a NULL aggregate read as the default too
+            cols = {c: pc.fill_null(v, pa.scalar(default[c], types[c])) for c, v in cols.items()}
+            cols = {c: pa.chunked_array([*v.chunks, pa.array([default[c]], types[c])]) for c, v in cols.items()}
+        self.values = pa.table(cols, schema=pa.schema([(c, types[c]) for c in cols])).combine_chunks()
+        self.missing = table.num_rows if default is not None else None
         self.index = pa.array(_key_array(table, keys)) if table.num_rows else pa.array([], pa.string())
         self._dict: dict[str, int] | None = None
 
-    def positions(self, items: pa.Table) -> pa.Array:
-        probe = _key_array(items, self.keys)
-        if items.num_rows <= SMALL_BATCH:
+    def indices(self, items: pa.Table, parts: dict[str, list] | None = None) -> pa.Array:
+        """Per item, the row of its key (int64; NULL when the key has a NULL part or, without a
+        default, is unknown). ``parts``: the key columns as Python lists, for a small batch."""
+        if parts is not None:
             if self._dict is None:
                 self._dict = {k: i for i, k in enumerate(self.index.to_pylist())}
-            return pa.array([self._dict.get(k) for k in pa.array(probe).to_pylist()], pa.int64())
-        return pc.index_in(probe, value_set=self.index)
-
-    def take(self, items: pa.Table) -> pa.Table:
-        return self.values.take(self.positions(items))
+            found = []
+            for key in zip(*(parts[k] for k in self.keys), strict=True):
+                if None in key:
+                    found.append(None)
+                else:
+                    found.append(self._dict.get(key[0] if len(key) == 1 else SEP.join(key), self.missing))
+            return pa.array(found, pa.int64())
+        probe = _key_array(items, self.keys)
+        found = pc.index_in(probe, value_set=self.index)
+        if self.missing is not None:
+            found = pc.if_else(pc.is_valid(probe), pc.fill_null(found, self.missing), pa.scalar(None, pa.int32()))
+        return pc.cast(found, pa.int64())
 
 
 def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.Table, list[str]]:
@@ -94,7 +125,7 @@ def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.T
             dtype = _arrow_type(name)
         if name in names:
             try:
-                cols[name] = pc.cast(table[name], dtype)
+                cols[name] = table[name] if table[name].type == dtype else pc.cast(table[name], dtype)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise UserError(f"column {name}: cannot read it as {dtype} ({exc})") from None
         elif name == "lodged_at":
@@ -107,6 +138,7 @@ def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.T
     return pa.table(cols), notes
 
 
+@cache
 def _arrow_type(name: str) -> pa.DataType:
     import ibis.expr.datatypes as dt_
 
@@ -127,67 +159,57 @@ class Snapshot:
         lab = labels(warehouse, self.basis)
         if as_of is not None:
             lab = lab.filter(lab.known_at < as_of)
+        # A known key without labels has 0 inspections; a trader key without items, 0 items (and is
+        # first seen at the item's own lodgement, filled in by ``history``).
         self.labels: dict[str, _Lookup] = {}
         for name, keys in LABEL_KEYS.items():
             k = lab.filter(*[lab[c].notnull() for c in keys])
             agg = {f"hist_n_{name}": k.count(), f"hist_fraud_{name}": k.fraud.sum()}
             if name == "importer":
                 agg["hist_revenue_importer"] = k.revenue.sum()
-            self.labels[name] = _Lookup(k.group_by(list(keys)).aggregate(**agg).to_pyarrow(), keys)
+            table = k.group_by(list(keys)).aggregate(**agg).to_pyarrow()
+            self.labels[name] = _Lookup(table, keys, _TYPES, {c: 0.0 if c == "hist_revenue_importer" else 0 for c in agg})
         self.volume: dict[str, _Lookup] = {}
         for name, keys in VOLUME_KEYS.items():
             k = past.filter(*[past[c].notnull() for c in keys])
             agg = {f"prior_items_{name}": k.count(), f"first_seen_{name}": k.lodged_at.min()}
-            self.volume[name] = _Lookup(k.group_by(list(keys)).aggregate(**agg).to_pyarrow(), keys)
+            table = k.group_by(list(keys)).aggregate(**agg).to_pyarrow()
+            self.volume[name] = _Lookup(table, keys, _TYPES, {f"prior_items_{name}": 0, f"first_seen_{name}": None})
         by_pair, by_hs6 = unit_value_reference(past)
-        self.uv_pair = _Lookup(by_pair.to_pyarrow(), ("hs6", "country_of_origin"))
-        self.uv_hs6 = _Lookup(by_hs6.to_pyarrow(), ("hs6",))
+        pair = by_pair.to_pyarrow()
+        pair = pair.filter(pc.is_valid(pair["uv_ref_median"]))
+        solo = by_hs6.to_pyarrow()
+        self.uv_pair = _Lookup(pair, ("hs6", "country_of_origin"), _TYPES)
+        self.uv_hs6 = _Lookup(solo, ("hs6",), _TYPES)
+        # One table for both levels: the HS6 × origin reference where there is one, else the HS6 one.
+        level = pc.if_else(pc.is_valid(solo["uv_ref_median"]), "hs6", pa.scalar(None, pa.string()))
+        self.uv = pa.concat_tables([
+            self.uv_pair.values.append_column("uv_ref_level", pa.array(["hs6_origin"] * pair.num_rows, pa.string())),
+            self.uv_hs6.values.append_column("uv_ref_level", level),
+        ]).combine_chunks()
 
     def history(self, items: pa.Table) -> pa.Table:
         """The history columns of ``items`` (prepared canonical columns), in their order."""
         out = {c: items[c] for c in ITEM_FIELDS}
-        for name, look in self.labels.items():
-            found = look.take(items)
-            key_ok = _keys_valid(items, LABEL_KEYS[name])
-            for c in found.column_names:
-                zero = (
-                    pa.scalar(0, pa.int64())
-                    if c.startswith("hist_n_") or c.startswith("hist_fraud_")
-                    else 0.0
-                )
-                col = pc.cast(found[c], pa.float64() if c == "hist_revenue_importer" else pa.int64())
-                filled = pc.fill_null(col, pc.cast(zero, col.type))
-                out[c] = pc.if_else(key_ok, filled, pa.scalar(None, col.type))
+        # A declaration's few items: their keys as Python values, looked up in dicts (an Arrow hash
+        # table per look-up would cost more than the look-up).
+        parts = {k: items[k].to_pylist() for k in KEY_FIELDS} if items.num_rows <= SMALL_BATCH else None
+        for look in self.labels.values():
+            found = look.values.take(look.indices(items, parts))
+            out.update(zip(found.column_names, found.columns, strict=True))
         for name, look in self.volume.items():
-            found = look.take(items)
-            key_ok = _keys_valid(items, VOLUME_KEYS[name])
-            count = pc.fill_null(pc.cast(found[f"prior_items_{name}"], pa.int64()), 0)
-            first = pc.cast(found[f"first_seen_{name}"], pa.timestamp("us"))
-            first = pc.fill_null(first, items["lodged_at"]) if first.null_count else first
-            out[f"prior_items_{name}"] = pc.if_else(key_ok, count, pa.scalar(None, pa.int64()))
-            out[f"first_seen_{name}"] = pc.if_else(key_ok, first, pa.scalar(None, pa.timestamp("us")))
-        pair, solo = self.uv_pair.take(items), self.uv_hs6.take(items)
-        has_pair = pc.is_valid(pair["uv_ref_median"])
-        for c in ("uv_ref_median", "uv_ref_mad", "uv_ref_n"):
-            out[c] = pc.if_else(has_pair, pair[c], solo[c])
-        level = pc.if_else(
-            has_pair,
-            "hs6_origin",
-            pc.if_else(pc.is_valid(solo["uv_ref_median"]), "hs6", pa.scalar(None, pa.string())),
-        )
-        out["uv_ref_level"] = level
-        out["uv_ref_n"] = pc.cast(out["uv_ref_n"], pa.int64())
+            at = look.indices(items, parts)
+            found = look.values.take(at)
+            out[f"prior_items_{name}"] = found[f"prior_items_{name}"]
+            first = found[f"first_seen_{name}"]
+            if first.null_count > at.null_count:  # a valid key never seen before: first seen now
+                first = pc.if_else(pc.and_(pc.is_valid(at), pc.is_null(first)), items["lodged_at"], first)
+            out[f"first_seen_{name}"] = first
+        pair, solo = self.uv_pair.indices(items, parts), self.uv_hs6.indices(items, parts)
+        uv = self.uv.take(pc.coalesce(pair, pc.add(solo, self.uv_pair.values.num_rows)))
+        out.update(zip(uv.column_names, uv.columns, strict=True))
         out["items_in_declaration"] = _items_in_declaration(items["declaration_id"])
-        table = pa.table({c: out[c] for c in (*ITEM_FIELDS, *HISTORY_COLUMNS)})
-        return table
-
-
-def _keys_valid(items: pa.Table, keys: tuple[str, ...]) -> pa.Array:
-    ok = None
-    for k in keys:
-        v = pc.is_valid(items[k])
-        ok = v if ok is None else pc.and_(ok, v)
-    return ok
+        return pa.table({c: out[c] for c in (*ITEM_FIELDS, *HISTORY_COLUMNS)})
 
 
 def _items_in_declaration(ids: pa.ChunkedArray) -> pa.Array:

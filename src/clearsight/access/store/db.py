@@ -36,8 +36,11 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-        self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        sqlite = url.startswith("sqlite")
+        connect_args = {"check_same_thread": False, "timeout": 30} if sqlite else {}
+        # A server database may drop idle connections: test each one as it leaves the pool. A SQLite
+        # file cannot, and the test would cost a query on every API call.
+        self.engine: Engine = create_engine(url, connect_args=connect_args, pool_pre_ping=not sqlite)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -4,9 +4,14 @@ something, what it recovers, and the unbiased fraud rate of the random sample.
 Counted per declaration: a declaration is selected when one of its items has an inspection row, its
 lane is the most severe lane among them (a declaration without inspection row was released without
 control: green), and a control is a hit when any item was found fraudulent or critical. The
-selection reason (rule, model, random) is not part of the canonical inspections table yet; when the
+selection reason (rule, model, random) is not part of the canonical inspections table; when the
 table carries a ``selection_reason`` column it is used, otherwise the report says it is missing
 instead of guessing it from the lane.
+
+When the warehouse holds lane decisions in ``selections`` (written by ``clearsight select``), the
+reasons come from there instead, counted per goods item as they were decided: hit rates by
+``selected_by`` (rule, model, explore, random) and the fraud rate of the random control sample, the
+unbiased estimate of non-compliance, with its Wilson interval.
 """
 
 from __future__ import annotations
@@ -113,6 +118,75 @@ def _by_reason(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, dict[str, An
     return rows, sample
 
 
+SELECTIONS = "selections"
+#: Order of ``selected_by`` values in the report (others follow alphabetically).
+SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "none")
+
+
+def _selections(wh: Warehouse, date_from: dt.date | None, date_to: dt.date | None) -> ir.Table | None:
+    """The latest decision per item lodged in the period, or None when there are none."""
+    if not wh.has_table(SELECTIONS):
+        return None
+    t = wh.con.table(SELECTIONS)
+    if date_from:
+        t = t.filter(t.lodged_at >= ibis.timestamp(dt.datetime.combine(date_from, dt.time())))
+    if date_to:
+        t = t.filter(
+            t.lodged_at < ibis.timestamp(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+        )
+    # An item decided again (``select --replace`` keeps one row, but be safe): its latest decision.
+    latest = ibis.row_number().over(
+        ibis.window(group_by=["declaration_id", "item_no"], order_by=ibis.desc(t.decided_at))
+    )
+    t = t.mutate(_n=latest).filter(lambda x: x._n == 0).drop("_n")
+    return t if int(t.count().execute()) else None
+
+
+def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Per ``selected_by``: items decided, inspected, hits, revenue; and the random sample's fraud rate."""
+    i = wh.table("inspections")
+    label = i.group_by(["declaration_id", "item_no"]).aggregate(
+        hit=i.result.isin(("fraud", "critical")).any(),
+        revenue=i.additional_revenue.fill_null(0).sum(),
+    )
+    j = sel.select("declaration_id", "item_no", "selected_by").left_join(label, ["declaration_id", "item_no"])
+    inspected = j.hit.notnull()
+    rows = (
+        j.group_by("selected_by")
+        .aggregate(
+            items=j.count(),
+            inspected=j.count(where=inspected),
+            hits=j.count(where=inspected & j.hit),
+            revenue=j.revenue.sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    rank = {k: n for n, k in enumerate(SELECTED_BY_ORDER)}
+    rows.sort(key=lambda r: (rank.get(r["selected_by"], len(rank)), str(r["selected_by"])))
+    for r in rows:
+        r["revenue"] = float(r["revenue"] or 0.0)
+        r["inspection_rate"] = _ratio(r["inspected"], r["items"])
+        r["hit_rate"] = _ratio(r["hits"], r["inspected"])
+        r["revenue_per_inspection"] = _ratio(r["revenue"], r["inspected"])
+    random = next((r for r in rows if r["selected_by"] == RANDOM_REASON), None)
+    sample = None
+    if random and random["inspected"]:
+        low, high = wilson_interval(random["hits"], random["inspected"])
+        sample = {
+            "controls": random["inspected"],
+            "hits": random["hits"],
+            "fraud_rate": random["hit_rate"],
+            "ci_low": low,
+            "ci_high": high,
+            "level": 0.95,
+            "unit": "goods items",
+            "source": SELECTIONS,
+            "drawn": random["items"],
+        }
+    return rows, sample
+
+
 def kpi_report(
     wh: Warehouse, date_from: dt.date | None = None, date_to: dt.date | None = None
 ) -> dict[str, Any]:
@@ -143,7 +217,20 @@ def kpi_report(
     for row in trend:
         row["month"] = f"{row.pop('year'):04d}-{row['month']:02d}"
     by_reason, random_sample = _by_reason(wh)
-    notes = [] if by_reason is not None else [NO_REASON_NOTE]
+    if random_sample is not None:
+        random_sample.update(unit="declarations", source="inspections")
+    by_selected_by = None
+    sel = _selections(wh, date_from, date_to)
+    if sel is not None:
+        by_selected_by, from_selections = _by_selected_by(wh, sel)
+        random_sample = from_selections or random_sample
+    notes = [] if by_reason is not None or by_selected_by is not None else [NO_REASON_NOTE]
+    if random_sample is not None and random_sample.get("drawn", 0) > random_sample["controls"]:
+        notes.append(
+            f"{random_sample['drawn'] - random_sample['controls']:,} of the {random_sample['drawn']:,} items "
+            "drawn for random control have no inspection result yet; the random-sample rate counts those "
+            "inspected."
+        )
     if orphans:
         notes.append(
             f"{orphans} inspection rows name a declaration the warehouse does not hold; not counted."
@@ -158,6 +245,7 @@ def kpi_report(
         "by_office": by_office,
         "by_method": by_method,
         "by_selection_reason": by_reason,
+        "by_selected_by": by_selected_by,
         "random_sample": random_sample,
         "trend": trend,
         "inspections_without_declaration": int(orphans),

@@ -5,33 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from clearsight.release.kpi import NO_REASON_NOTE, kpi_report, wilson_interval
+from clearsight.selectivity.selections import SCHEMA  # the contract's columns
 
-#: The contract's columns of the ``selections`` table.
-SCHEMA = ibis.schema(
-    {
-        "selection_id": "string",
-        "decided_at": "timestamp",
-        "declaration_id": "string",
-        "item_no": "int64",
-        "office_id": "string",
-        "lodged_at": "timestamp",
-        "lane": "string",
-        "selected_by": "string",
-        "random_control": "boolean",
-        "exploration": "boolean",
-        "rules_hit": "array<string>",
-        "model_version": "string",
-        "score": "float64",
-        "fraud_probability": "float64",
-        "expected_revenue": "float64",
-    }
-)
 REASONS = ("rule", "model", "explore", "random", "none")
 
 

@@ -104,18 +104,24 @@ def _by_reason(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, dict[str, An
     per = per.mutate(selected=ibis.literal(True), reason=per.reason.fill_null("unknown"))
     rows = _rates(per, ["reason"])
     random = next((r for r in rows if r["reason"] == RANDOM_REASON), None)
-    sample = None
-    if random and random["selected"]:
-        low, high = wilson_interval(random["hits"], random["selected"])
-        sample = {
-            "controls": random["selected"],
-            "hits": random["hits"],
-            "fraud_rate": random["hit_rate"],
-            "ci_low": low,
-            "ci_high": high,
-            "level": 0.95,
-        }
+    sample = _random_sample(random["hits"], random["selected"]) if random else None
     return rows, sample
+
+
+def _random_sample(hits: int, controls: int, **extra: Any) -> dict[str, Any] | None:
+    """The random sample's fraud rate with its 95 % Wilson interval (None without controls)."""
+    if not controls:
+        return None
+    low, high = wilson_interval(hits, controls)
+    return {
+        "controls": controls,
+        "hits": hits,
+        "fraud_rate": hits / controls,
+        "ci_low": low,
+        "ci_high": high,
+        "level": 0.95,
+        **extra,
+    }
 
 
 SELECTIONS = "selections"
@@ -171,19 +177,10 @@ def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]],
         r["revenue_per_inspection"] = _ratio(r["revenue"], r["inspected"])
     random = next((r for r in rows if r["selected_by"] == RANDOM_REASON), None)
     sample = None
-    if random and random["inspected"]:
-        low, high = wilson_interval(random["hits"], random["inspected"])
-        sample = {
-            "controls": random["inspected"],
-            "hits": random["hits"],
-            "fraud_rate": random["hit_rate"],
-            "ci_low": low,
-            "ci_high": high,
-            "level": 0.95,
-            "unit": "goods items",
-            "source": SELECTIONS,
-            "drawn": random["items"],
-        }
+    if random:
+        sample = _random_sample(
+            random["hits"], random["inspected"], unit="goods items", source=SELECTIONS, drawn=random["items"]
+        )
     return rows, sample
 
 

@@ -4,6 +4,15 @@ Each canonical field is parsed according to its kind. A field yields a value, an
 goes to quarantine, with the reason) or a *warning* (the row is kept and flagged in
 ``quality_flags`` as ``field:code``). Errors read ``field (column 'X'): why: 'value'`` so that a user
 can find and fix the cell.
+
+The expressions are written for the engine's per-row cost, because every cell of every file goes
+through them. The staging engine is always DuckDB (see ``load``), whose optimiser computes an
+expression shared by several parts of a query once, for every row, when one of those parts is a
+CASE condition or a COALESCE argument; a branch of a CASE is evaluated only for its rows. So:
+costly fallbacks (regular expressions, date formats, name normalisation) sit in CASE branches
+behind a cheap test, and a message is built only for the rows it describes. Reference lists are
+looked up through DuckDB ENUM types (a cast is a hash look-up) rather than joins: with no join, the
+staging query can read the file in parallel and still keep its order, which numbers the rows.
 """
 
 from __future__ import annotations
@@ -15,7 +24,15 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from clearsight.ingest.mapping import FieldSpec
-from clearsight.ingest.reference import FALSE_WORDS, FLOW_CODES, MODE_CODES, TRUE_WORDS, currency_codes
+from clearsight.ingest.reference import (
+    FALSE_WORDS,
+    FLOW_CODES,
+    MODE_CODES,
+    TRUE_WORDS,
+    country_lookup,
+    currency_codes,
+    hs2022_subheadings,
+)
 from clearsight.schema import Field, Table
 
 #: Formats tried, in order, for dates without a format in the mapping (ISO is tried first by a cast).
@@ -46,7 +63,12 @@ def try_strptime(text: str, formats: dt.Array(dt.string)) -> dt.timestamp:  # ty
 
 @ibis.udf.scalar.builtin
 def trim(text: str) -> str:
-    """DuckDB's trim of spaces: twice as fast as a trim of a character set, and enough for cells."""
+    """DuckDB's trim: removes leading and trailing space separators (Unicode Zs), not tabs."""
+
+
+@ibis.udf.scalar.builtin
+def strlen(text: str) -> int:
+    """DuckDB's strlen: the length in bytes (``length`` counts characters)."""
 
 
 @ibis.udf.scalar.builtin
@@ -54,19 +76,96 @@ def strip_accents(text: str) -> str:
     """DuckDB's strip_accents."""
 
 
+@ibis.udf.scalar.builtin(name="_cs_country_code")
+def country_code(key: str) -> str:
+    """ISO alpha-2 of a normalised country spelling, NULL when unknown (see ``install_lookups``)."""
+
+
+@ibis.udf.scalar.builtin(name="_cs_is_currency")
+def is_currency(code: str) -> bool:
+    """Whether an upper-case code is an ISO 4217 currency (see ``install_lookups``)."""
+
+
+@ibis.udf.scalar.builtin(name="_cs_in_hs2022")
+def in_hs2022(hs6: str) -> bool:
+    """Whether a 6-digit code is an HS 2022 subheading (see ``install_lookups``)."""
+
+
+#: The DuckDB objects ``install_lookups`` creates on the staging connection.
+LOOKUP_MACROS = ("_cs_country_code", "_cs_is_currency", "_cs_in_hs2022")
+LOOKUP_TYPES = ("_cs_country_key", "_cs_currency", "_cs_hs2022")
+
+
+def _enum_sql(values: list[str]) -> str:
+    return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def install_lookups(con) -> None:
+    """Create the reference look-ups the gate's expressions call, as temporary DuckDB objects.
+
+    Each list is an ENUM type: casting text to it finds the value by hashing, or gives NULL. A
+    country spelling maps to its alpha-2 code by the spelling's position in the ENUM, read from
+    one string of two-letter codes (one constant, where a list of codes would be copied per chunk).
+    """
+    lookup = {k: v for k, v in country_lookup().items() if k}
+    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_country_key AS {_enum_sql(sorted(lookup))}")
+    order = con.execute("SELECT enum_range(NULL::_cs_country_key)").fetchone()[0]
+    codes = "".join(lookup[k] for k in order)
+    con.execute(
+        "CREATE OR REPLACE TEMP MACRO _cs_country_code(k) AS "
+        f"substr('{codes}', enum_code(TRY_CAST(k AS _cs_country_key))::BIGINT * 2 + 1, 2)"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_currency AS {_enum_sql(sorted(currency_codes()))}")
+    con.execute("CREATE OR REPLACE TEMP MACRO _cs_is_currency(c) AS TRY_CAST(c AS _cs_currency) IS NOT NULL")
+    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_hs2022 AS {_enum_sql(sorted(hs2022_subheadings()))}")
+    con.execute("CREATE OR REPLACE TEMP MACRO _cs_in_hs2022(h) AS TRY_CAST(h AS _cs_hs2022) IS NOT NULL")
+
+
+def drop_lookups(con) -> None:
+    for name in LOOKUP_MACROS:
+        con.execute(f"DROP MACRO IF EXISTS {name}")
+    for name in LOOKUP_TYPES:
+        con.execute(f"DROP TYPE IF EXISTS {name}")
+
+
+@dataclass
+class Check:
+    """A condition on a row and what it says about the row; the message is built only where it holds."""
+
+    when: ibis.BooleanValue
+    message: ibis.StringValue | str
+
+
 @dataclass
 class Parsed:
     value: ibis.Value
-    errors: list[ibis.StringValue]
-    warnings: list[ibis.StringValue]
+    errors: list[Check]
+    warnings: list[Check]
 
 
 def _quoted(s: ibis.StringValue) -> ibis.StringValue:
     return "'" + s.substr(0, 60) + "'"
 
 
-def _when(cond: ibis.BooleanValue, message: ibis.StringValue | str) -> ibis.StringValue:
-    return ibis.ifelse(cond, message, ibis.null(dt.string))
+def messages(checks: list[Check], separator: str) -> ibis.StringValue:
+    """The messages of the checks that hold, joined by ``separator``; '' when none holds.
+
+    The joined text is built only for rows where some check holds: most rows pay for the
+    conditions alone (cheap comparisons), not for text.
+    """
+    if not checks:
+        return ibis.literal("")
+    parts = [ibis.ifelse(c.when, c.message, ibis.null(dt.string)) for c in checks]
+    joined = ibis.literal(separator).join([*parts, ibis.null(dt.string)])
+    return ibis.ifelse(ibis.or_(*[c.when for c in checks]), joined, "")
+
+
+def trimmed(text: ibis.StringValue) -> ibis.StringValue:
+    """``trim(text)``, empty as NULL. Trimming copies every cell; the test in front of it does not,
+    so only cells that start or end with a space, or hold any non-ASCII character (a Unicode space
+    may end them), are trimmed."""
+    edge = text.startswith(" ") | text.endswith(" ") | (text.length() != strlen(text))
+    return ibis.ifelse(edge, trim(text), text).nullif("")
 
 
 def source_text(spec: FieldSpec, src: ibis.Table, expr_column: str | None) -> ibis.StringValue:
@@ -76,7 +175,7 @@ def source_text(spec: FieldSpec, src: ibis.Table, expr_column: str | None) -> ib
         text = ("true" if v else "false") if isinstance(v, bool) else str(v)
         return ibis.literal(text, type="string")
     column = expr_column if spec.expr is not None else spec.column
-    return trim(src[column].cast("string")).nullif("")
+    return trimmed(src[column].cast("string"))
 
 
 def label(f: Field, spec: FieldSpec) -> str:
@@ -89,27 +188,32 @@ def label(f: Field, spec: FieldSpec) -> str:
 
 
 def parse_number(s: ibis.StringValue, decimal: str) -> ibis.FloatingValue:
-    """Decimals as people write them: spaces or apostrophes as thousands marks, a chosen decimal mark."""
-    t = s.re_replace(r"[\s'’_]", "")
+    """Decimals as people write them: spaces or apostrophes as thousands marks, a chosen decimal mark.
+
+    A plain cast reads most cells; the regular expressions run only on the cells it cannot read.
+    (A cast that succeeds gives the same number as the cleaned text: it accepts no thousands marks,
+    and the spaces and underscores it does accept are the ones cleaning removes.)
+    """
     if decimal == ",":
-        return t.replace(".", "").replace(",", ".").try_cast("float64")
-    # Plain numbers take the fast cast; only the rest pay for the regular expressions.
+        fast = s.replace(".", "").replace(",", ".").try_cast("float64")
+        slow = s.re_replace(r"[\s'’_]", "").replace(".", "").replace(",", ".").try_cast("float64")
+        return ibis.ifelse(fast.notnull(), fast, slow)
+    fast = s.try_cast("float64")
     # "1,234,567.5" is a grouped number; "1,5" is not a number in a "." file.
-    grouped = ibis.ifelse(t.re_search(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"), t.replace(",", ""), t)
-    return s.try_cast("float64").coalesce(grouped.try_cast("float64"))
+    t = s.re_replace(r"[\s'’_]", "")
+    slow = ibis.ifelse(t.re_search(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"), t.replace(",", ""), t)
+    return ibis.ifelse(fast.notnull(), fast, slow.try_cast("float64"))
 
 
-def _map_values(spec: FieldSpec) -> dict[str, str]:
-    return {
-        k: ("true" if v is True else "false" if v is False else str(v)) for k, v in (spec.map or {}).items()
-    }
+def _word_map(words: tuple[str, ...], value: bool) -> dict[str, bool]:
+    return dict.fromkeys(words, value)
 
 
-def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str, *, country=None) -> ibis.Value:
+def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str) -> ibis.Value:
     """Phase 1: the one costly parse of a field's text (number, date, code...), NULL where it fails.
 
     Each field is parsed exactly once, in its own column, so the checks of phase 2 compare cheap
-    columns instead of repeating regular expressions. ``country`` is the joined alpha-2 code.
+    columns instead of repeating regular expressions.
     """
     kind = f.kind
     if kind in ("id", "text"):
@@ -119,25 +223,34 @@ def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str, *,
     if kind in ("date", "timestamp"):
         return parse_date(s, spec)
     if kind == "bool":
-        low = s.lower()
-        return ibis.ifelse(
-            low.isin(TRUE_WORDS), True, ibis.ifelse(low.isin(FALSE_WORDS), False, ibis.null(dt.boolean))
-        )
+        # A CASE, not IN lists: DuckDB plans a long IN list as a join.
+        words = {**_word_map(TRUE_WORDS, True), **_word_map(FALSE_WORDS, False)}
+        return s.lower().substitute(words, else_=ibis.null(dt.boolean))
     if kind == "country":
-        return country
+        return country_code(country_key(s))
     if kind == "currency":
         return s.upper()
     if kind in ("hs_code", "hs_any", "period"):
-        digits = s.re_replace(r"[\s.\-/]", "")
-        return ibis.ifelse(digits.re_search(r"^\d+$"), digits, ibis.null(dt.string))
+        return _digits(s)
     if kind == "enum":
-        return _enum_value(f, s)[0]
+        return _enum_value(f, s)
     raise ValueError(f"unknown kind {kind}")  # pragma: no cover - the schema only uses the kinds above
+
+
+def _digits(s: ibis.StringValue) -> ibis.StringValue:
+    """A code's digits without spaces, dots, dashes or slashes; NULL if anything else is left."""
+    # Codes are mostly digits and dots: a full match of those and a plain replace read them; the
+    # regular expressions run only for the rest.
+    plain = s.re_search(r"^[0-9.]+$")
+    digits = s.re_replace(r"[\s.\-/]", "")
+    slow = ibis.ifelse(digits.re_search(r"^\d+$"), digits, ibis.null(dt.string))
+    return ibis.ifelse(plain, s.replace(".", "").nullif(""), slow)
 
 
 def parse_date(s: ibis.StringValue, spec: FieldSpec) -> ibis.TimestampValue:
     if spec.format:
         return try_strptime(s, ibis.literal([spec.format]))
+    # COALESCE tries the formats only for the cells the ISO cast could not read.
     return s.try_cast("timestamp").coalesce(try_strptime(s, ibis.literal(DATE_FORMATS)))
 
 
@@ -145,52 +258,49 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
     """Phase 2: the canonical value, errors and warnings, from the text ``s`` as the file gives it,
     the text ``m`` after the mapping's value map, and the parsed value ``p``."""
     name = label(f, spec)
-    errors: list[ibis.StringValue] = []
-    warnings: list[ibis.StringValue] = []
+    errors: list[Check] = []
+    warnings: list[Check] = []
     if spec.map is not None:
         errors.append(
-            _when(s.notnull() & m.isnull(), f"{name}: value not in the mapping's map: " + _quoted(s))
+            Check(s.notnull() & m.isnull(), f"{name}: value not in the mapping's map: " + _quoted(s))
         )
     present = m.notnull()
     kind = f.kind
     if kind in ("id", "text"):
         value = p
         if kind == "id":
-            errors.append(_when(present & (m.length() > 64), f"{name}: identifier longer than 64 characters"))
+            errors.append(Check(present & (m.length() > 64), f"{name}: identifier longer than 64 characters"))
     elif kind == "int":
         ok = p.notnull() & (p == p.floor())
-        errors.append(_when(present & ~ok.fill_null(False), f"{name}: not a whole number: " + _quoted(s)))
+        errors.append(Check(present & ~ok.fill_null(False), f"{name}: not a whole number: " + _quoted(s)))
         value = ibis.ifelse(ok, p, ibis.null(dt.float64)).cast("int64")
     elif kind in ("amount", "rate"):
         bad = p.isnull() | p.isnan() | p.isinf()
-        errors.append(_when(present & bad, f"{name}: not a number: " + _quoted(s)))
-        errors.append(_when(p < 0, f"{name}: negative: " + _quoted(s)))
+        errors.append(Check(present & bad, f"{name}: not a number: " + _quoted(s)))
+        errors.append(Check(p < 0, f"{name}: negative: " + _quoted(s)))
         value = ibis.ifelse((p >= 0) & ~bad, p, ibis.null(dt.float64))
         if f.name in ("customs_value", "net_mass_kg"):
-            warnings.append(_when(p == 0, f"{f.name}:zero"))
+            warnings.append(Check(p == 0, f"{f.name}:zero"))
         if kind == "rate":
-            warnings.append(_when(p > 1000, f"{f.name}:implausible"))
+            warnings.append(Check(p > 1000, f"{f.name}:implausible"))
     elif kind in ("date", "timestamp"):
         how = (
             f"expected format {spec.format}"
             if spec.format
             else "expected a date such as 2024-03-31 (or give format: in the mapping)"
         )
-        errors.append(_when(present & p.isnull(), f"{name}: not a date ({how}): " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), f"{name}: not a date ({how}): " + _quoted(s)))
         value = p.cast("date") if kind == "date" else p
     elif kind == "bool":
         value = p
-        errors.append(_when(present & p.isnull(), f"{name}: not yes/no (true/false, 1/0): " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), f"{name}: not yes/no (true/false, 1/0): " + _quoted(s)))
     elif kind == "country":
         value = p
-        errors.append(_when(present & p.isnull(), f"{name}: unknown country: " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), f"{name}: unknown country: " + _quoted(s)))
     elif kind == "currency":
         value = p
         errors.append(
-            _when(
-                present & ~p.isin(sorted(currency_codes())),
-                f"{name}: unknown currency (ISO 4217 expected): " + _quoted(s),
-            )
+            Check(present & ~is_currency(p), f"{name}: unknown currency (ISO 4217 expected): " + _quoted(s))
         )
     elif kind in ("hs_code", "hs_any"):
         n = p.length()
@@ -198,49 +308,45 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
             padded = ibis.ifelse(n == 5, "0" + p, p)
             ok = padded.length().between(6, 10)
             why = "malformed HS code (6 to 10 digits expected)"
-            warnings.append(_when(n == 5, f"{f.name}:hs_zero_padded"))
+            warnings.append(Check(n == 5, f"{f.name}:hs_zero_padded"))
         else:
             padded = ibis.ifelse((n % 2 == 1) & (n < 10), "0" + p, p)
             ok = padded.length().between(2, 10) & (padded.length() % 2 == 0)
             why = "malformed HS code (2 to 10 digits expected)"
         ok = ok.fill_null(False)
-        errors.append(_when(present & ~ok, f"{name}: {why}: " + _quoted(s)))
+        errors.append(Check(present & ~ok, f"{name}: {why}: " + _quoted(s)))
         value = ibis.ifelse(ok, padded, ibis.null(dt.string))
     elif kind == "period":
         ok = p.re_search(r"^(19|20)\d\d((0[1-9])|(1[0-2]))?$").fill_null(False)
-        errors.append(_when(present & ~ok, f"{name}: not a period (YYYY or YYYYMM): " + _quoted(s)))
+        errors.append(Check(present & ~ok, f"{name}: not a period (YYYY or YYYYMM): " + _quoted(s)))
         value = ibis.ifelse(ok, p, ibis.null(dt.string))
     elif kind == "enum":
         value = p
         allowed = ", ".join(f.values)
-        errors.append(_when(present & p.isnull(), f"{name}: not one of {allowed}: " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), f"{name}: not one of {allowed}: " + _quoted(s)))
     else:  # pragma: no cover - the schema only uses the kinds above
         raise ValueError(f"unknown kind {kind}")
     if f.required:
-        errors.append(_when(s.isnull(), f"{name}: missing (required)"))
+        errors.append(Check(s.isnull(), f"{name}: missing (required)"))
     return Parsed(value=value, errors=errors, warnings=warnings)
 
 
-def _enum_value(f: Field, s: ibis.StringValue) -> tuple[ibis.StringValue, list[str]]:
-    """The canonical value of an enum field (NULL when unknown), and the allowed values."""
-    allowed = list(f.values)
+def _enum_value(f: Field, s: ibis.StringValue) -> ibis.StringValue:
+    """The canonical value of an enum field, NULL when unknown: one CASE over the allowed values
+    and their aliases (an IN list would be planned as a join)."""
+    allowed = {v: v for v in f.values}
     if f.name == "flow":
-        up = s.upper()
-        value = ibis.ifelse(up.isin(allowed), up, up.substitute(FLOW_CODES, else_=ibis.null(dt.string)))
-        return value, allowed
+        return s.upper().substitute({**FLOW_CODES, **allowed}, else_=ibis.null(dt.string))
     low = s.lower().re_replace(r"[\s\-]+", "_")
     aliases = MODE_CODES if f.name == "mode_of_transport" else {}
-    value = ibis.ifelse(
-        low.isin(allowed),
-        low,
-        low.substitute(aliases, else_=ibis.null(dt.string)) if aliases else ibis.null(dt.string),
-    )
-    return value, allowed
+    return low.substitute({**aliases, **allowed}, else_=ibis.null(dt.string))
 
 
-def country_key_expr(s: ibis.StringValue) -> ibis.StringValue:
-    """Same normalisation as reference.country_key, in the engine."""
-    return strip_accents(s.upper()).re_replace(",", " ").re_replace(r"\s+", " ").strip()
+def country_key(s: ibis.StringValue) -> ibis.StringValue:
+    """Same normalisation as reference.country_key, in the engine. Codes (2-3 characters) only need
+    upper case; names pay for the accents and spaces."""
+    name = strip_accents(s.upper()).re_replace(",", " ").re_replace(r"\s+", " ").strip()
+    return ibis.ifelse(s.length() <= 3, s.upper(), name)
 
 
 def parsed_expression(
@@ -248,7 +354,6 @@ def parsed_expression(
     table: Table,
     specs: dict[str, FieldSpec],
     expr_columns: dict[str, str],
-    countries: ibis.Table,
     decimal: str,
 ) -> ibis.Table:
     """Phase 1, one row per source row: the source columns, and per mapped field its text (``_s_``),
@@ -262,73 +367,80 @@ def parsed_expression(
         for name, spec in specs.items()
     }
     t = t.mutate(**{f"_m_{name}": m for name, m in mapped.items()})
-    for name in specs:
-        if table.field(name).kind == "country":
-            lk = countries.select(**{f"_ck_{name}": countries.key, f"_cv_{name}": countries.alpha_2})
-            text = t[f"_m_{name}"]
-            # Codes (2-3 characters) skip the costlier name normalisation.
-            key = ibis.ifelse(text.length() <= 3, text.upper(), country_key_expr(text))
-            t = t.mutate(**{f"_k_{name}": key})
-            t = t.left_join(lk, t[f"_k_{name}"] == lk[f"_ck_{name}"]).drop(f"_ck_{name}", f"_k_{name}")
     parsed = {}
     for name, spec in specs.items():
-        f = table.field(name)
         # An expression's result is written by the engine, with "." as decimal mark.
         mark = "." if spec.expr is not None else decimal
-        m = t[f"_m_{name}"]
-        country = t[f"_cv_{name}"] if f.kind == "country" else None
-        parsed[f"_p_{name}"] = parse_field(f, m, spec, mark, country=country)
-    keep = [c for c in t.columns if not c.startswith("_cv_")]
-    return t.select(*keep, **parsed)
+        parsed[f"_p_{name}"] = parse_field(table.field(name), t[f"_m_{name}"], spec, mark)
+    return t.mutate(**parsed)
 
 
-def staged_expression(
-    parsed: ibis.Table,
-    table: Table,
-    specs: dict[str, FieldSpec],
-    hs6_reference: ibis.Table,
-) -> ibis.Table:
-    """Phase 2, over the phase-1 view: ``_row``, every canonical field, ``_errors``, ``_warnings``, ``_raw``."""
+def _map_values(spec: FieldSpec) -> dict[str, str]:
+    return {
+        k: ("true" if v is True else "false" if v is False else str(v)) for k, v in (spec.map or {}).items()
+    }
+
+
+def staged_expression(parsed: ibis.Table, table: Table, specs: dict[str, FieldSpec]) -> ibis.Table:
+    """Phase 2, over the phase-1 view: the mapped fields, ``_errors``, ``_warnings``, ``_raw``, and
+    ``_row`` where the source numbers its rows itself (else the caller numbers them).
+
+    Fields the mapping leaves empty and fields derived from others are not stored: writing a
+    column costs per row even when it holds nothing (``canonical_rows`` adds them when read).
+    """
     source_columns = [c for c in parsed.columns if not c.startswith(("_row", "__expr", "_s_", "_m_", "_p_"))]
     t = parsed
     values: dict[str, ibis.Value] = {}
-    errors: list[ibis.StringValue] = []
-    warnings: list[ibis.StringValue] = []
+    errors: list[Check] = []
+    warnings: list[Check] = []
     for f in table.mappable_fields:
         spec = specs.get(f.name)
         if spec is None:
-            values[f.name] = ibis.null(f.dtype)
             continue
         s, m, p = t[f"_s_{f.name}"], t[f"_m_{f.name}"], t[f"_p_{f.name}"]
         checked = check_field(f, s, m, p, spec)
         if spec.expr is not None:  # filled input cells must give a value
             inputs = t[f"__exprin__{f.name}"]
             checked.errors.append(
-                _when(
+                Check(
                     inputs.notnull() & s.isnull(), f"{f.name} (expression): no value from columns " + inputs
                 )
             )
         values[f.name] = checked.value.cast(f.dtype)
         errors += checked.errors
         warnings += checked.warnings
-    if any(f.name == "hs6" and f.derived for f in table.fields):
+    if _has_hs_subheadings(table) and "hs_code" in values:
         code = values["hs_code"]
-        values.update(hs2=code.substr(0, 2), hs4=code.substr(0, 4), hs6=code.substr(0, 6))
-        warnings.append(
-            _when(code.notnull() & ~code.substr(0, 6).isin(hs6_reference.hs6), "hs_code:not_in_hs2022")
-        )
-    # Messages are joined as text (CONCAT_WS skips NULLs): far cheaper per row than lists.
-    error_text = ibis.literal(ERROR_SEPARATOR).join([*errors, ibis.null(dt.string)])
+        warnings.append(Check(code.notnull() & ~in_hs2022(code.substr(0, 6)), "hs_code:not_in_hs2022"))
+    error_text = messages(errors, ERROR_SEPARATOR)
     raw = ibis.struct({c: t[c] for c in source_columns}).cast("json").cast("string")
+    numbered = {"_row": t._row, "_seq": t._row} if "_row" in t.columns else {}
     return t.select(
-        _row=t._row,
-        _seq=t._row,
+        **numbered,
         **values,
         _errors=error_text,
-        _warnings=ibis.literal(",").join([*warnings, ibis.null(dt.string)]),
+        _warnings=messages(warnings, ","),
         # The raw row is kept only where it is needed: rows that go to quarantine.
         _raw=ibis.ifelse(error_text != "", raw, ibis.null(dt.string)),
     )
+
+
+def _has_hs_subheadings(table: Table) -> bool:
+    return any(f.name == "hs6" and f.derived for f in table.fields)
+
+
+def canonical_rows(staged: ibis.Table, table: Table) -> ibis.Table:
+    """The staged rows with every field of the table: those the mapping left empty as NULL, and
+    the HS chapter, heading and subheading from the HS code."""
+    extra: dict[str, ibis.Value] = {}
+    for f in (*table.fields, *table.extra_fields):
+        if f.name in staged.columns:
+            continue
+        if f.derived and f.name in ("hs2", "hs4", "hs6") and "hs_code" in staged.columns:
+            extra[f.name] = staged.hs_code.substr(0, int(f.name[2:]))
+        else:
+            extra[f.name] = ibis.null(f.dtype)
+    return staged.mutate(**extra) if extra else staged
 
 
 #: Separates the reasons of one row inside the engine; shown to users as "; ".

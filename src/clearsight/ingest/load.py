@@ -29,14 +29,18 @@ from clearsight.ingest.readers import (
     SourceFile,
     create_source_view,
     inspect_file,
+    number_rows,
+    read_rejects,
+    reset_rejects,
 )
-from clearsight.ingest.reference import country_table, hs2022_table
 from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
 from clearsight.warehouse import Warehouse
 
 SOURCE_VIEW = "_cs_source"
 PARSED = "_cs_parsed"
 STAGED = "_cs_staged"
+NUMBERED = "_cs_numbered"  # the staged rows with their numbers
+ROWS = "_cs_rows"  # ...and every field of the table
 LATE = "_cs_late"
 OUTCOME_FIELDS = ("inspected", "fraud", "critical_fraud", "additional_revenue", "inspected_at")
 
@@ -110,21 +114,22 @@ def ingest_file(
             con.execute("ROLLBACK")
         raise
     finally:
-        for name in (PARSED, "_cs_exprs", SOURCE_VIEW):
+        con.execute("SET preserve_insertion_order = true")
+        for name in (ROWS, NUMBERED, PARSED, "_cs_exprs", SOURCE_VIEW):
             con.execute(f"DROP VIEW IF EXISTS {name}")
         for name in (
             STAGED,
             LATE,
-            "_cs_raw",
             "_cs_probe",
             "_cs_lines",
             "_cs_keys",
             "_cs_refs",
             "_cs_rejects",
-            "_cs_countries",
-            "_cs_hs2022",
+            "_cs_reject_errors",
+            "_cs_reject_scans",
         ):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+        gate.drop_lookups(con)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -215,25 +220,36 @@ def _run(
     loaded_by: str | None,
 ) -> None:
     started_at = datetime.now(UTC).replace(tzinfo=None)
-    early_rejects: list[RejectedLine] = create_source_view(con, src, SOURCE_VIEW)
-    columns = [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if r[0] != "_row"]
+    rejects: list[RejectedLine] = create_source_view(con, src, SOURCE_VIEW)
+    columns = _source_columns(con)
     specs, ignored = resolve(mapping, columns, str(src.path))
     if ignored:
         result.notes.append(f"{src.path}: columns not in the data model, ignored: {', '.join(ignored)}")
     expr_columns = _expression_columns(con, specs, columns, str(src.path), mapping.source.decimal)
 
-    countries = _temp_table(stage, "_cs_countries", country_table())
-    hs6_ref = _temp_table(stage, "_cs_hs2022", hs2022_table())
+    gate.install_lookups(con)
     parsed = gate.parsed_expression(
-        stage.table("_cs_exprs"), table, specs, expr_columns, countries, mapping.source.decimal
+        stage.table("_cs_exprs"), table, specs, expr_columns, mapping.source.decimal
     )
     # A view between the phases keeps each costly parse in one column, computed once.
     con.execute(f"CREATE OR REPLACE TEMP VIEW {PARSED} AS {ibis.to_sql(parsed, dialect='duckdb')}")
-    staged = gate.staged_expression(stage.table(PARSED), table, specs, hs6_ref)
+    staged = gate.staged_expression(stage.table(PARSED), table, specs)
+    # One read of the file, parsed and checked as it is read. The query has no join, so DuckDB
+    # reads in parallel and still stores the rows in file order, which numbers them.
+    reset_rejects(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {ibis.to_sql(staged, dialect='duckdb')}")
-    rejects = early_rejects
+    rejects += read_rejects(con, src)
+    if "_row" in staged.columns:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED} AS SELECT * FROM {STAGED}")
+    else:
+        number_rows(con, STAGED, NUMBERED, rejects)
+    rows = gate.canonical_rows(stage.table(NUMBERED), table)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROWS} AS {ibis.to_sql(rows, dialect='duckdb')}")
+    # From here on every row carries its number: no step depends on the order rows come in, so
+    # each may run on every core (an insert that keeps order runs on one when its query joins).
+    con.execute("SET preserve_insertion_order = false")
 
-    staged_t = stage.table(STAGED)
+    staged_t = stage.table(ROWS)
     late = _late_checks(warehouse, stage, con, table, staged_t)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LATE} AS {ibis.to_sql(late, dialect='duckdb')}")
     late_t = stage.table(LATE)
@@ -474,19 +490,33 @@ def _quarantine_rows(con, src: SourceFile, table: Table, staged, late, rejects, 
     return data.sort_by("row_no").cast(_arrow_schema("quarantine"))
 
 
+def _source_columns(con, with_row: bool = False) -> list[str]:
+    """The source view's columns; ``_row`` (the row number some readers give) only when asked."""
+    return [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if with_row or r[0] != "_row"]
+
+
 def _with_raw(con, late_rows: pa.Table) -> pa.Table:
-    """Fetch the raw values of rows refused by cross-row checks (a second, filtered read of the file)."""
+    """Fetch the raw values of rows refused by cross-row checks: a second, filtered read of the file.
+
+    Only quarantined rows keep their raw values from the first read; these rows were refused after it.
+    ``_seq`` is the position among the rows read: the source's own number where it has one, else
+    the count of rows read, in file order.
+    """
     con.register("_cs_late_rows", late_rows.select(["_row", "_seq"]))
-    cols = [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if r[0] != "_row"]
+    cols = _source_columns(con)
     struct = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': \"{c}\"" for c in cols)
-    # The view numbers the rows it reads (_seq in the staged table); _row is the position in the file.
-    raw = con.execute(
-        f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw "
-        f"FROM {SOURCE_VIEW} v "
-        "JOIN _cs_late_rows l ON v._row = l._seq"
-    ).arrow()
-    raw = raw.read_all() if hasattr(raw, "read_all") else raw  # read before the registration goes
-    con.unregister("_cs_late_rows")
+    seq = "_row" if "_row" in _source_columns(con, with_row=True) else "row_number() OVER ()"
+    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () counts in file order
+    try:
+        raw = con.execute(
+            f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw "
+            f"FROM (SELECT {seq} AS _seq, * FROM {SOURCE_VIEW}) v "
+            "JOIN _cs_late_rows l ON v._seq = l._seq"
+        ).arrow()
+        raw = raw.read_all() if hasattr(raw, "read_all") else raw  # read before the registration goes
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+        con.unregister("_cs_late_rows")
     joined = late_rows.drop_columns(["_seq"]).join(raw, "_row", join_type="left outer")
     return joined.sort_by("_row")
 

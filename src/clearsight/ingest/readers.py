@@ -1,8 +1,8 @@
 """Readers: look at a file once (hash, encoding, layout), then expose it to DuckDB as text columns.
 
-Every source column arrives as text with its data row number (``_row``, 1 = first row after the
-header), so that the quality gate sees exactly what the file says and can quote it back.
-DuckDB streams the file: memory does not grow with its size.
+Every source column arrives as text, and every row gets its data row number (``_row``, 1 = first
+row after the header), so that the quality gate sees exactly what the file says and can quote it
+back. DuckDB streams the file: memory does not grow with its size.
 """
 
 from __future__ import annotations
@@ -125,10 +125,13 @@ def _quote(text: str) -> str:
 
 
 def create_source_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: str) -> list[RejectedLine]:
-    """Create temp view ``view``: ``_row`` plus every source column as text. Returns rejected lines.
+    """Create temp view ``view``: every source column as text. Returns the lines refused so far.
 
-    For CSV, lines with too many or too few fields are kept out of the view and returned, so the
-    caller quarantines them; the view's row numbers still count them.
+    Parquet and JSON lines number their rows in a ``_row`` column. A CSV view reads the file
+    itself, so the quality gate parses it as it is read (one parallel pass, no copy of the file);
+    its rows are numbered afterwards, from the order they were stored in (``number_rows``), and the
+    lines with too many or too few fields that the reader kept out are known once the view has been
+    read (``reset_rejects`` before that read, ``read_rejects`` after it).
     """
     path = _quote(str(src.path))
     rejects: list[RejectedLine] = []
@@ -160,27 +163,38 @@ def create_source_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: st
     columns = [r[0] for r in con.execute("DESCRIBE _cs_probe").fetchall()]
     if len(columns) == 1 and src.header and src.delimiter not in columns[0] and columns[0].count(" ") > 3:
         src.notes.append(f"{src.path}: only one column found; is the delimiter {src.delimiter!r} right?")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {scan}")
+    return rejects
+
+
+def reset_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget the lines refused by earlier reads (the probe, checks): the next read records its own."""
     con.execute("DROP TABLE IF EXISTS _cs_reject_errors")
     con.execute("DROP TABLE IF EXISTS _cs_reject_scans")
-    # One parallel read into a table that keeps file order (preserve_insertion_order), numbered by
-    # rowid afterwards: numbering while reading would force the scan through one ordered thread, and
-    # numbering later, after joins, would lose the order.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cs_raw AS SELECT * FROM {scan}")
-    rejects = read_rejects(con, src)
-    low, high, count = con.execute("SELECT min(rowid), max(rowid), count(*) FROM _cs_raw").fetchone()
-    # Rowids are contiguous in insertion order (offset inside a transaction); were they ever not,
-    # number by rowid order instead: slower, still right.
+
+
+def number_rows(con: duckdb.DuckDBPyConnection, table: str, view: str, rejects: list[RejectedLine]) -> None:
+    """Create temp view ``view`` over ``table`` (rows stored in the order they were read) with
+    ``_seq``, the position among the rows read, and ``_row``, the data row number in the file.
+
+    Rowids are contiguous in insertion order (offset inside a transaction); were they ever not,
+    rows are numbered by rowid order instead: slower, still right. Lines the reader refused are
+    not in ``table`` but keep their numbers: the r-th row read is data row r + #{refused lines
+    before it}.
+    """
+    low, high, count = con.execute(f"SELECT min(rowid), max(rowid), count(*) FROM {table}").fetchone()
     contiguous = count == 0 or high - low + 1 == count
     seq = f"s.rowid - {low or 0} + 1" if contiguous else "row_number() OVER (ORDER BY s.rowid)"
     shift = "0"
-    if rejects:  # the r-th row read is data row r + #{dropped rows i : x_i - i < r}
+    if rejects:  # refused line i (0-based, in file order) sits before read row y_i + 1
         con.execute("CREATE OR REPLACE TEMP TABLE _cs_rejects (y BIGINT)")
         con.executemany(
             "INSERT INTO _cs_rejects VALUES (?)", [(r.row_no - i - 1,) for i, r in enumerate(rejects)]
         )
         shift = f"(SELECT count(*) FROM _cs_rejects WHERE y < {seq})"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {seq} + {shift} AS _row, * FROM _cs_raw s")
-    return rejects
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {seq} AS _seq, {seq} + {shift} AS _row, * FROM {table} s"
+    )
 
 
 def read_rejects(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[RejectedLine]:

@@ -68,6 +68,24 @@ def drop_schema(schema: str) -> None:
     engine.dispose()
 
 
+def app_store(kind: str, tmp_path: Path):
+    """An app store on ``sqlite`` (a file in ``tmp_path``) or ``postgresql`` (a fresh schema, dropped
+    afterwards), for fixtures: ``yield from app_store(request.param, tmp_path)``."""
+    if kind == "sqlite":
+        store = open_store(url=f"sqlite:///{tmp_path / 'app.sqlite'}")
+        yield store
+        store.close()
+        return
+    found = postgres_url()
+    if found is None:
+        skip_or_fail("PostgreSQL is not reachable at 127.0.0.1:5432")
+    url, schema = found
+    store = open_store(url=url)
+    yield store
+    store.close()
+    drop_schema(schema)
+
+
 def trained_home(tmp_path_factory, warehouse_file: Path) -> Path:
     """A workspace template holding a copy of the synthetic warehouse and a small promoted model (built once)."""
     home = tmp_path_factory.getbasetemp() / "portal-trained-home"

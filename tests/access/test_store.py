@@ -24,24 +24,12 @@ from clearsight.access.users import (
     set_role,
 )
 from clearsight.console import UserError
-from portal_live import drop_schema, postgres_url, skip_or_fail
+from portal_live import app_store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
-    if request.param == "sqlite":
-        s = open_store(url=f"sqlite:///{tmp_path / 'app.sqlite'}")
-        yield s
-        s.close()
-        return
-    found = postgres_url()
-    if found is None:
-        skip_or_fail("PostgreSQL is not reachable at 127.0.0.1:5432")
-    url, schema = found
-    s = open_store(url=url)
-    yield s
-    s.close()
-    drop_schema(schema)
+    yield from app_store(request.param, tmp_path)
 
 
 def test_migrations_run_once_and_are_idempotent(store):

@@ -329,6 +329,7 @@ CASTS = {
     "TEXT": "string",
     "DATE": "date",
     "TIMESTAMP": "timestamp",
+    "TIMESTAMPNTZ": "timestamp",  # how sqlglot names a plain TIMESTAMP
     "BOOLEAN": "boolean",
 }
 
@@ -405,7 +406,7 @@ class _Translator:
         target = node.to.this.name if hasattr(node.to.this, "name") else str(node.to.this)
         kind = CASTS.get(target.upper())
         if kind is None:
-            raise ConditionError(f"cannot cast to {target}; use one of {', '.join(CASTS)}")
+            raise ConditionError(f"cannot cast to {target}; use one of {', '.join(c for c in CASTS if 'NTZ' not in c)}")
         inner = node.this
         if isinstance(inner, exp.Literal) and inner.is_string and kind in ("date", "timestamp"):
             try:

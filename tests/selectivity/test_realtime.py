@@ -1,0 +1,177 @@
+"""The real-time decider: one declaration at a time with the last batch's thresholds, the same rules
+and the same random-control draw; before any batch, thresholds from the model's recent scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from typer.testing import CliRunner
+
+from clearsight.access.store import open_store
+from clearsight.cli import app
+from clearsight.config import Settings
+from clearsight.risk.scorer import RiskScorer
+from clearsight.schema.tables import DECLARATIONS
+from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows
+from clearsight.selectivity.rule_store import add_rules
+from clearsight.selectivity.rules import rule_of
+from clearsight.selectivity.select import random_draws
+from clearsight.warehouse import connect
+from portal_live import trained_home, workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, synthetic_warehouse_file):
+    return trained_home(tmp_path_factory, synthetic_warehouse_file)
+
+
+def add_two_rules(settings: Settings) -> None:
+    store = open_store(settings)
+    add_rules(
+        store,
+        [
+            rule_of(
+                {"name": "air-red", "lane": "red", "reason": "x", "offices": "KEAIR01", "max_unit_value": 40}
+            ),
+            rule_of({"name": "plastics", "lane": "yellow", "reason": "x", "hs_codes": "39"}),
+        ],
+    )
+    store.close()
+
+
+def test_replaying_the_batch_gives_the_batch_lanes(template, tmp_path):
+    settings = workspace(template, tmp_path / "home")
+    add_two_rules(settings)
+    result = runner.invoke(
+        app,
+        [
+            "--home",
+            str(settings.home),
+            "select",
+            "--from",
+            "2024-11-01",
+            "--to",
+            "2024-12-15",
+            "--explore-share",
+            "20",
+            "--blue-budget",
+            "3",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    batch = json.loads(result.stdout)
+    decider = RealtimeDecider.load(settings)
+    assert batch["selection_id"] in decider.source and len(decider.rules) == 2
+
+    wh = connect(settings.warehouse_url)
+    d = wh.table("declarations")
+    s = wh.con.table("selections")
+    joined = d.join(s, ["declaration_id", "item_no"]).order_by(["declaration_id", "item_no"])
+    rows = joined.select(
+        *DECLARATIONS.field_names,
+        "lane",
+        "selected_by",
+        "random_control",
+        "exploration",
+        "rules_hit",
+        "score",
+    ).to_pyarrow()
+    wh.close()
+    decided = decider.decide(rows.select(DECLARATIONS.field_names), rows.select(["score"]))
+    assert len(decided) == rows.num_rows == batch["items"]
+
+    # offices large enough for each budget to admit at least one item compare one to one
+    size = Counter(rows["office_id"].to_pylist())
+    compared = Counter()
+    for item, got in zip(rows.to_pylist(), decided, strict=True):
+        assert got["rules_hit"] == item["rules_hit"]
+        assert got["random_control"] == item["random_control"]
+        if item["exploration"] or min(0.05, 0.10, 0.03) * size[item["office_id"]] < 1:
+            continue  # exploration ranks items against each other: a batch decision only
+        where = item["declaration_id"]
+        assert (got["lane"], got["selected_by"]) == (item["lane"], item["selected_by"]), where
+        compared[got["selected_by"]] += 1
+    assert compared["model"] > 0 and compared["none"] > 0 and compared["rule"] > 0
+
+
+def test_without_a_batch_thresholds_come_from_recent_scores(template, tmp_path):
+    settings = workspace(template, tmp_path / "fresh")
+    decider = RealtimeDecider.load(settings)
+    assert decider.source.startswith("no batch decision yet") and decider.thresholds == {}
+    red, yellow = decider.overall["red"], decider.overall["yellow"]
+    assert red is not None and yellow is not None and red >= yellow and decider.overall["blue"] is None
+
+    wh = connect(settings.warehouse_url)
+    items = wh.table("declarations").select(*DECLARATIONS.field_names).to_pyarrow()
+    scored = RiskScorer.load(settings, warehouse=wh, as_of=pc.min(items["lodged_at"]).as_py()).score(
+        items, explain_top=0
+    )
+    wh.close()
+    lanes = Counter((x["lane"], x["selected_by"]) for x in decider.decide(items, scored))
+    n = items.num_rows
+    # the model's share of red is the red budget less the random control; yellow is the yellow budget
+    assert abs(lanes[("red", "model")] / n - (0.05 - 0.005)) < 0.01
+    assert abs(lanes[("yellow", "model")] / n - 0.10) < 0.01
+    assert 0 < lanes[("red", "random")] < 0.02 * n
+
+
+def test_one_declaration_as_the_clearance_system_sends_it(template, tmp_path):
+    settings = workspace(template, tmp_path / "one")
+    add_two_rules(settings)
+    decider = RealtimeDecider.load(settings)
+    items = pa.Table.from_pylist(
+        [
+            {
+                "declaration_id": "RT-1",
+                "item_no": 1,
+                "office_id": "KEAIR01",
+                "hs_code": "3924.10.10",
+                "customs_value": 100.0,
+                "net_mass_kg": 50.0,
+                "importer_id": "IM000109",
+                "country_of_origin": "CN",
+            },
+            {
+                "declaration_id": "RT-1",
+                "item_no": 2,
+                "office_id": "KEAIR01",
+                "hs_code": "85414300",
+                "customs_value": 9000.0,
+                "net_mass_kg": 10.0,
+                "importer_id": "IM000109",
+                "country_of_origin": "CN",
+            },
+        ]
+    )
+    rows = canonical_rows(items, now=dt.datetime(2025, 1, 6, 9))
+    assert (
+        rows[0]["hs6"] == "392410"
+        and rows[0]["hs2"] == "39"
+        and rows[0]["lodged_at"] == dt.datetime(2025, 1, 6, 9)
+    )
+    assert rows[0]["seller_id"] is None and set(rows[0]) == {f.name for f in DECLARATIONS.fields}
+    scored = pa.table({"score": [0.0, 1e9]})
+    first, second = decider.decide(items, scored)
+    assert (
+        first["rules_hit"] == ["air-red", "plastics"]
+        and first["lane"] == "red"
+        and first["selected_by"] == "rule"
+    )
+    assert (
+        second["rules_hit"] == [] and second["lane"] == "red" and second["selected_by"] in ("model", "random")
+    )
+    draws = random_draws(pa.array(["RT-1", "RT-1"]), pa.array([1, 2]), decider.policy.seed)
+    assert (
+        draws.tolist() == random_draws(pa.array(["X", "RT-1", "RT-1"]), pa.array([9, 1, 2]), 0)[1:].tolist()
+    )
+    assert draws.min() >= 0 and draws.max() < 1
+    with pytest.raises(ValueError, match="2 items but 1 scores"):
+        decider.decide(items, scored.slice(0, 1))

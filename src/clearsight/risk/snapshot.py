@@ -10,11 +10,18 @@ well under a millisecond here).
 
 For an item lodged after ``as_of``, its label history equals the point-in-time history frozen at
 ``as_of``; its trader volume counts the items up to ``as_of`` (not those lodged in between).
+
+Inspection results recorded after the snapshot was taken are folded in with :meth:`Snapshot.record`
+(or :meth:`Snapshot.record_items`, which reads them from the warehouse): the label aggregates of the
+item's keys are updated at once, so the next declaration of the same importer scores with its new
+history, without reloading the whole snapshot. An item already counted is never counted twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
@@ -27,6 +34,7 @@ from clearsight.risk.history import (
     HISTORY_COLUMNS,
     HISTORY_TYPES,
     ITEM_FIELDS,
+    KEY,
     LABEL_KEYS,
     VOLUME_KEYS,
     labels,
@@ -162,13 +170,18 @@ class Snapshot:
         # A known key without labels has 0 inspections; a trader key without items, 0 items (and is
         # first seen at the item's own lodgement, filled in by ``history``).
         self.labels: dict[str, _Lookup] = {}
+        self._label_tables: dict[str, pa.Table] = {}  # the aggregates themselves, for ``record``
         for name, keys in LABEL_KEYS.items():
             k = lab.filter(*[lab[c].notnull() for c in keys])
             agg = {f"hist_n_{name}": k.count(), f"hist_fraud_{name}": k.fraud.sum()}
             if name == "importer":
                 agg["hist_revenue_importer"] = k.revenue.sum()
             table = k.group_by(list(keys)).aggregate(**agg).to_pyarrow()
-            self.labels[name] = _Lookup(table, keys, _TYPES, {c: 0.0 if c == "hist_revenue_importer" else 0 for c in agg})
+            self._label_tables[name] = table
+            self.labels[name] = _Lookup(table, keys, _TYPES, _label_defaults(table, keys))
+        # The items whose labels are counted, so that ``record`` never counts one twice.
+        self._counted = _item_keys(lab.select(*KEY).to_pyarrow())
+        self._record_lock = threading.Lock()
         self.volume: dict[str, _Lookup] = {}
         for name, keys in VOLUME_KEYS.items():
             k = past.filter(*[past[c].notnull() for c in keys])
@@ -187,6 +200,62 @@ class Snapshot:
             self.uv_pair.values.append_column("uv_ref_level", pa.array(["hs6_origin"] * pair.num_rows, pa.string())),
             self.uv_hs6.values.append_column("uv_ref_level", level),
         ]).combine_chunks()
+
+    def record(self, new_labels: pa.Table) -> int:
+        """Fold labels that became known after the snapshot into its label aggregates; return how many
+        items were folded in.
+
+        ``new_labels``: rows of :func:`clearsight.risk.history.labels` (the item's key fields,
+        ``declaration_id``, ``item_no``, ``known_at``, ``fraud``, ``revenue``), one per item. Items
+        the snapshot already counts are skipped, and so are labels known at or after ``as_of``.
+        Each aggregate is swapped whole, so a score running meanwhile reads the old or the new one.
+        """
+        with self._record_lock:
+            table = new_labels
+            if self.as_of is not None and table.num_rows:
+                known = pc.cast(table["known_at"], pa.timestamp("us"))
+                table = table.filter(pc.less(known, pa.scalar(self.as_of, pa.timestamp("us"))))
+            ids = _item_keys(table)
+            fresh = pc.invert(pc.is_in(ids, value_set=self._counted))
+            table, ids = table.filter(fresh), ids.filter(fresh)
+            if table.num_rows == 0:
+                return 0
+            for name, keys in LABEL_KEYS.items():
+                rows = table.filter(_all_valid(table, keys))
+                if rows.num_rows == 0:
+                    continue
+                old = self._label_tables[name]
+                ones = pa.array(np.ones(rows.num_rows, dtype=np.int64))
+                delta = rows.select(list(keys)).append_column(f"hist_n_{name}", ones)
+                delta = delta.append_column(f"hist_fraud_{name}", pc.cast(rows["fraud"], pa.int64()))
+                if name == "importer":
+                    revenue = pc.fill_null(pc.cast(rows["revenue"], pa.float64()), 0.0)
+                    delta = delta.append_column("hist_revenue_importer", revenue)
+                delta = delta.cast(pa.schema([old.schema.field(c) for c in delta.column_names]))
+                both = pa.concat_tables([old.select(delta.column_names), delta])
+                values = [c for c in delta.column_names if c not in keys]
+                merged = both.group_by(list(keys)).aggregate([(c, "sum") for c in values])
+                merged = merged.rename_columns([c.removesuffix("_sum") for c in merged.column_names])
+                merged = merged.select(old.column_names).cast(old.schema)
+                look = _Lookup(merged, keys, _TYPES, _label_defaults(merged, keys))
+                if self.labels[name]._dict is not None:  # warm it here, not in the next scoring call
+                    look._dict = {k: i for i, k in enumerate(look.index.to_pylist())}
+                self._label_tables[name] = merged
+                self.labels[name] = look
+            self._counted = pa.concat_arrays([self._counted, ids.unique()])
+            return int(pc.count_distinct(ids).as_py())
+
+    def record_items(self, warehouse: Warehouse, items: Iterable[tuple[str, int]]) -> int:
+        """Read the labels of ``items`` (declaration_id, item_no) from the warehouse and :meth:`record`
+        them: what the portal calls after saving an inspection result."""
+        wanted = {(str(d), int(i)) for d, i in items}
+        if not wanted:
+            return 0
+        lab = labels(warehouse, self.basis)
+        found = lab.filter(lab.declaration_id.isin(sorted({d for d, _ in wanted}))).to_pyarrow()
+        pairs = zip(found["declaration_id"].to_pylist(), found["item_no"].to_pylist(), strict=True)
+        keep = [(d, i) in wanted for d, i in pairs]
+        return self.record(found.filter(pa.array(keep, pa.bool_())))
 
     def history(self, items: pa.Table) -> pa.Table:
         """The history columns of ``items`` (prepared canonical columns), in their order."""
@@ -210,6 +279,28 @@ class Snapshot:
         out.update(zip(uv.column_names, uv.columns, strict=True))
         out["items_in_declaration"] = _items_in_declaration(items["declaration_id"])
         return pa.table({c: out[c] for c in (*ITEM_FIELDS, *HISTORY_COLUMNS)})
+
+
+def _label_defaults(table: pa.Table, keys: tuple[str, ...]) -> dict[str, int | float]:
+    """A known key without labels: 0 inspections, 0 frauds, 0 revenue."""
+    return {c: 0.0 if c == "hist_revenue_importer" else 0 for c in table.column_names if c not in keys}
+
+
+def _all_valid(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
+    ok = pc.is_valid(table[keys[0]])
+    for k in keys[1:]:
+        ok = pc.and_(ok, pc.is_valid(table[k]))
+    return ok
+
+
+def _item_keys(table: pa.Table) -> pa.Array:
+    """``declaration_id`` and ``item_no`` of each row as one string."""
+    if table.num_rows == 0:
+        return pa.array([], pa.string())
+    joined = pc.binary_join_element_wise(
+        pc.cast(table["declaration_id"], pa.string()), pc.cast(table["item_no"], pa.string()), SEP
+    )
+    return pa.array(joined) if isinstance(joined, pa.Array) else joined.combine_chunks()
 
 
 def _items_in_declaration(ids: pa.ChunkedArray) -> pa.Array:

@@ -53,8 +53,24 @@ def save_inspection(request: Request, portal: Portal, principal: Principal, body
         if queries.has_result(wh, body.declaration_id, body.item_no):
             raise HTTPException(409, f"item {body.item_no} of declaration {body.declaration_id} already has an inspection result")
         batch = queries.record_inspection(wh, body.model_dump(), principal.name)
+    fold_into_scoring(portal, body.declaration_id, body.item_no)
     audit_read(request, principal, "inspections.record", resource, {"result": body.result, "batch_id": batch}, rows=1)
     return {"declaration_id": body.declaration_id, "item_no": body.item_no, "result": body.result, "batch_id": batch}
+
+
+def fold_into_scoring(portal: Portal, declaration_id: str, item_no: int) -> None:
+    """Feedback: the next score sees this result at once (the importer's, declarant's... history), by
+    folding it into the loaded model's history snapshot; a model not loaded yet reads it when it loads."""
+    from clearsight.portal.scoring import NoModel
+
+    if portal.scoring.needs_loading():
+        return
+    try:
+        scorer = portal.scoring.scorer()
+    except NoModel:
+        return
+    with portal.warehouse() as wh:
+        scorer.snapshot.record_items(wh, [(declaration_id, item_no)])
 
 
 @router.get("/declarations", name="api.declarations", **needs("declarations.read"))

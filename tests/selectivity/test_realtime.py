@@ -175,3 +175,17 @@ def test_one_declaration_as_the_clearance_system_sends_it(template, tmp_path):
     assert draws.min() >= 0 and draws.max() < 1
     with pytest.raises(ValueError, match="2 items but 1 scores"):
         decider.decide(items, scored.slice(0, 1))
+
+
+def test_random_draws_are_uniform_and_the_same_one_at_a_time():
+    n = 30_000
+    ids = pa.array([f"KESEA01-2024-C{i // 3:07d}" if i % 97 else f"Ü-{i}" for i in range(n)])
+    items = pa.array([i % 3 + 1 for i in range(n)])
+    batch = random_draws(ids, items, 11)
+    counts = Counter((batch * 10).astype(int).tolist())
+    assert sorted(counts) == list(range(10)) and all(abs(c - n / 10) < 0.05 * n / 10 for c in counts.values())
+    # one declaration at a time (the real-time path) draws exactly the batch's numbers
+    one_by_one = [random_draws(ids.slice(i, 1), items.slice(i, 1), 11)[0] for i in range(0, n, 7)]
+    assert one_by_one == batch[::7].tolist()
+    other_seed = random_draws(ids, items, 12)
+    assert abs(float(((batch < 0.5) == (other_seed < 0.5)).mean()) - 0.5) < 0.02

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import cache
 
 import ibis
 import numpy as np
@@ -153,14 +154,18 @@ def _reaches(priority: float, threshold: float | None) -> bool:
 def canonical_rows(items: pa.Table, now: dt.datetime | None = None) -> list[dict]:
     """The items as dicts of every canonical declaration field, typed as in the warehouse (the rules
     read any of them): absent fields NULL, hs2 / hs4 / hs6 from hs_code, no lodged_at = now."""
-    schema = declarations_schema().to_pyarrow()
+    schema = _arrow_schema()
     n = items.num_rows
     names = set(items.column_names)
     columns = {}
     for f in schema:
         if f.name in names:
+            column = items[f.name]
+            if column.type == f.type:
+                columns[f.name] = column
+                continue
             try:
-                columns[f.name] = pc.cast(items[f.name], f.type)
+                columns[f.name] = pc.cast(column, f.type)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise UserError(f"field {f.name}: cannot read it as {f.type} ({exc})") from None
         elif f.name in ("hs2", "hs4", "hs6") and "hs_code" in names:
@@ -172,6 +177,11 @@ def canonical_rows(items: pa.Table, now: dt.datetime | None = None) -> list[dict
         else:
             columns[f.name] = pa.nulls(n, f.type)
     return pa.table(columns).to_pylist()
+
+
+@cache
+def _arrow_schema() -> pa.Schema:
+    return declarations_schema().to_pyarrow()
 
 
 def fallback_thresholds(

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import ibis
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,14 +76,62 @@ def random_draws(declaration_id, item_no, seed: int) -> np.ndarray:
     """Uniform draws in [0, 1), one per item, a function of the item and the seed only.
 
     The same item gets the same draw in a batch and in the real-time decider, whatever else is in
-    the batch; another seed gives independent draws.
+    the batch; another seed gives independent draws. The declaration reference is hashed with
+    FNV-1a over its UTF-8 bytes, mixed with the item number and the seed, and finished with the
+    SplitMix64 mixer — all vectorised over the batch.
     """
-    ids = pc.cast(declaration_id, pa.string())
-    keys = pc.binary_join_element_wise(ids, pc.cast(pc.cast(item_no, pa.int64()), pa.string()), "\x1f")
-    values = np.asarray(pa.array(keys).to_numpy(zero_copy_only=False), dtype=object)
-    hash_key = hashlib.blake2b(str(seed).encode(), digest_size=8).hexdigest()  # 16 characters
-    hashed = pd.util.hash_array(values, hash_key=hash_key, categorize=False)
-    return (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
+    seed_key = int.from_bytes(hashlib.blake2b(str(seed).encode(), digest_size=8).digest(), "little")
+    if len(declaration_id) <= _SMALL:  # one declaration (the real-time decider): plain Python is faster
+        return np.array(
+            [
+                _draw(d or "", i or 0, seed_key)
+                for d, i in zip(
+                    pa.array(declaration_id).to_pylist(), pa.array(item_no).to_pylist(), strict=True
+                )
+            ]
+        )
+    ids = pc.fill_null(pc.cast(declaration_id, pa.large_string()), "")
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    n = len(ids)
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int64)[ids.offset : ids.offset + n + 1]
+    data = np.frombuffer(ids.buffers()[2] or b"\0", dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    with np.errstate(over="ignore"):
+        h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
+        for j in range(int(lengths.max()) if n else 0):
+            live = lengths > j
+            byte = data[starts[live] + j].astype(np.uint64)
+            h[live] = (h[live] ^ byte) * _FNV_PRIME
+        items = np.asarray(pc.fill_null(pc.cast(item_no, pa.int64()), 0).to_numpy(zero_copy_only=False))
+        x = h ^ (items.astype(np.uint64) * np.uint64(_GOLDEN)) ^ np.uint64(seed_key)
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = 2**64 - 1
+_SMALL = 64
+
+
+def _draw(declaration_id: str, item_no: int, seed_key: int) -> float:
+    """:func:`random_draws` for one item, in plain Python (the same arithmetic modulo 2**64)."""
+    h = int(_FNV_OFFSET)
+    for byte in declaration_id.encode("utf-8"):
+        h = ((h ^ byte) * int(_FNV_PRIME)) & _MASK
+    x = h ^ ((item_no * _GOLDEN) & _MASK) ^ seed_key
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    x ^= x >> 31
+    return (x >> 11) / float(2**53)
 
 
 def _day_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -8,18 +8,22 @@ invent a score.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from dataclasses import dataclass
 
 import pyarrow as pa
 
+from clearsight.access.store.models import utcnow
 from clearsight.config import Settings
 from clearsight.portal.lanes import lane_of
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.portal.settings import PortalSettings
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
+#: Most items the API scores in one call (well under the scorer's limit on items given reasons).
+GROUP_ITEMS = 5_000
 
 
 class NoModel(Exception):
@@ -37,17 +41,35 @@ class ItemResult:
     reasons: list[str]
 
 
-def canonical_rows(decl: DeclarationIn) -> pa.Table:
-    """One canonical declarations row per item: header fields repeated on each item.
+Columns = dict[str, list]
 
-    A field given for any item is a column (NULL for the items without it).
-    """
+
+def canonical_columns(decl: DeclarationIn) -> Columns:
+    """One canonical declarations row per item, as columns of Python values: header fields repeated
+    on each item; a field given for any item is a column (None for the items without it). Without
+    ``lodged_at`` the declaration is lodged now (to the second)."""
     header = decl.model_dump(exclude={"items"}, exclude_none=True)
+    header.setdefault("lodged_at", utcnow().replace(microsecond=0))
     items = [item.model_dump(exclude_none=True) for item in decl.items]
     columns = {name: [value] * len(items) for name, value in header.items()}
     for name in dict.fromkeys(k for item in items for k in item):
         columns[name] = [item.get(name) for item in items]
-    return pa.table(columns)
+    return columns
+
+
+def canonical_rows(decl: DeclarationIn) -> pa.Table:
+    """:func:`canonical_columns` as a PyArrow table."""
+    return pa.table(canonical_columns(decl))
+
+
+def _stacked(parts: list[Columns]) -> pa.Table:
+    """Several declarations' columns as one table (None where a declaration lacks a field)."""
+    names = dict.fromkeys(name for columns in parts for name in columns)
+    sizes = [len(columns["declaration_id"]) for columns in parts]
+    return pa.table({
+        name: [v for columns, n in zip(parts, sizes, strict=True) for v in columns.get(name, [None] * n)]
+        for name in names
+    })
 
 
 class ScoringService:
@@ -60,6 +82,7 @@ class ScoringService:
         self._lock = threading.Lock()
         self._scorer = None
         self._stamp: float | None = None
+        self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._registry = settings.models_dir / "registry.json"  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
@@ -105,9 +128,10 @@ class ScoringService:
 
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
         """Per-item results for canonical rows, lanes by the portal's thresholds."""
-        # The API scores on the server's event loop, one declaration at a time, so scoring never trades
-        # the interpreter lock back and forth between threads; pages score from worker threads.
-        out = self.scorer().score(rows, explain_top=explain_top).to_pylist()
+        return self._results(self.scorer(), rows, explain_top)
+
+    def _results(self, scorer, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
+        out = scorer.score(rows, explain_top=explain_top).to_pylist()
         return [
             ItemResult(
                 declaration_id=r["declaration_id"],
@@ -121,7 +145,59 @@ class ScoringService:
             for r in out
         ]
 
+    async def score_together(self, columns: Columns) -> tuple[str, list[ItemResult]]:
+        """:meth:`score` for the API, on the server's event loop: (model version, results).
 
-def score_declaration(service: ScoringService, decl: DeclarationIn) -> list[ItemResult]:
-    """The seam the API calls: validated payload in, one result per item out."""
-    return service.score(canonical_rows(decl))
+        The declarations (:func:`canonical_columns`) of every request waiting at that moment are
+        scored in one call, because a call's cost is mostly fixed (dozens of small vectorised steps)
+        whatever its number of items; each item gets the figures and reasons it gets alone (scoring
+        is per item, and a declaration's items count only each other), and each request gets back
+        its own items.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+        if not self._waiting:
+            loop.call_soon(self._score_waiting)  # after the other requests ready now have queued theirs
+        self._waiting.append((columns, done))
+        return await done
+
+    def _score_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        while waiting:
+            # Two requests for the same declaration go to separate calls: in one, their items would
+            # count as one declaration's.
+            group, later, seen, items = [], [], set(), 0
+            for columns, done in waiting:
+                if done.done():  # the client has gone
+                    continue
+                ids, n = set(columns["declaration_id"]), len(columns["declaration_id"])
+                if ids & seen or (group and items + n > GROUP_ITEMS):
+                    later.append((columns, done))
+                    continue
+                group.append((columns, done))
+                seen |= ids
+                items += n
+            self._score_group(group)
+            waiting = later
+
+    def _score_group(self, group: list[tuple[Columns, asyncio.Future]]) -> None:
+        try:
+            scorer = self.scorer()
+            results = self._results(scorer, _stacked([columns for columns, _ in group]))
+        except Exception as exc:
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return
+            for one in group:  # each alone, so that a declaration the scorer refuses fails by itself
+                self._score_group([one])
+            return
+        start = 0
+        for columns, done in group:
+            n = len(columns["declaration_id"])
+            done.set_result((scorer.entry.name, results[start : start + n]))
+            start += n
+
+
+async def score_declaration(service: ScoringService, decl: DeclarationIn) -> tuple[str, list[ItemResult]]:
+    """The seam the API calls: validated payload in, (model version, one result per item) out."""
+    return await service.score_together(canonical_columns(decl))

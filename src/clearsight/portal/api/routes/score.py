@@ -1,8 +1,8 @@
 """``POST /api/v1/score``: real-time scoring for the clearance system; each decision is stored.
 
-The route is a coroutine: scoring one declaration takes about a millisecond of CPU, so it runs on the
-server's event loop (no hop to a worker thread), and the decision rows and the audit entry go to the
-portal's group commit, which answers once they are committed.
+The route is a coroutine: scoring runs on the server's event loop (no hop to a worker thread), the
+declarations of the requests waiting together in one call of the scorer, and the decision rows and
+the audit entry go to the portal's group commit, which answers once they are committed.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ async def score(request: Request, body: DeclarationIn) -> Response:
     try:
         if scoring.needs_loading():  # a newly promoted model: seconds of reading, off the event loop
             await run_in_threadpool(scoring.scorer)
-        results = score_declaration(scoring, body)
-        version = scoring.model_version
+        version, results = await score_declaration(scoring, body)
     except NoModel as exc:
         raise HTTPException(503, str(exc)) from None
     now = utcnow()

@@ -108,7 +108,7 @@ def _register_select(app: typer.Typer) -> None:
 
         Defaults of the policy options come from CLEARSIGHT_SELECT_RED_BUDGET and the like (percent).
         """
-        from clearsight.selectivity.report import write_html
+        from clearsight.selectivity.report import drift_lines, write_html
         from clearsight.selectivity.select import SelectSettings, select_batch
         from clearsight.warehouse import WarehouseError, connect
 
@@ -138,7 +138,7 @@ def _register_select(app: typer.Typer) -> None:
         try:
             with err_console.status("scoring, matching rules and deciding lanes"):
                 result = select_batch(settings, wh, store, start, end, policy, replace=replace)
-            warnings = _drift_warnings(wh, settings)
+            warnings = drift_lines(wh, settings)
         except UserError as exc:
             fail(str(exc))
         finally:
@@ -184,15 +184,6 @@ def _register_select(app: typer.Typer) -> None:
         for line in data["drift_warnings"]:
             console.print(f"[yellow]drift:[/] {line}", highlight=False)
         console.print(f"report: {data['report']}", highlight=False, soft_wrap=True)
-
-
-def _drift_warnings(warehouse, settings) -> list[str]:
-    """Drift warnings where the drift module is installed (empty otherwise)."""
-    try:
-        from clearsight.selectivity.drift import drift_warnings
-    except ImportError:
-        return []
-    return drift_warnings(warehouse, settings)
 
 
 def _register_rules(rules: typer.Typer) -> None:

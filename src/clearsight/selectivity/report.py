@@ -8,8 +8,10 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from clearsight.config import Settings
 from clearsight.reporting import chart_div, pct, render_page, write_page
 from clearsight.selectivity.select import SelectionResult
+from clearsight.warehouse import Warehouse
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {"offices": "chart-lanes-by-office", "reasons": "chart-reasons"}
@@ -55,6 +57,15 @@ def render_html(result: SelectionResult, drift: list[str]) -> str:
         drift=drift,
         lanes=SHOWN,
     )
+
+
+def drift_lines(warehouse: Warehouse, settings: Settings) -> list[str]:
+    """The drift warnings of the promoted model's population, where the drift module is installed."""
+    try:
+        from clearsight.selectivity.drift import drift_warnings
+    except ImportError:
+        return []
+    return drift_warnings(warehouse, settings)
 
 
 def write_html(result: SelectionResult, path: Path, drift: list[str] | None = None) -> Path:

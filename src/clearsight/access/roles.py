@@ -29,6 +29,8 @@ POLICY: dict[str, frozenset[str]] = {
     "releases.read": frozenset({"admin", "analyst", "researcher"}),
     "quality.read": frozenset({"admin", "analyst", "auditor"}),
     "models.read": frozenset({"admin", "analyst", "auditor"}),
+    "selections.read": frozenset({"admin", "analyst", "manager"}),
+    "rules.manage": frozenset({"admin", "analyst"}),
     "audit.read": frozenset({"admin", "auditor"}),
     "users.admin": frozenset({"admin"}),
 }

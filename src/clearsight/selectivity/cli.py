@@ -330,7 +330,7 @@ def _register_rules(rules: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Per rule: items hit, inspected, frauds found, hit rate, revenue found, last hit."""
-        from clearsight.selectivity.rule_store import list_rules
+        from clearsight.selectivity.rule_store import list_rules, with_stats
         from clearsight.selectivity.selections import rule_stats
         from clearsight.warehouse import WarehouseError, connect
 
@@ -347,7 +347,7 @@ def _register_rules(rules: typer.Typer) -> None:
             stats = rule_stats(wh)
         finally:
             wh.close()
-        rows = rule_stat_rows(stored, stats)
+        rows = with_stats(stored, stats)
         if as_json:
             print(json.dumps(rows, indent=2, default=str))
             return
@@ -386,12 +386,3 @@ def _register_rules(rules: typer.Typer) -> None:
                     f"[yellow]review:[/] {r['rule']} found nothing in {r['inspected']:,} inspections",
                     highlight=False,
                 )
-
-
-def rule_stat_rows(stored: list, stats: dict[str, dict]) -> list[dict]:
-    """One row per stored rule (zeros where it never hit), in the order the rules were added."""
-    empty = {"items": 0, "inspected": 0, "frauds": 0, "hit_rate": None, "revenue": 0.0, "last_hit": None}
-    return [
-        {"rule": s.name, "lane": s.rule.lane, "enabled": s.rule.enabled, **stats.get(s.name, empty)}
-        for s in stored
-    ]

@@ -109,3 +109,20 @@ def disable_rule(store: Store, name: str) -> StoredRule:
 def enabled_rules(store: Store) -> RuleSet:
     """Every enabled rule, compiled together."""
     return RuleSet(s.rule for s in list_rules(store, include_disabled=False))
+
+
+def with_stats(stored: list[StoredRule], stats: dict[str, dict]) -> list[dict]:
+    """One row per stored rule with its hit statistics (zeros where it never hit), in the order the
+    rules were added (``stats``: :func:`clearsight.selectivity.selections.rule_stats`)."""
+    empty = {"items": 0, "inspected": 0, "frauds": 0, "hit_rate": None, "revenue": 0.0, "last_hit": None}
+    return [
+        {
+            "rule": s.name,
+            "lane": s.rule.lane,
+            "enabled": s.rule.enabled,
+            "criteria": s.rule.describe(),
+            "reason": s.rule.reason,
+            **stats.get(s.name, empty),
+        }
+        for s in stored
+    ]

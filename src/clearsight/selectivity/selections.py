@@ -140,6 +140,26 @@ def latest_selection_id(warehouse: Warehouse) -> str | None:
     return found["selection_id"][0].as_py() if found.num_rows else None
 
 
+def selection_summary(warehouse: Warehouse, selection_id: str) -> dict:
+    """One run in figures: when, which model, the window of items, items per lane and per office."""
+    t = selections_table(warehouse)
+    run = t.filter(t.selection_id == selection_id)
+    head = run.aggregate(
+        items=run.count(),
+        decided_at=run.decided_at.max(),
+        model_version=run.model_version.max(),
+        first_lodged=run.lodged_at.min(),
+        last_lodged=run.lodged_at.max(),
+    )
+    summary = {"selection_id": selection_id, **head.to_pyarrow().to_pylist()[0]}
+    offices: dict[str, dict[str, int]] = {}
+    lanes = {lane: 0 for lane in ("red", "yellow", "blue", "green")}
+    for row in lanes_by_office(warehouse, selection_id):
+        offices.setdefault(row["office_id"], dict.fromkeys(lanes, 0))[row["lane"]] = row["items"]
+        lanes[row["lane"]] += row["items"]
+    return {**summary, "lanes": lanes, "offices": offices}
+
+
 def lanes_by_office(warehouse: Warehouse, selection_id: str) -> list[dict]:
     """Items per office and lane of one run (``office_id``, ``lane``, ``items``), sorted."""
     t = selections_table(warehouse)

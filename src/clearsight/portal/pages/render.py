@@ -24,6 +24,7 @@ NAV = (
     ("Data quality", "/quality", "quality.read"),
     ("Quarantine", "/quarantine", "quality.read"),
     ("Models", "/models", "models.read"),
+    ("Selection", "/selection", "selections.read"),
     ("Classify", "/classify", "hs.suggest"),
     ("Releases", "/releases", "releases.read"),
     ("Audit log", "/audit", "audit.read"),

@@ -1,0 +1,77 @@
+"""Selection: the latest batch's lanes by office, and every rule profile with what its hits found
+(aggregates only, for analysts, admins and managers); analysts and admins may retire a rule here."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from clearsight.access import audit
+from clearsight.access.roles import allowed
+from clearsight.access.security import Principal
+from clearsight.console import UserError
+from clearsight.portal.charts import LAYOUT, div
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of, needs
+from clearsight.portal.pages.render import page
+
+router = APIRouter(include_in_schema=False)
+LANE_COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2c6fbb", "green": "#2e8b57"}
+
+
+def selection_view(portal: Portal, principal: Principal) -> dict:
+    from clearsight.selectivity.rule_store import list_rules, with_stats
+    from clearsight.selectivity.selections import latest_selection_id, rule_stats, selection_summary
+
+    with portal.warehouse() as wh:
+        latest = latest_selection_id(wh)
+        summary = selection_summary(wh, latest) if latest else None
+        stats = rule_stats(wh)
+    return {
+        "selection": summary,
+        "rules": with_stats(list_rules(portal.store), stats),
+        "can_manage": allowed("rules.manage", principal.role),
+    }
+
+
+def lanes_chart(summary: dict | None):
+    if not summary or not summary["offices"]:
+        return None
+    offices = list(summary["offices"])
+    fig = go.Figure(
+        [
+            go.Bar(x=offices, y=[summary["offices"][o][lane] for o in offices], name=lane, marker_color=colour)
+            for lane, colour in LANE_COLOURS.items()
+        ],
+        layout={**LAYOUT, "title": "Lanes by office, latest selection", "barmode": "stack"},
+    )
+    fig.update_xaxes(type="category")
+    return div(fig, "chart-selection-lanes")
+
+
+def _answer(request: Request, portal: Portal, principal: Principal, status_code: int = 200) -> Response:
+    data = selection_view(portal, principal)
+    return page(
+        request, "selection.html", data, title="Selection", principal=principal, status_code=status_code,
+        extra={"chart": lanes_chart(data["selection"])},
+    )
+
+
+@router.get("/selection", name="page.selection", **needs("selections.read"))
+def selection(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
+    return _answer(request, portal, principal)
+
+
+@router.post("/selection/rules/{name}/disable", name="page.rule_disable", **needs("rules.manage"))
+def disable_rule(request: Request, name: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
+    from clearsight.selectivity.rule_store import disable_rule as disable
+
+    try:
+        disable(portal.store, name)
+    except UserError as exc:
+        raise HTTPException(404 if "no rule called" in str(exc) else 409, str(exc)) from None
+    audit.record(
+        portal.store, actor=principal.name, role=principal.role, action="rules.disable", resource=f"rule/{name}",
+        client=client_of(request),
+    )
+    return _answer(request, portal, principal)

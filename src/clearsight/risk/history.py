@@ -168,7 +168,7 @@ def unit_value_reference(decl: ir.Table) -> tuple[ir.Table, ir.Table]:
     return out[0], out[1]
 
 
-def _label_history(items: ir.Table, lab: ir.Table, name: str, keys: tuple[str, ...]) -> ir.Table:
+def label_history(items: ir.Table, lab: ir.Table, name: str, keys: tuple[str, ...]) -> ir.Table:
     """Per item: labels of its key that became known strictly before its ``as_of`` (running sums)."""
     rows = [
         items.select(
@@ -250,7 +250,7 @@ def point_in_time(
     lab = lab.cache()
     out = items
     for name, cols in label_keys.items():
-        out = out.left_join(_label_history(items, lab, name, cols), list(KEY)).drop(
+        out = out.left_join(label_history(items, lab, name, cols), list(KEY)).drop(
             "declaration_id_right", "item_no_right"
         )
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from clearsight.config import Settings
 from clearsight.console import UserError
-from clearsight.risk.history import _label_history, labels, quiet, revenue_basis
+from clearsight.risk.history import label_history, labels, quiet, revenue_basis
 from clearsight.warehouse import Warehouse
 
 #: PSI thresholds: at or above WATCH the feature is worth a look, at or above ACT it calls for action.
@@ -309,7 +309,7 @@ def _base(warehouse: Warehouse, p: Periods, basis: str) -> ir.Table:
     if p.history:
         lab = labels(warehouse, basis)
         lab = lab.filter(lab.known_at < p.end)
-        hist = _label_history(items.mutate(as_of=items.lodged_at), lab, "importer", ("importer_id",))
+        hist = label_history(items.mutate(as_of=items.lodged_at), lab, "importer", ("importer_id",))
         items = items.left_join(hist, ["declaration_id", "item_no"])
         n, f = items.hist_n_importer.fill_null(0), items.hist_fraud_importer.fill_null(0)
         extra = {

@@ -17,8 +17,8 @@ from clearsight.cli import app
 from clearsight.config import Settings
 from clearsight.risk.scorer import RiskScorer
 from clearsight.schema.tables import DECLARATIONS
-from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows
-from clearsight.selectivity.rule_store import add_rules
+from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows, decider_stamp
+from clearsight.selectivity.rule_store import add_rules, disable_rule
 from clearsight.selectivity.rules import rule_of
 from clearsight.selectivity.select import random_draws
 from clearsight.warehouse import connect
@@ -189,3 +189,21 @@ def test_random_draws_are_uniform_and_the_same_one_at_a_time():
     assert one_by_one == batch[::7].tolist()
     other_seed = random_draws(ids, items, 12)
     assert abs(float(((batch < 0.5) == (other_seed < 0.5)).mean()) - 0.5) < 0.02
+
+
+def test_the_stamp_changes_with_rules_and_batches(template, tmp_path):
+    settings = workspace(template, tmp_path / "stamp")
+    store = open_store(settings)
+    first = decider_stamp(settings, store)
+    assert decider_stamp(settings, store) == first
+    add_rules(store, [rule_of({"name": "r1", "lane": "red", "reason": "x", "offices": "KEAIR01"})])
+    added = decider_stamp(settings, store)
+    disable_rule(store, "r1")
+    disabled = decider_stamp(settings, store)
+    store.close()
+    result = runner.invoke(app, ["--home", str(settings.home), "select", "--date", "2024-12-02"])
+    assert result.exit_code == 0, result.output
+    store = open_store(settings)
+    decided = decider_stamp(settings, store)
+    store.close()
+    assert len({first, added, disabled, decided}) == 4

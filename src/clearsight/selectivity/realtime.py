@@ -147,6 +147,24 @@ class RealtimeDecider:
         return out
 
 
+def decider_stamp(settings: Settings, store: Store) -> tuple:
+    """Changes whenever what :meth:`RealtimeDecider.load` reads changes (a new batch decision, a rule
+    added or disabled): a server compares stamps now and then and reloads the decider when they differ."""
+    from sqlalchemy import func, select
+
+    from clearsight.access.store.models import RuleProfile
+
+    try:
+        saved = realtime_state_path(settings).stat().st_mtime_ns
+    except OSError:
+        saved = None
+    with store.session() as session:
+        rules = session.execute(
+            select(func.count(RuleProfile.id), func.max(RuleProfile.id), func.max(RuleProfile.disabled_at))
+        ).one()
+    return (saved, *rules)
+
+
 def _reaches(priority: float, threshold: float | None) -> bool:
     return threshold is not None and priority >= threshold
 

@@ -128,7 +128,11 @@ def _write_rewrite(
     warehouse.con.create_table(staging, kept, overwrite=True)
     try:
         warehouse.insert(staging, rows)
-        warehouse.replace(TABLE, warehouse.con.table(staging).to_pyarrow())
+        session = getattr(warehouse.con, "_session", None)
+        if session is not None:  # Spark: one INSERT OVERWRITE job, the rows never leave the cluster
+            session.table(staging).select(*SCHEMA.names).write.insertInto(TABLE, overwrite=True)
+        else:
+            warehouse.replace(TABLE, warehouse.con.table(staging).to_pyarrow())
     finally:
         warehouse.con.drop_table(staging, force=True)
 

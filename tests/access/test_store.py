@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -181,3 +182,21 @@ def test_group_commit_saves_nothing_of_a_failed_batch(store):
         assert s.scalar(select(func.count()).select_from(Decision)) == 1
         assert [e.resource for e in s.scalars(select(AuditEntry))] == ["declarations/OK"]
     assert audit.verify(store).ok
+
+
+def test_group_commit_answers_coroutines_once_committed(store):
+    writer = audit.GroupCommit(store)
+
+    async def callers() -> None:
+        async def one(i: int) -> None:
+            values = audit.entry_values(actor="key:ccs", role="service", action="score", resource=f"declarations/A{i}")
+            await writer.append(values, [(Decision.__table__, _decision(f"A{i}"))])
+            with store.session() as s:  # committed before the caller goes on
+                assert s.scalar(select(func.count()).select_from(Decision).where(Decision.declaration_id == f"A{i}")) == 1
+
+        await asyncio.gather(*(one(i) for i in range(20)))
+
+    asyncio.run(callers())
+    writer.close()
+    result = audit.verify(store)
+    assert result.ok and result.entries == 20

@@ -12,6 +12,7 @@ transaction has committed. Both take the same locks, so the chain stays one chai
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -106,7 +107,18 @@ def _inserts(table: Table):
 class _Pending:
     values: dict[str, Any]
     rows: Sequence[tuple[Table, dict[str, Any]]]
-    done: Future = field(default_factory=Future)
+    done: Future | asyncio.Future = field(default_factory=Future)
+    loop: asyncio.AbstractEventLoop | None = None  # the event loop of an asyncio future
+
+
+def _settle(batch: list[_Pending], error: BaseException | None) -> None:
+    for p in batch:
+        if p.done.done():  # an asyncio caller that has gone (cancelled)
+            continue
+        if error is None:
+            p.done.set_result(None)
+        else:
+            p.done.set_exception(error)
 
 
 class GroupCommit:
@@ -128,14 +140,24 @@ class GroupCommit:
 
     def submit(self, values: dict[str, Any], rows: Sequence[tuple[Table, dict[str, Any]]] = ()) -> Future:
         """Queue an entry (from :func:`entry_values`) and the rows saved with it; the future resolves on commit."""
+        pending = _Pending(values, rows)
+        self._put(pending)
+        return pending.done
+
+    async def append(self, values: dict[str, Any], rows: Sequence[tuple[Table, dict[str, Any]]] = ()) -> None:
+        """:meth:`submit` for a coroutine: returns once committed (the event loop is woken once per batch)."""
+        loop = asyncio.get_running_loop()
+        pending = _Pending(values, rows, loop.create_future(), loop)
+        self._put(pending)
+        await pending.done
+
+    def _put(self, pending: _Pending) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="audit-group-commit", daemon=True)
                     self._thread.start()
-        pending = _Pending(values, rows)
         self._queue.put(pending)
-        return pending.done
 
     def close(self) -> None:
         """Write what is queued, then stop the writer."""
@@ -160,14 +182,19 @@ class GroupCommit:
                     stop = True
                     break
                 batch.append(more)
+            error = None
             try:
                 self._append(batch)
             except Exception as exc:  # the callers report it; the writer carries on with the next batch
-                for p in batch:
-                    p.done.set_exception(exc)
-            else:
-                for p in batch:
-                    p.done.set_result(None)
+                error = exc
+            by_loop: dict[asyncio.AbstractEventLoop | None, list[_Pending]] = {}
+            for p in batch:
+                by_loop.setdefault(p.loop, []).append(p)
+            for loop, waiting in by_loop.items():
+                if loop is None:
+                    _settle(waiting, error)
+                elif not loop.is_closed():
+                    loop.call_soon_threadsafe(_settle, waiting, error)
 
     def _append(self, batch: list[_Pending]) -> None:
         with self.store.audit_lock, self.store.engine.begin() as conn:

@@ -8,7 +8,6 @@ on every request that changes something.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -216,7 +215,7 @@ async def audit_committed(
         actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
         client=client_of(request), outcome=outcome,
     )
-    await asyncio.wrap_future(get_portal(request).audit_writer.submit(values, also))
+    await get_portal(request).audit_writer.append(values, also)
 
 
 PortalDep = Depends(get_portal)

@@ -64,7 +64,8 @@ def _log_pos(x: np.ndarray) -> np.ndarray:
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A huge value over a tiny mass overflows to inf, which the model reads as "very large".
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where((b > 0) & (a >= 0), a / b, np.nan)
 
 

@@ -186,3 +186,44 @@ def test_rules_hit_the_same_items_on_spark_and_duckdb(spark_warehouse, synthetic
     assert on_spark.rules_hit.to_pylist() == on_duckdb.rules_hit.to_pylist()
     assert (on_spark.rule_lane == on_duckdb.rule_lane).all()
     assert on_spark.matrix.any(axis=0).all(), "every rule must hit something in the sample"
+
+
+def test_select_runs_on_spark(spark_warehouse, synthetic_warehouse_file, tmp_path_factory, tmp_path):
+    """A whole ``select`` on a Spark warehouse: the same decisions as on DuckDB for the same items."""
+    from clearsight.access.store import open_store
+    from clearsight.selectivity.rule_store import add_rules
+    from clearsight.selectivity.select import SelectSettings, select_batch
+    from clearsight.warehouse import connect
+    from portal_live import trained_home, workspace
+
+    template = trained_home(tmp_path_factory, synthetic_warehouse_file)
+    local = workspace(template, tmp_path / "local")
+    con = duckdb.connect(str(synthetic_warehouse_file), read_only=True)
+    for name in ("declarations", "inspections"):
+        table = con.execute(f"SELECT * FROM {name}").arrow()
+        spark_warehouse.replace(name, table.read_all() if isinstance(table, pa.RecordBatchReader) else table)
+    con.close()
+    store = open_store(local)
+    add_rules(
+        store,
+        [
+            rule_of(
+                {"name": "sea-85", "lane": "yellow", "reason": "x", "offices": "KESEA01", "hs_codes": "85"}
+            )
+        ],
+    )
+    policy = SelectSettings().policy(explore_share=20)
+    day = dt.date(2024, 11, 12), dt.date(2024, 11, 18)
+    on_spark = select_batch(local, spark_warehouse, store, *day, policy)
+    wh = connect(local.warehouse_url)
+    on_duckdb = select_batch(local, wh, store, *day, policy)
+    wh.close()
+    store.close()
+    assert on_spark.items == on_duckdb.items > 0
+    assert on_spark.rows["lane"].to_pylist() == on_duckdb.rows["lane"].to_pylist()
+    assert on_spark.rows["rules_hit"].to_pylist() == on_duckdb.rows["rules_hit"].to_pylist()
+    stored = spark_warehouse.con.table("selections")
+    assert (
+        stored.filter(stored.selection_id == on_spark.selection_id).count().to_pyarrow().as_py()
+        == on_spark.items
+    )

@@ -34,12 +34,13 @@ def _stacked(x: list[str], counts: list[dict[str, int]], title: str, x_title: st
 
 def figures(data: dict) -> dict[str, go.Figure]:
     offices = list(data["offices"])
+    selected = [r for r in data["reasons"] if r["reason"] != "none"]
     return {
         "offices": _stacked(offices, [data["offices"][o] for o in offices], "Lanes by office", "office"),
         "reasons": _stacked(
-            [r["reason"] for r in data["reasons"]],
-            [r["lanes"] for r in data["reasons"]],
-            "What put each item in its lane",
+            [r["reason"] for r in selected],
+            [r["lanes"] for r in selected],
+            "What selected the items (green by default left out)",
             "selected by",
         ),
     }

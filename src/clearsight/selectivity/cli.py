@@ -73,8 +73,8 @@ def _register_select(app: typer.Typer) -> None:
         date: Annotated[
             str | None, typer.Option("--date", help="Decide the items lodged on this day.")
         ] = None,
-        date_from: Annotated[str | None, typer.Option("--from", help="... or from this day")] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="... to this day (inclusive).")] = None,
+        date_from: Annotated[str | None, typer.Option("--from", help="First day of a window (with --to).")] = None,
+        date_to: Annotated[str | None, typer.Option("--to", help="Last day of the window (included).")] = None,
         red_budget: Annotated[
             float | None, typer.Option("--red-budget", help=f"Red lane, {PER_OFFICE}.")
         ] = None,
@@ -106,7 +106,8 @@ def _register_select(app: typer.Typer) -> None:
     ) -> None:
         """Decide the lanes of a day's (or a window's) declarations and store them in `selections`.
 
-        Defaults of the policy options come from CLEARSIGHT_SELECT_RED_BUDGET and the like (percent).
+        Policy defaults: red 5, yellow 10, blue 0, random 0.5, exploration 0, AEO factor 50 (percent),
+        or CLEARSIGHT_SELECT_RED_BUDGET and the like.
         """
         from clearsight.selectivity.report import drift_lines, write_html
         from clearsight.selectivity.select import SelectSettings, select_batch

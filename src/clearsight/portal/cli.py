@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import suppress
 from typing import Annotated
 
 import typer
@@ -19,6 +21,7 @@ def serve(
 
     from clearsight.cli import settings_of
     from clearsight.portal.app import create_app
+    from clearsight.portal.scoring import NoModel
     from clearsight.warehouse import WarehouseError
 
     settings = settings_of(ctx)
@@ -26,6 +29,12 @@ def serve(
         app = create_app(settings)
     except (UserError, WarehouseError) as exc:
         fail(str(exc))
+    with suppress(NoModel):  # load the promoted model now rather than during the first declaration's request
+        app.state.portal.scoring.scorer()
+    # Everything built so far lives as long as the server: out of the garbage collector's full passes
+    # (which would otherwise walk it all, stalling every request for a fraction of a second).
+    gc.collect()
+    gc.freeze()
     console.print(f"clearsight portal on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
     # Long keep-alive: the clearance system holds its connections open between declarations.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, timeout_keep_alive=60)

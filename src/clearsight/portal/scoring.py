@@ -9,6 +9,7 @@ invent a score.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 from dataclasses import dataclass
@@ -113,13 +114,17 @@ class ScoringService:
                 try:
                     with self._warehouse() as wh:
                         scorer = RiskScorer.load(self.settings, warehouse=wh)
-                    # One declaration per request: concurrency comes from parallel requests, and
-                    # OpenMP threads inside each small prediction would only oversubscribe the CPUs.
+                    # A few declarations per call: OpenMP threads inside each small prediction would
+                    # only oversubscribe the CPUs that serve other requests.
                     scorer.model.set_params(n_jobs=1)
                     self._scorer = scorer
                 except UserError as exc:
                     raise NoModel(f"{NO_MODEL} ({exc})") from None
                 self._stamp = stamp
+                # The model, its history and the modules loading them imported live as long as the
+                # server: keep them out of the garbage collector's full passes, which walk every object
+                # of the process and would stall every request for a fraction of a second.
+                gc.freeze()
         return self._scorer
 
     @property

@@ -146,6 +146,10 @@ from clearsight.privacy import cli as privacy_cli  # noqa: E402
 
 privacy_cli.register(app)
 
+from clearsight.selectivity import sim_cli  # noqa: E402
+
+sim_cli.register(app)
+
 from clearsight.selectivity import drift_cli  # noqa: E402
 
 drift_cli.register(app)

@@ -18,6 +18,8 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
     for name in (
         "quality.html",
         "risk-evaluation.html",
+        "drift.html",
+        "selection.html",
         "mirror.html",
         "release.html",
         "kpi.html",

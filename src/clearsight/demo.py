@@ -218,6 +218,20 @@ def demo_privacy(settings: Settings, warehouse: Warehouse) -> list[Path]:
     return demo_step(settings, warehouse)
 
 
+def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """Drift since a model deployed a few weeks back, and one challenger against the champion."""
+    from clearsight.selectivity.feedback_demo import demo_feedback as step
+
+    return step(settings, warehouse)
+
+
+def demo_selection(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """A few rule profiles, then the last week's lanes within each office's budget."""
+    from clearsight.selectivity.demo import demo_selectivity
+
+    return demo_selectivity(settings, warehouse)
+
+
 def demo_portal(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """A demo admin with a one-time password (printed once), and how to serve the portal."""
     from clearsight.portal.demo import demo_step
@@ -228,6 +242,8 @@ def demo_portal(settings: Settings, warehouse: Warehouse) -> list[Path]:
 #: Each room's demo step: (what it does, function(settings, warehouse) -> reports written).
 ROOM_STEPS: list[tuple[str, Callable[[Settings, Warehouse], list[Path]]]] = [
     ("risk model: evaluation against baselines, then the first model", demo_risk),
+    ("feedback: drift since a deployed model, one retraining", demo_feedback),
+    ("lanes for the last week: rules, budgets, random control", demo_selection),
     ("mirror analysis and valuation", demo_trade),
     ("release times and control indicators", demo_release),
     ("HS classification: declared codes against descriptions", demo_hs),

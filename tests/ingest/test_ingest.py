@@ -286,19 +286,19 @@ def test_a_crash_mid_batch_leaves_nothing(duckdb_warehouse, tmp_path, monkeypatc
         HEADER
         + "D1,1,2024-01-05,OF1,DC1,IM1,CN,847130,100,10,x\nD2,1,2024-01-05,OF1,DC1,IM1,XX,847130,100,10,x\n",
     )
-    real = load._append_arrow
+    real = load._append_row
 
-    def crash_on_batch_record(warehouse, con, name, data):
+    def crash_on_batch_record(warehouse, con, name, row):
         if name == "ingest_batches":
             raise OSError("disk full")
-        real(warehouse, con, name, data)
+        real(warehouse, con, name, row)
 
-    monkeypatch.setattr(load, "_append_arrow", crash_on_batch_record)
+    monkeypatch.setattr(load, "_append_row", crash_on_batch_record)
     with pytest.raises(OSError):
         ingest_file(duckdb_warehouse, "declarations", f)
     for table in ("declarations", "quarantine", "ingest_batches"):
         assert rows(duckdb_warehouse, table) == []
-    monkeypatch.setattr(load, "_append_arrow", real)
+    monkeypatch.setattr(load, "_append_row", real)
     assert ingest_file(duckdb_warehouse, "declarations", f).accepted == 1  # and the retry works
 
 

@@ -148,16 +148,16 @@ def _quoted(s: ibis.StringValue) -> ibis.StringValue:
 
 
 def messages(checks: list[Check], separator: str) -> ibis.StringValue:
-    """The messages of the checks that hold, joined by ``separator``; '' when none holds.
+    """The messages of the checks that hold, joined by ``separator``; NULL when none holds.
 
     The joined text is built only for rows where some check holds: most rows pay for the
-    conditions alone (cheap comparisons), not for text.
+    conditions alone (cheap comparisons), and store a NULL (a bit) rather than text.
     """
     if not checks:
-        return ibis.literal("")
+        return ibis.null(dt.string)
     parts = [ibis.ifelse(c.when, c.message, ibis.null(dt.string)) for c in checks]
     joined = ibis.literal(separator).join([*parts, ibis.null(dt.string)])
-    return ibis.ifelse(ibis.or_(*[c.when for c in checks]), joined, "")
+    return ibis.ifelse(ibis.or_(*[c.when for c in checks]), joined, ibis.null(dt.string))
 
 
 def trimmed(text: ibis.StringValue) -> ibis.StringValue:
@@ -421,7 +421,7 @@ def staged_expression(parsed: ibis.Table, table: Table, specs: dict[str, FieldSp
         _errors=error_text,
         _warnings=messages(warnings, ","),
         # The raw row is kept only where it is needed: rows that go to quarantine.
-        _raw=ibis.ifelse(error_text != "", raw, ibis.null(dt.string)),
+        _raw=ibis.ifelse(error_text.notnull(), raw, ibis.null(dt.string)),
     )
 
 
@@ -448,7 +448,7 @@ ERROR_SEPARATOR = "\x1f"
 
 
 def has_errors(staged: ibis.Table) -> ibis.BooleanValue:
-    return staged._errors != ""
+    return staged._errors.notnull()
 
 
 def log_unit_value(t: ibis.Table) -> ibis.FloatingValue:

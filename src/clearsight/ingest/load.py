@@ -22,12 +22,13 @@ import sqlglot.expressions as sge
 
 from clearsight.console import UserError
 from clearsight.ingest import gate
-from clearsight.ingest.mapping import Mapping, MappingError, default_mapping, load_mapping, resolve
+from clearsight.ingest.mapping import FieldSpec, Mapping, MappingError, default_mapping, load_mapping, resolve
 from clearsight.ingest.readers import (
     FileRefused,
     RejectedLine,
     SourceFile,
     create_source_view,
+    insert_values,
     inspect_file,
     number_rows,
     read_rejects,
@@ -102,17 +103,25 @@ def ingest_file(
         stage = ibis.duckdb.connect()
         con = stage.con
     _configure(con, tmp_dir, memory_limit)
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    # Staging writes only temporary tables, outside the batch's transaction: DuckDB reads a table
+    # created inside the running transaction on one thread, and the writes below read the staged
+    # rows. The batch itself (every warehouse write) is one transaction.
     own_transaction = warehouse.is_duckdb
-    if own_transaction:
-        con.execute("BEGIN TRANSACTION")
     try:
-        _run(warehouse, stage, con, table, mapping, src, batch_id, result, loaded_by)
+        staged = _stage(stage, con, table, mapping, src, result)
         if own_transaction:
-            con.execute("COMMIT")
-    except BaseException:
-        if own_transaction:
-            con.execute("ROLLBACK")
-        raise
+            con.execute("BEGIN TRANSACTION")
+        try:
+            _write(
+                warehouse, stage, con, table, mapping, src, staged, batch_id, result, loaded_by, started_at
+            )
+            if own_transaction:
+                con.execute("COMMIT")
+        except BaseException:
+            if own_transaction:
+                con.execute("ROLLBACK")
+            raise
     finally:
         con.execute("SET preserve_insertion_order = true")
         for name in (ROWS, NUMBERED, PARSED, "_cs_exprs", SOURCE_VIEW):
@@ -125,6 +134,7 @@ def ingest_file(
             "_cs_keys",
             "_cs_refs",
             "_cs_rejects",
+            "_cs_refused",
             "_cs_reject_errors",
             "_cs_reject_scans",
         ):
@@ -145,7 +155,11 @@ def _configure(con: duckdb.DuckDBPyConnection, tmp_dir: Path | None, memory_limi
 
 def _batch_with_hash(warehouse: Warehouse, table: str, sha256: str) -> str | None:
     b = warehouse.table("ingest_batches")
-    rows = b.filter((b.table_name == table) & (b.sha256 == sha256)).select("batch_id").limit(1).to_pyarrow()
+    found = b.filter((b.table_name == table) & (b.sha256 == sha256)).select("batch_id").limit(1)
+    if warehouse.is_duckdb:  # a plain query: Ibis's route to a result goes through pandas
+        row = warehouse.con.con.execute(ibis.to_sql(found, dialect="duckdb")).fetchone()
+        return row[0] if row else None
+    rows = found.to_pyarrow()
     return rows.column(0)[0].as_py() if rows.num_rows else None
 
 
@@ -208,18 +222,19 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _run(
-    warehouse: Warehouse,
-    stage,
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    mapping: Mapping,
-    src: SourceFile,
-    batch_id: str,
-    result: IngestResult,
-    loaded_by: str | None,
-) -> None:
-    started_at = datetime.now(UTC).replace(tzinfo=None)
+@dataclass
+class Staged:
+    """What staging learnt about the file: the fields it fills, and the lines the reader refused."""
+
+    specs: dict[str, FieldSpec]
+    rejects: list[RejectedLine]
+
+
+def _stage(
+    stage, con: duckdb.DuckDBPyConnection, table: Table, mapping: Mapping, src: SourceFile, result
+) -> Staged:
+    """Read the file through the quality gate into temporary table ``STAGED``; view ``ROWS`` shows
+    its rows with their numbers and every field of the table."""
     rejects: list[RejectedLine] = create_source_view(con, src, SOURCE_VIEW)
     columns = _source_columns(con)
     specs, ignored = resolve(mapping, columns, str(src.path))
@@ -236,6 +251,7 @@ def _run(
     staged = gate.staged_expression(stage.table(PARSED), table, specs)
     # One read of the file, parsed and checked as it is read. The query has no join, so DuckDB
     # reads in parallel and still stores the rows in file order, which numbers them.
+    con.execute("SET preserve_insertion_order = true")
     reset_rejects(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {ibis.to_sql(staged, dialect='duckdb')}")
     rejects += read_rejects(con, src)
@@ -248,7 +264,24 @@ def _run(
     # From here on every row carries its number: no step depends on the order rows come in, so
     # each may run on every core (an insert that keeps order runs on one when its query joins).
     con.execute("SET preserve_insertion_order = false")
+    return Staged(specs=specs, rejects=rejects)
 
+
+def _write(
+    warehouse: Warehouse,
+    stage,
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    mapping: Mapping,
+    src: SourceFile,
+    staged: Staged,
+    batch_id: str,
+    result: IngestResult,
+    loaded_by: str | None,
+    started_at: datetime,
+) -> None:
+    """Check across rows, then write the batch: accepted rows, control outcomes, quarantine, record."""
+    specs, rejects = staged.specs, staged.rejects
     staged_t = stage.table(ROWS)
     late = _late_checks(warehouse, stage, con, table, staged_t)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {LATE} AS {ibis.to_sql(late, dialect='duckdb')}")
@@ -259,9 +292,9 @@ def _run(
     if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
         result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(staged_t, late_t), batch_id)
 
-    quarantined = _quarantine_rows(con, src, table, staged_t, late_t, rejects, batch_id)
-    _append_arrow(warehouse, con, "quarantine", quarantined)
-    result.quarantined = quarantined.num_rows
+    result.quarantined = _insert(
+        warehouse, con, "quarantine", _quarantine_sql(con, src, table, staged_t, rejects, batch_id)
+    )
     result.rows_in = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
     if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
         raise RuntimeError(
@@ -270,24 +303,21 @@ def _run(
         )
     if result.rows_in == 0:
         raise FileRefused(f"{src.path}: no data rows (only a header?)")
-    record = pa.table(
-        {
-            "batch_id": [batch_id],
-            "table_name": [table.name],
-            "source": [str(src.path)],
-            "sha256": [src.sha256],
-            "rows_in": [result.rows_in],
-            "accepted": [result.accepted],
-            "quarantined": [result.quarantined],
-            "warnings": [result.warnings],
-            "mapping": [mapping.text],
-            "loaded_by": [loaded_by or _user()],
-            "started_at": [started_at],
-            "finished_at": [datetime.now(UTC).replace(tzinfo=None)],
-        },
-        schema=_arrow_schema("ingest_batches"),
-    )
-    _append_arrow(warehouse, con, "ingest_batches", record)
+    record = {
+        "batch_id": batch_id,
+        "table_name": table.name,
+        "source": str(src.path),
+        "sha256": src.sha256,
+        "rows_in": result.rows_in,
+        "accepted": result.accepted,
+        "quarantined": result.quarantined,
+        "warnings": result.warnings,
+        "mapping": mapping.text,
+        "loaded_by": loaded_by or _user(),
+        "started_at": started_at,
+        "finished_at": datetime.now(UTC).replace(tzinfo=None),
+    }
+    _append_row(warehouse, con, "ingest_batches", record)
     result.batch = batch_id
 
 
@@ -377,12 +407,10 @@ def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
         extreme = (gate.log_unit_value(ok) - ok._uv_median).abs() > gate.UNIT_VALUE_LOG_LIMIT
         flags = ibis.ifelse(
             extreme.fill_null(False),
-            ibis.literal(",").join(
-                [ok._warnings.nullif(""), ibis.literal("customs_value:extreme_unit_value")]
-            ),
+            ibis.literal(",").join([ok._warnings, ibis.literal("customs_value:extreme_unit_value")]),
             ok._warnings,
         )
-    return ok.mutate(_quality_flags=flags.nullif(""))
+    return ok.mutate(_quality_flags=flags)
 
 
 def _outcomes(staged: ibis.Table, late: ibis.Table) -> ibis.Table:
@@ -419,14 +447,14 @@ def _arrow_schema(name: str) -> pa.Schema:
 def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: str) -> tuple[int, int]:
     """Append staged rows to a canonical table, adding the lineage columns.
 
-    Returns (rows written, rows with a quality flag), counted while writing: no second pass.
+    Returns (rows written, rows with a quality flag).
     """
     target = TABLES[name]
     cols = [c for c in target.storage_schema() if c not in LINEAGE_COLUMNS]
     final = rows.select(*cols, batch_id=ibis.literal(batch_id), quality_flags=rows._quality_flags)
     sql = ibis.to_sql(final, dialect="duckdb")
     if warehouse.is_duckdb:
-        written = con.execute(f"INSERT INTO {name} BY NAME {sql}").fetchone()[0]
+        written = _insert(warehouse, con, name, sql)
         b = warehouse.table(name)
         flagged = b.filter((b.batch_id == batch_id) & b.quality_flags.notnull()).count()
         return written, con.execute(ibis.to_sql(flagged, dialect="duckdb")).fetchone()[0]
@@ -439,86 +467,78 @@ def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: st
     return written, flagged
 
 
-def _append_arrow(warehouse: Warehouse, con, name: str, data: pa.Table) -> None:
-    if data.num_rows == 0:
-        return
+def _insert(warehouse: Warehouse, con, name: str, sql: str) -> int:
+    """Append the rows of a staging query to a warehouse table; returns how many."""
     if warehouse.is_duckdb:
-        con.register("_cs_arrow", data)
-        con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _cs_arrow")
-        con.unregister("_cs_arrow")
-    else:
+        return con.execute(f"INSERT INTO {name} BY NAME {sql}").fetchone()[0]
+    data = con.execute(sql).arrow()
+    data = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
+    if data.num_rows:
         warehouse.insert(name, data.cast(_arrow_schema(name)))
+    return data.num_rows
 
 
-def _quarantine_rows(con, src: SourceFile, table: Table, staged, late, rejects, batch_id: str) -> pa.Table:
-    """Every refused row with its raw values and reasons."""
+def _append_row(warehouse: Warehouse, con, name: str, row: dict) -> None:
+    """Append one row (column -> value) to a warehouse table."""
+    if warehouse.is_duckdb:
+        insert_values(con, name, [tuple(row.values())], columns=f"({', '.join(row)})")
+    else:
+        warehouse.insert(name, pa.Table.from_pylist([row], schema=_arrow_schema(name)))
+
+
+def _quarantine_sql(con, src: SourceFile, table: Table, staged: ibis.Table, rejects, batch_id: str) -> str:
+    """SQL for every refused row, in file order: its number, raw values, fields at fault, reasons.
+
+    Rows the gate refused carry their raw values from the staging read. Rows refused by cross-row
+    checks (``LATE``) were not known to be refused then: their raw values come from a second,
+    filtered read of the file, made only when there are such rows. Lines the reader refused are
+    quoted as they are in the file.
+    """
     errors = staged.filter(gate.has_errors(staged))
-    first = errors.select(
-        row_no=errors._row,
-        raw=errors._raw,
-        fields=errors._errors.split(gate.ERROR_SEPARATOR)
-        .map(lambda e: e.split(":")[0].split(" (")[0])
-        .join(","),
-        reasons=errors._errors.replace(gate.ERROR_SEPARATOR, "; "),
-    ).to_pyarrow()
-    late_rows = late.to_pyarrow()
-    if late_rows.num_rows:
-        late_rows = _with_raw(con, late_rows)
-    rows = {
-        "row_no": first.column("row_no").to_pylist()
-        + late_rows.column("_row").to_pylist()
-        + [r.row_no for r in rejects],
-        "raw": first.column("raw").to_pylist()
-        + (late_rows.column("_raw").to_pylist() if late_rows.num_rows else [])
-        + [json.dumps({"line": r.raw}, ensure_ascii=False) for r in rejects],
-        "fields": first.column("fields").to_pylist()
-        + late_rows.column("_fields").to_pylist()
-        + ["(row)"] * len(rejects),
-        "reasons": first.column("reasons").to_pylist()
-        + late_rows.column("_reason").to_pylist()
-        + [r.reason for r in rejects],
-    }
-    n = len(rows["row_no"])
-    data = pa.table(
-        {
-            "batch_id": [batch_id] * n,
-            "table_name": [table.name] * n,
-            "source": [str(src.path)] * n,
-            **rows,
-        }
+    parts = [
+        ibis.to_sql(
+            errors.select(
+                row_no=errors._row,
+                raw=errors._raw,
+                fields=errors._errors.split(gate.ERROR_SEPARATOR)
+                .map(lambda e: e.split(":")[0].split(" (")[0])
+                .join(","),
+                reasons=errors._errors.replace(gate.ERROR_SEPARATOR, "; "),
+            ),
+            dialect="duckdb",
+        )
+    ]
+    if con.execute(f"SELECT count(*) FROM {LATE}").fetchone()[0]:
+        cols = _source_columns(con)
+        struct = ", ".join(f'{_sql_text(c)}: "{c}"' for c in cols)
+        # _seq is the position among the rows read: the source's own number where it has one, else
+        # the count of rows read, in file order (the statement runs with insertion order kept).
+        seq = "_row" if "_row" in _source_columns(con, with_row=True) else "row_number() OVER ()"
+        parts.append(
+            f"SELECT l._row AS row_no, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS raw, "
+            f"l._fields AS fields, l._reason AS reasons "
+            f"FROM (SELECT {seq} AS _seq, * FROM {SOURCE_VIEW}) v JOIN {LATE} l ON v._seq = l._seq"
+        )
+        con.execute("SET preserve_insertion_order = true")
+    if rejects:
+        con.execute("CREATE OR REPLACE TEMP TABLE _cs_refused (row_no BIGINT, raw VARCHAR, reason VARCHAR)")
+        insert_values(
+            con,
+            "_cs_refused",
+            [(r.row_no, json.dumps({"line": r.raw}, ensure_ascii=False), r.reason) for r in rejects],
+        )
+        parts.append("SELECT row_no, raw, '(row)' AS fields, reason AS reasons FROM _cs_refused")
+    union = " UNION ALL ".join(f"({p})" for p in parts)
+    return (
+        f"SELECT {_sql_text(batch_id)} AS batch_id, {_sql_text(table.name)} AS table_name, "
+        f"{_sql_text(str(src.path))} AS source, CAST(row_no AS BIGINT) AS row_no, raw, fields, reasons "
+        f"FROM ({union}) ORDER BY row_no"
     )
-    return data.sort_by("row_no").cast(_arrow_schema("quarantine"))
 
 
 def _source_columns(con, with_row: bool = False) -> list[str]:
     """The source view's columns; ``_row`` (the row number some readers give) only when asked."""
     return [r[0] for r in con.execute(f"DESCRIBE {SOURCE_VIEW}").fetchall() if with_row or r[0] != "_row"]
-
-
-def _with_raw(con, late_rows: pa.Table) -> pa.Table:
-    """Fetch the raw values of rows refused by cross-row checks: a second, filtered read of the file.
-
-    Only quarantined rows keep their raw values from the first read; these rows were refused after it.
-    ``_seq`` is the position among the rows read: the source's own number where it has one, else
-    the count of rows read, in file order.
-    """
-    con.register("_cs_late_rows", late_rows.select(["_row", "_seq"]))
-    cols = _source_columns(con)
-    struct = ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': \"{c}\"" for c in cols)
-    seq = "_row" if "_row" in _source_columns(con, with_row=True) else "row_number() OVER ()"
-    con.execute("SET preserve_insertion_order = true")  # row_number() OVER () counts in file order
-    try:
-        raw = con.execute(
-            f"SELECT l._row AS _row, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS _raw "
-            f"FROM (SELECT {seq} AS _seq, * FROM {SOURCE_VIEW}) v "
-            "JOIN _cs_late_rows l ON v._seq = l._seq"
-        ).arrow()
-        raw = raw.read_all() if hasattr(raw, "read_all") else raw  # read before the registration goes
-    finally:
-        con.execute("SET preserve_insertion_order = false")
-        con.unregister("_cs_late_rows")
-    joined = late_rows.drop_columns(["_seq"]).join(raw, "_row", join_type="left outer")
-    return joined.sort_by("_row")
 
 
 __all__ = ["IngestResult", "ingest_file"]

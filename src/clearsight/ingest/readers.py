@@ -11,6 +11,7 @@ import codecs
 import gzip
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -63,7 +64,9 @@ def detect_format(path: Path, options: SourceOptions) -> tuple[str, bool]:
 
 
 def inspect_file(path: Path, options: SourceOptions) -> SourceFile:
-    """Hash the file and, for text files, check the encoding and sniff the delimiter — in one pass."""
+    """Hash the file and, for text files, check the encoding and sniff the delimiter.
+
+    An uncompressed file is read once for both the hash and the encoding."""
     if not path.exists():
         raise FileRefused(f"{path}: no such file")
     if path.is_dir():
@@ -73,14 +76,17 @@ def inspect_file(path: Path, options: SourceOptions) -> SourceFile:
         raise FileRefused(f"{path}: the file is empty")
     fmt, compressed = detect_format(path, options)
     digest = hashlib.sha256()
+    check = _EncodingCheck() if fmt != "parquet" and not options.encoding and not compressed else None
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             digest.update(chunk)
+            if check is not None:
+                check.feed(chunk)
     src = SourceFile(path=path, format=fmt, compressed=compressed, sha256=digest.hexdigest(), size=size)
     src.header = options.header
     if fmt == "parquet":
         return src
-    src.encoding = options.encoding or _detect_encoding(path, compressed)
+    src.encoding = options.encoding or (check.result() if check else _detect_encoding(path, compressed))
     if src.encoding != "utf-8" and not options.encoding:
         src.notes.append(f"{path}: not valid UTF-8, read as Latin-1")
     if fmt == "csv":
@@ -92,23 +98,50 @@ def _open_bytes(path: Path, compressed: bool):
     return gzip.open(path, "rb") if compressed else path.open("rb")
 
 
+class _EncodingCheck:
+    """Fed a file's bytes in order: UTF-8 when every byte decodes as UTF-8 (BOM allowed), UTF-16 by
+    its byte order mark, else Latin-1 (which decodes anything)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._started = False
+        self.encoding: str | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self.encoding is not None:
+            return
+        if not self._started:
+            self._started = True
+            if chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                self.encoding = "utf-16"
+                return
+        try:
+            self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self.encoding = "latin-1"
+
+    def result(self) -> str:
+        if self.encoding is None:
+            try:
+                self._decoder.decode(b"", final=True)
+                self.encoding = "utf-8"
+            except UnicodeDecodeError:
+                self.encoding = "latin-1"
+        return self.encoding
+
+
 def _detect_encoding(path: Path, compressed: bool) -> str:
-    """UTF-8 when every byte decodes as UTF-8 (BOM allowed), else Latin-1 (which decodes anything)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """The encoding of the file's (decompressed) bytes; see ``_EncodingCheck``."""
+    check = _EncodingCheck()
     try:
         with _open_bytes(path, compressed) as fh:
-            head = fh.read(2)
-            if head in (b"\xff\xfe", b"\xfe\xff"):
-                return "utf-16"
-            decoder.decode(head)
             for chunk in iter(lambda: fh.read(CHUNK), b""):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return "latin-1"
+                check.feed(chunk)
+                if check.encoding is not None:
+                    break
     except (OSError, EOFError) as exc:
         raise FileRefused(f"{path}: cannot be read ({exc})") from None
-    return "utf-8"
+    return check.result()
 
 
 def _sniff_delimiter(path: Path, compressed: bool, encoding: str) -> str:
@@ -122,6 +155,31 @@ def _sniff_delimiter(path: Path, compressed: bool, encoding: str) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def sql_value(value: object) -> str:
+    """A Python value as an SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"CAST('{value!r}' AS DOUBLE)"  # also nan and inf
+    if isinstance(value, datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    return _quote(str(value))
+
+
+def insert_values(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], columns: str = "") -> None:
+    """Insert rows of Python values, as literals: DuckDB's parameter binding loads pandas (a
+    noticeable part of a small file's ingestion), literals do not."""
+    for start in range(0, len(rows), 1000):
+        values = ", ".join(
+            "(" + ", ".join(sql_value(v) for v in row) + ")" for row in rows[start : start + 1000]
+        )
+        con.execute(f"INSERT INTO {table} {columns} VALUES {values}")
 
 
 def create_source_view(con: duckdb.DuckDBPyConnection, src: SourceFile, view: str) -> list[RejectedLine]:
@@ -188,9 +246,7 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: str, view: str, rejects: 
     shift = "0"
     if rejects:  # refused line i (0-based, in file order) sits before read row y_i + 1
         con.execute("CREATE OR REPLACE TEMP TABLE _cs_rejects (y BIGINT)")
-        con.executemany(
-            "INSERT INTO _cs_rejects VALUES (?)", [(r.row_no - i - 1,) for i, r in enumerate(rejects)]
-        )
+        insert_values(con, "_cs_rejects", [(r.row_no - i - 1,) for i, r in enumerate(rejects)])
         shift = f"(SELECT count(*) FROM _cs_rejects WHERE y < {seq})"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {seq} AS _seq, {seq} + {shift} AS _row, * FROM {table} s"

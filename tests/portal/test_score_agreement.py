@@ -82,8 +82,8 @@ def test_declarations_scored_together_get_what_each_gets_alone(live, payloads):
         return await asyncio.gather(*(score_declaration(service, d) for d in declarations))
 
     got = asyncio.run(together())
-    assert [results for _, results in got] == alone
-    assert {version for version, _ in got} == {"portal-test-model"}
+    assert got == alone
+    assert {r.model_version for results in got for r in results} == {"portal-test-model"}
     assert alone[1] != alone[-1]  # the resent declaration's values do change its results
 
 

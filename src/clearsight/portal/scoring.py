@@ -12,6 +12,7 @@ import asyncio
 import gc
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -40,6 +41,7 @@ class ItemResult:
     expected_revenue: float
     lane: str
     reasons: list[str]
+    model_version: str
 
 
 Columns = dict[str, list]
@@ -84,6 +86,8 @@ class ScoringService:
         self._scorer = None
         self._stamp: float | None = None
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
+        self._busy = False  # a call of the API's scoring thread is running or about to
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
         self._registry = settings.models_dir / "registry.json"  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
@@ -93,7 +97,7 @@ class ScoringService:
             return None
 
     def needs_loading(self) -> bool:
-        """Whether the next call loads a model (seconds): the API then loads it off the event loop."""
+        """Whether the next call loads a model (seconds): the registry changed, or none is loaded yet."""
         stamp = self._registry_stamp()
         return stamp is not None and (self._scorer is None or stamp != self._stamp)
 
@@ -133,9 +137,7 @@ class ScoringService:
 
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
         """Per-item results for canonical rows, lanes by the portal's thresholds."""
-        return self._results(self.scorer(), rows, explain_top)
-
-    def _results(self, scorer, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
+        scorer = self.scorer()
         out = scorer.score(rows, explain_top=explain_top).to_pylist()
         return [
             ItemResult(
@@ -146,63 +148,93 @@ class ScoringService:
                 expected_revenue=float(r["expected_revenue"]),
                 lane=lane_of(float(r["fraud_probability"]), float(r["expected_revenue"]), self.portal),
                 reasons=list(r["reasons"] or []),
+                model_version=scorer.entry.name,
             )
             for r in out
         ]
 
-    async def score_together(self, columns: Columns) -> tuple[str, list[ItemResult]]:
-        """:meth:`score` for the API, on the server's event loop: (model version, results).
+    async def score_together(self, columns: Columns) -> list[ItemResult]:
+        """:meth:`score` for the API's coroutines: one declaration (:func:`canonical_columns`) in.
 
-        The declarations (:func:`canonical_columns`) of every request waiting at that moment are
-        scored in one call, because a call's cost is mostly fixed (dozens of small vectorised steps)
-        whatever its number of items; each item gets the figures and reasons it gets alone (scoring
-        is per item, and a declaration's items count only each other), and each request gets back
-        its own items.
+        The declarations of the requests waiting at the same moment are scored in one call, on a
+        thread of the service's own: a call's cost is mostly fixed (dozens of small vectorised steps)
+        whatever its number of items, and the model's C++ code runs there without the interpreter
+        lock while the event loop serves other requests. Each item gets the figures and reasons it
+        gets alone (scoring is per item, and a declaration's items count only each other). While one
+        call runs, the requests that arrive wait for the next.
         """
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
-        if not self._waiting:
-            loop.call_soon(self._score_waiting)  # after the other requests ready now have queued theirs
         self._waiting.append((columns, done))
+        if not self._busy:
+            self._busy = True
+            loop.call_soon(self._start_call, loop)  # after the other requests ready now have queued theirs
         return await done
 
-    def _score_waiting(self) -> None:
-        waiting, self._waiting = self._waiting, []
-        while waiting:
-            # Two requests for the same declaration go to separate calls: in one, their items would
-            # count as one declaration's.
-            group, later, seen, items = [], [], set(), 0
-            for columns, done in waiting:
-                if done.done():  # the client has gone
-                    continue
-                ids, n = set(columns["declaration_id"]), len(columns["declaration_id"])
-                if ids & seen or (group and items + n > GROUP_ITEMS):
-                    later.append((columns, done))
-                    continue
-                group.append((columns, done))
-                seen |= ids
-                items += n
-            self._score_group(group)
-            waiting = later
+    def _start_call(self, loop: asyncio.AbstractEventLoop) -> None:
+        waiting = [(columns, done) for columns, done in self._waiting if not done.done()]  # gone: not scored
+        self._waiting = []
+        if not waiting:
+            self._busy = False
+            return
+        groups = _groups(waiting)
+        work = loop.run_in_executor(self._thread, self._score_groups, [[c for c, _ in g] for g in groups])
+        work.add_done_callback(lambda finished: self._end_call(loop, groups, finished))
 
-    def _score_group(self, group: list[tuple[Columns, asyncio.Future]]) -> None:
+    def _score_groups(self, groups: list[list[Columns]]) -> list[list[list[ItemResult] | Exception]]:
+        return [self._score_group(group) for group in groups]
+
+    def _score_group(self, group: list[Columns]) -> list[list[ItemResult] | Exception]:
+        """Each declaration's results (or the error that refused it)."""
         try:
-            scorer = self.scorer()
-            results = self._results(scorer, _stacked([columns for columns, _ in group]))
+            results = self.score(_stacked(group))
         except Exception as exc:
             if len(group) == 1:
-                group[0][1].set_exception(exc)
-                return
-            for one in group:  # each alone, so that a declaration the scorer refuses fails by itself
-                self._score_group([one])
-            return
-        start = 0
-        for columns, done in group:
+                return [exc]
+            return [self._score_group([one])[0] for one in group]  # alone, so only a refused one fails
+        out, start = [], 0
+        for columns in group:
             n = len(columns["declaration_id"])
-            done.set_result((scorer.entry.name, results[start : start + n]))
+            out.append(results[start : start + n])
             start += n
+        return out
+
+    def _end_call(self, loop: asyncio.AbstractEventLoop, groups: list, finished: asyncio.Future) -> None:
+        error = finished.exception()
+        outcomes = finished.result() if error is None else [[error] * len(group) for group in groups]
+        for group, results in zip(groups, outcomes, strict=True):
+            for (_, done), outcome in zip(group, results, strict=True):
+                if done.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    done.set_exception(outcome)
+                else:
+                    done.set_result(outcome)
+        if self._waiting:
+            self._start_call(loop)
+        else:
+            self._busy = False
 
 
-async def score_declaration(service: ScoringService, decl: DeclarationIn) -> tuple[str, list[ItemResult]]:
-    """The seam the API calls: validated payload in, (model version, one result per item) out."""
+def _groups(waiting: list[tuple[Columns, asyncio.Future]]) -> list[list[tuple[Columns, asyncio.Future]]]:
+    """Waiting declarations in calls of at most ``GROUP_ITEMS`` items. Two requests for the same
+    declaration go to separate calls: in one, their items would count as one declaration's."""
+    groups = []
+    while waiting:
+        group, later, seen, items = [], [], set(), 0
+        for columns, done in waiting:
+            ids, n = set(columns["declaration_id"]), len(columns["declaration_id"])
+            if ids & seen or (group and items + n > GROUP_ITEMS):
+                later.append((columns, done))
+                continue
+            group.append((columns, done))
+            seen |= ids
+            items += n
+        groups.append(group)
+        waiting = later
+    return groups
+
+
+async def score_declaration(service: ScoringService, decl: DeclarationIn) -> list[ItemResult]:
+    """The seam the API calls: validated payload in, one result per item out."""
     return await service.score_together(canonical_columns(decl))

@@ -1,8 +1,9 @@
 """``POST /api/v1/score``: real-time scoring for the clearance system; each decision is stored.
 
-The route is a coroutine: scoring runs on the server's event loop (no hop to a worker thread), the
-declarations of the requests waiting together in one call of the scorer, and the decision rows and
-the audit entry go to the portal's group commit, which answers once they are committed.
+The route is a coroutine that holds no thread while it waits: the declarations of the requests waiting
+together are scored in one call of the scorer (:meth:`ScoringService.score_together`), and the
+decision rows and the audit entry go to the portal's group commit, which answers once they are
+committed.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from clearsight.access.store.models import Decision, utcnow
 from clearsight.portal.deps import audit_committed, current_principal, get_portal, needs
@@ -26,13 +26,11 @@ DECISIONS = Decision.__table__
 async def score(request: Request, body: DeclarationIn) -> Response:
     """Score each item of a declaration: score, expected revenue, lane, reasons, model version."""
     portal, principal = get_portal(request), current_principal(request)
-    scoring = portal.scoring
     try:
-        if scoring.needs_loading():  # a newly promoted model: seconds of reading, off the event loop
-            await run_in_threadpool(scoring.scorer)
-        version, results = await score_declaration(scoring, body)
+        results = await score_declaration(portal.scoring, body)
     except NoModel as exc:
         raise HTTPException(503, str(exc)) from None
+    version = results[0].model_version
     now = utcnow()
     decisions = [
         (DECISIONS, {

@@ -7,13 +7,14 @@ sending single-item declarations back to back, bounded in count and in time. The
 (raw asyncio streams, every request encoded before the clock starts), because it shares the
 machine's cores with the server: the figures measure the server, and the client's and the server's
 CPU seconds are written beside them. The same load on ``GET /api/v1/health`` from the same run gives
-the server's floor. Writes benchmarks/results/api.json.
+the server's floor. Afterwards it checks that every scoring request answered stored its decision
+and that the audit chain verifies. Writes benchmarks/results/api.json.
 
 Targets on the 2-core reference machine: at least 300 requests/s, p99 under 50 ms, zero errors.
 (With 32 clients in a closed loop, Little's law ties the two: mean latency = 32 / throughput, so
 p99 under 50 ms needs well over 640 requests/s.)
 
-    python benchmarks/api.py [--items 20000] [--requests 4000] [--seconds 30] [--clients 32]
+    python benchmarks/api.py [--items 20000] [--requests 20000] [--seconds 30] [--clients 32]
 """
 
 from __future__ import annotations
@@ -174,6 +175,24 @@ def server_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def decisions_and_chain(home: Path) -> tuple[int, bool]:
+    """Scoring decisions in the app store, and whether the audit chain verifies."""
+    from sqlalchemy import func, select
+
+    from clearsight.access import audit
+    from clearsight.access.store import open_store
+    from clearsight.access.store.models import Decision
+    from clearsight.config import Settings
+
+    store = open_store(Settings(home=home))
+    try:
+        with store.session() as s:
+            count = s.scalar(select(func.count()).select_from(Decision))
+        return int(count), audit.verify(store).ok
+    finally:
+        store.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -183,7 +202,7 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=20_000, help="Goods items in the synthetic world.")
-    parser.add_argument("--requests", type=int, default=4_000, help="Most requests per endpoint.")
+    parser.add_argument("--requests", type=int, default=20_000, help="Most requests per endpoint.")
     parser.add_argument("--seconds", type=float, default=30.0, help="Most seconds per endpoint.")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/clearsight-bench-api"))
@@ -195,6 +214,7 @@ def main() -> None:
     else:
         print(f"building the workspace ({args.items:,} items, a trained model) in {args.workdir} ...", flush=True)
         key = build_workspace(args.workdir, args.items)
+    decisions_before, _ = decisions_and_chain(args.workdir)
     load_before = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews the figures
     port = free_port()
     env = {**os.environ, "CLEARSIGHT_HOME": str(args.workdir)}
@@ -212,7 +232,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("the server did not start: " + server.stderr.read().decode()[-2000:])
-        run_load(port, scoring_requests(port, key, 0, 200), args.clients, 30)  # warm-up (model load)
+        warm = run_load(port, scoring_requests(port, key, 0, 200), args.clients, 30)  # warm-up
         phases = {
             "score": scoring_requests(port, key, 1_000_000, args.requests),
             "health": [request_bytes("GET", "/api/v1/health", port, key)] * args.requests,
@@ -228,6 +248,11 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
+    # Every scoring request answered 200 stored its decision, and the audit chain is whole.
+    decisions_after, chain_ok = decisions_and_chain(args.workdir)
+    answered = sum(f["requests"] - f["errors"] for f in (warm, score, single))
+    stored = {"scoring_requests_answered": answered, "decisions_stored": decisions_after - decisions_before,
+              "audit_chain_verified": chain_ok}
     result = {
         "figure": "scoring API on loopback, single-item declarations",
         "clients": args.clients,
@@ -236,6 +261,7 @@ def main() -> None:
         "score": score,
         "health": health,
         "score_one_client": single,
+        "stored": stored,
         "load_average_before": load_before,
         "meets_target": score["requests_per_s"] >= TARGET["requests_per_s"] and score["p99_ms"] < TARGET["p99_ms"] and score["errors"] == 0,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -243,7 +269,8 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({"score": score, "health": health, "score_one_client": single, "load_average_before": load_before}, indent=2))
+    print(json.dumps({"score": score, "health": health, "score_one_client": single, "stored": stored,
+                      "load_average_before": load_before}, indent=2))
 
 
 if __name__ == "__main__":

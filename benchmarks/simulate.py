@@ -4,10 +4,13 @@ A world of ``--items`` goods items is generated in memory (26 weeks of legacy hi
 simulated weeks; the new scheme starts four weeks in), and random, rules, model and model+explore
 selection are replayed for ``--weeks`` weeks at a ``--budget`` % inspection budget, each strategy
 learning only from its own inspections, the model strategies retraining every week. Writes the
-simulator's JSON (``clearsight simulate --json``) plus wall and CPU seconds and the load average to
-benchmarks/results/simulate.json.
+simulator's JSON (``clearsight simulate --json``) of the first seed, plus wall and CPU seconds and the
+load average, to benchmarks/results/simulate.json. Revenue is heavy-tailed (one prohibited
+consignment's fine can weigh a percent of the total), so ``--seeds`` replays other worlds too and
+their totals are recorded beside it: a difference between strategies that changes sign from one world
+to the next is noise.
 
-    python benchmarks/simulate.py [--items 300000] [--weeks 26] [--budget 5] [--seed 0]
+    python benchmarks/simulate.py [--items 300000] [--weeks 26] [--budget 5] [--seeds 0,1]
 """
 
 from __future__ import annotations
@@ -36,26 +39,48 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--budget", type=float, default=5.0, help="% of items")
     parser.add_argument("--explore-share", type=float, default=20.0, help="% of the red budget")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0,1", help="world and draw seeds, comma-separated")
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
 
     load_before = os.getloadavg()[0]
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    world = generated_world(args.items, args.seed, args.weeks)
-    generated = time.perf_counter() - wall0
-    result = simulate(
-        world,
-        weeks=args.weeks,
-        budget=args.budget / 100,
-        strategies=STRATEGIES,
-        explore_share=args.explore_share / 100,
-        seed=args.seed,
-    )
+    runs, generated = [], 0.0
+    for seed in seeds:
+        started = time.perf_counter()
+        world = generated_world(args.items, seed, args.weeks)
+        generated += time.perf_counter() - started
+        result = simulate(
+            world,
+            weeks=args.weeks,
+            budget=args.budget / 100,
+            strategies=STRATEGIES,
+            explore_share=args.explore_share / 100,
+            seed=seed,
+        )
+        runs.append(result.to_json_dict())
+        del world
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    data = result.to_json_dict()
+    data = runs[0]
+    data["seed"] = seeds[0]
+    data["other_seeds"] = {
+        str(seed): {
+            name: {
+                "cumulative_revenue": s["cumulative_revenue"],
+                "oracle_revenue": s["oracle_revenue"],
+                "share_of_oracle": s["share_of_oracle"],
+                "weeks_to_detect_new_scheme": s["weeks_to_detect_new_scheme"],
+                "frauds_found": sum(s["frauds_found"]),
+            }
+            for name, s in run["strategies"].items()
+        }
+        for seed, run in zip(seeds[1:], runs[1:], strict=True)
+    }
     data["benchmark"] = "simulator: random, rules, model and model+explore on a generated world"
     data["timing"] = {
         "wall_seconds": round(wall, 1),
+        "runs": len(seeds),
+        "wall_seconds_per_run": round(wall / len(seeds), 1),
         "cpu_seconds": round(cpu, 1),
         "generate_seconds": round(generated, 1),
         "load_average_1min_before": round(load_before, 2),
@@ -70,19 +95,21 @@ def main() -> None:
     }
     data["command"] = (
         f"python benchmarks/simulate.py --items {args.items} --weeks {args.weeks} --budget {args.budget:g} "
-        f"--explore-share {args.explore_share:g} --seed {args.seed}"
+        f"--explore-share {args.explore_share:g} --seeds {args.seeds}"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(data, indent=2) + "\n")
     print(
-        f"{args.items:,} items, {args.weeks} weeks at {args.budget:g} %: {wall:.0f} s wall, {cpu:.0f} s CPU"
+        f"{args.items:,} items, {args.weeks} weeks at {args.budget:g} %, {len(seeds)} world(s): "
+        f"{wall:.0f} s wall, {cpu:.0f} s CPU"
     )
-    for name, s in data["strategies"].items():
-        share = s["share_of_oracle"]
-        print(
-            f"  {name:<14} revenue {s['cumulative_revenue']:>16,.0f}  "
-            f"({share * 100:.1f} % of the oracle)  scheme detected after {s['weeks_to_detect_new_scheme']} weeks"
-        )
+    for seed, run in zip(seeds, runs, strict=True):
+        for name, s in run["strategies"].items():
+            print(
+                f"  seed {seed} {name:<14} revenue {s['cumulative_revenue']:>16,.0f} "
+                f"({s['share_of_oracle'] * 100:.1f} % of the oracle), "
+                f"scheme detected after {s['weeks_to_detect_new_scheme']} weeks"
+            )
     print(f"-> {RESULTS}")
 
 

@@ -20,6 +20,7 @@ import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -193,7 +194,8 @@ class GroupCommit:
             for loop, waiting in by_loop.items():
                 if loop is None:
                     _settle(waiting, error)
-                elif not loop.is_closed():
+                    continue
+                with suppress(RuntimeError):  # the loop has closed: nobody waits for these any more
                     loop.call_soon_threadsafe(_settle, waiting, error)
 
     def _append(self, batch: list[_Pending]) -> None:

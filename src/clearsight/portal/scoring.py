@@ -1,8 +1,9 @@
 """Real-time scoring: the narrow seam between the API and the risk room.
 
-:func:`score_declaration` takes the validated payload as canonical item rows (a PyArrow table) and
-returns one result per item; :class:`ScoringService` holds the promoted model (reloaded when the
-registry changes) and answers :class:`NoModel` when there is none, so the API says 503 rather than
+:func:`score_declaration` takes the validated payload as canonical item rows and returns one result
+per item (with the model's version); :class:`ScoringService` holds the promoted model (reloaded when
+the registry changes), decides the lanes, scores the declarations of requests that arrive together
+in one call, and answers :class:`NoModel` when there is no model, so the API says 503 rather than
 invent a score.
 """
 

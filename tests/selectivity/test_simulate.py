@@ -158,3 +158,15 @@ def test_a_world_too_short_for_the_weeks_is_refused(tmp_path) -> None:
     )
     assert res.exit_code == 2
     assert "do not fit" in res.output
+
+
+def test_demo_step_simulates_the_demo_world_and_writes_the_report(tmp_path) -> None:
+    from clearsight.config import Settings
+    from clearsight.selectivity.sim_demo import demo_simulation
+
+    write_world(generate_world(items=20_000, seed=5), tmp_path / "demo-world", "parquet")
+    paths = demo_simulation(Settings(home=tmp_path), None)
+    assert paths == [tmp_path / "reports" / "simulation.html"]
+    html = paths[0].read_text()
+    assert "model+explore" in html and "chart-precision" in html
+    assert str(tmp_path / "demo-world") in html  # the demo's own world, not a generated one

@@ -20,6 +20,7 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
         "risk-evaluation.html",
         "drift.html",
         "selection.html",
+        "simulation.html",
         "mirror.html",
         "release.html",
         "kpi.html",

@@ -232,6 +232,13 @@ def demo_selection(settings: Settings, warehouse: Warehouse) -> list[Path]:
     return demo_selectivity(settings, warehouse)
 
 
+def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """Random, rules, model and model+explore over a few weeks, on the demo world's ground truth."""
+    from clearsight.selectivity.sim_demo import demo_simulation as step
+
+    return step(settings, warehouse)
+
+
 def demo_portal(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """A demo admin with a one-time password (printed once), and how to serve the portal."""
     from clearsight.portal.demo import demo_step
@@ -244,6 +251,7 @@ ROOM_STEPS: list[tuple[str, Callable[[Settings, Warehouse], list[Path]]]] = [
     ("risk model: evaluation against baselines, then the first model", demo_risk),
     ("feedback: drift since a deployed model, one retraining", demo_feedback),
     ("lanes for the last week: rules, budgets, random control", demo_selection),
+    ("simulation: inspection strategies learning from their own results", demo_simulation),
     ("mirror analysis and valuation", demo_trade),
     ("release times and control indicators", demo_release),
     ("HS classification: declared codes against descriptions", demo_hs),

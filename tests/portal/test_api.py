@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from clearsight.access.security import Principal, issue_token
 from clearsight.access.store.models import Decision
 from clearsight.access.users import add_user, create_api_key, revoke_api_key, set_disabled
+from clearsight.selectivity.rule_store import add_rules, disable_rule
+from clearsight.selectivity.rules import Rule
 from portal_live import OFFICE, OTHER_OFFICE, password_of, sample_declaration
 
 
@@ -131,7 +134,8 @@ def test_score_end_to_end_with_the_promoted_model(live):
     assert [i["item_no"] for i in body["items"]] == [1, 2, 3]
     for item in body["items"]:
         assert 0 <= item["fraud_probability"] <= 1 and item["expected_revenue"] >= 0 and item["score"] >= 0
-        assert item["lane"] in ("green", "yellow", "red")
+        assert item["lane"] in ("green", "yellow", "red", "blue")
+        assert item["selected_by"] in ("none", "rule", "random", "model") and item["rules_hit"] == []
         assert isinstance(item["reasons"], list) and all(isinstance(t, str) and t for t in item["reasons"])
     with live.portal.store.session() as s:
         stored = s.scalar(
@@ -139,6 +143,35 @@ def test_score_end_to_end_with_the_promoted_model(live):
         )
         who = s.scalar(select(Decision.decided_by).where(Decision.declaration_id == "E2E-SCORE-1").limit(1))
     assert stored == 3 and who == "key:clearance-system"
+
+
+def test_a_rule_profile_decides_the_lane_of_the_next_call(live):
+    """An analyst's rule applies to the clearance system's next calls (no restart), and the stored
+    decision says why the item is in its lane."""
+    key = {"X-API-Key": live.extra["service_key"]}
+    decl = sample_declaration("E2E-RULE-1")
+    decl["importer_id"] = "IM-WATCHED-1"
+    before = httpx.post(f"{live.url}/api/v1/score", json=decl, headers=key).json()["items"][0]
+    assert before["rules_hit"] == [] and before["selected_by"] != "rule"
+    add_rules(live.portal.store, [Rule(name="watch-im-1", lane="red", importers=["IM-WATCHED-1"],
+                                       reason="intelligence report", owner="analyst")])
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            decl["declaration_id"] = f"E2E-RULE-{time.monotonic_ns()}"
+            item = httpx.post(f"{live.url}/api/v1/score", json=decl, headers=key).json()["items"][0]
+            if item["rules_hit"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert item["lane"] == "red" and item["selected_by"] == "rule" and item["rules_hit"] == ["watch-im-1"]
+        with live.portal.store.session() as s:
+            stored = s.execute(
+                select(Decision.lane, Decision.selected_by, Decision.rules_hit, Decision.random_control)
+                .where(Decision.declaration_id == decl["declaration_id"])
+            ).one()
+        assert tuple(stored) == ("red", "rule", ["watch-im-1"], False)
+    finally:
+        disable_rule(live.portal.store, "watch-im-1")
 
 
 @pytest.mark.parametrize(

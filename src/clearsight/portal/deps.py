@@ -92,7 +92,7 @@ class Portal:
     _wh_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.scoring = ScoringService(self.settings, self.portal, self.warehouse)
+        self.scoring = ScoringService(self.settings, self.portal, self.warehouse, self.store)
         self.audit_writer = audit.GroupCommit(self.store)
 
     @contextmanager

@@ -80,8 +80,14 @@ class ItemScore(BaseModel):
     score: float
     fraud_probability: float
     expected_revenue: float
-    lane: Literal["green", "yellow", "red"]
+    lane: Literal["green", "yellow", "red", "blue"]
     reasons: list[str]
+    selected_by: Literal["none", "rule", "random", "model"] = Field(
+        description="why the item is in its lane: a rule profile, the random control, the model's "
+        "priority against the office's threshold, or none (green)"
+    )
+    random_control: bool
+    rules_hit: list[str] = Field(description="names of the rule profiles the item matched")
 
 
 class ScoreOut(BaseModel):

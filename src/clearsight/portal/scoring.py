@@ -13,6 +13,7 @@ import asyncio
 import gc
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,11 +21,12 @@ import pyarrow as pa
 
 from clearsight.access.store.models import utcnow
 from clearsight.config import Settings
-from clearsight.portal.lanes import lane_of
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.portal.settings import PortalSettings
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
+#: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
+DECIDER_CHECK_S = 1.0
 #: Most items the API scores in one call (well under the scorer's limit on items given reasons).
 GROUP_ITEMS = 5_000
 
@@ -43,6 +45,9 @@ class ItemResult:
     lane: str
     reasons: list[str]
     model_version: str
+    selected_by: str = "none"
+    random_control: bool = False
+    rules_hit: list[str] | None = None
 
 
 Columns = dict[str, list]
@@ -79,13 +84,17 @@ def _stacked(parts: list[Columns]) -> pa.Table:
 class ScoringService:
     """The promoted risk model, loaded once and reloaded when the registry file changes."""
 
-    def __init__(self, settings: Settings, portal: PortalSettings, warehouse_factory) -> None:
+    def __init__(self, settings: Settings, portal: PortalSettings, warehouse_factory, store=None) -> None:
         self.settings = settings
         self.portal = portal
         self._warehouse = warehouse_factory  # context manager yielding the shared warehouse
+        self._store = store  # the app store the rule profiles live in (None: the workspace's own)
         self._lock = threading.Lock()
         self._scorer = None
         self._stamp: float | None = None
+        self._decider = None
+        self._decider_stamp: tuple | None = None
+        self._decider_checked = 0.0
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._busy = False  # a call of the API's scoring thread is running or about to
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
@@ -136,10 +145,45 @@ class ScoringService:
     def model_version(self) -> str:
         return self.scorer().entry.name
 
+    def _current_stamp(self) -> tuple:
+        from clearsight.selectivity.realtime import decider_stamp
+        from clearsight.selectivity.select import realtime_state_path
+
+        if self._store is None:
+            try:
+                return (realtime_state_path(self.settings).stat().st_mtime_ns,)
+            except OSError:
+                return (None,)
+        return decider_stamp(self.settings, self._store)
+
+    def decider(self):
+        """The selectivity room's real-time decider (the last batch's thresholds, the policy and the
+        enabled rules), reloaded when a new batch is decided or a rule changes — checked at most every
+        :data:`DECIDER_CHECK_S` seconds, so a rule added now applies within a second."""
+        from clearsight.console import UserError
+        from clearsight.selectivity.realtime import RealtimeDecider
+
+        now = time.monotonic()
+        if self._decider is not None and now - self._decider_checked < DECIDER_CHECK_S:
+            return self._decider
+        with self._lock:
+            stamp = self._current_stamp()
+            self._decider_checked = time.monotonic()
+            if self._decider is None or stamp != self._decider_stamp:
+                try:
+                    with self._warehouse() as wh:
+                        self._decider = RealtimeDecider.load(self.settings, store=self._store, warehouse=wh)
+                except UserError as exc:
+                    raise NoModel(f"lanes cannot be decided: {exc}") from None
+                self._decider_stamp = stamp
+        return self._decider
+
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
-        """Per-item results for canonical rows, lanes by the portal's thresholds."""
+        """Per-item results for canonical rows; lanes by the selectivity room's real-time decider."""
         scorer = self.scorer()
-        out = scorer.score(rows, explain_top=explain_top).to_pylist()
+        decider = self.decider()
+        scored = scorer.score(rows, explain_top=explain_top)
+        lanes = decider.decide(rows, scored)
         return [
             ItemResult(
                 declaration_id=r["declaration_id"],
@@ -147,11 +191,14 @@ class ScoringService:
                 score=float(r["score"]),
                 fraud_probability=float(r["fraud_probability"]),
                 expected_revenue=float(r["expected_revenue"]),
-                lane=lane_of(float(r["fraud_probability"]), float(r["expected_revenue"]), self.portal),
+                lane=d["lane"],
                 reasons=list(r["reasons"] or []),
                 model_version=scorer.entry.name,
+                selected_by=d["selected_by"],
+                random_control=bool(d["random_control"]),
+                rules_hit=list(d["rules_hit"] or []),
             )
-            for r in out
+            for r, d in zip(scored.to_pylist(), lanes, strict=True)
         ]
 
     async def score_together(self, columns: Columns) -> list[ItemResult]:

@@ -22,7 +22,7 @@ from clearsight.config import Settings
 from clearsight.console import UserError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _alembic_config() -> Config:

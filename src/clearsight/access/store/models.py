@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -70,6 +70,10 @@ class Decision(Base):
     expected_revenue: Mapped[float] = mapped_column(Float)
     lane: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
+    #: why the item is in its lane: none (green), rule, random or model
+    selected_by: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    random_control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rules_hit: Mapped[list | None] = mapped_column(JSON, default=list)
     model_version: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

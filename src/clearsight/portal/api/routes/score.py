@@ -24,7 +24,8 @@ DECISIONS = Decision.__table__
 @router.post("/score", name="api.score", response_model=ScoreOut, **needs("score"),
              responses={503: {"description": "no risk model has been promoted"}})
 async def score(request: Request, body: DeclarationIn) -> Response:
-    """Score each item of a declaration: score, expected revenue, lane, reasons, model version."""
+    """Score each item of a declaration: score, expected revenue, lane and why (the model, a rule
+    profile or the random control), reasons, model version."""
     portal, principal = get_portal(request), current_principal(request)
     try:
         results = await score_declaration(portal.scoring, body)
@@ -36,7 +37,8 @@ async def score(request: Request, body: DeclarationIn) -> Response:
         (DECISIONS, {
             "declaration_id": r.declaration_id, "item_no": r.item_no, "score": r.score,
             "fraud_probability": r.fraud_probability, "expected_revenue": r.expected_revenue, "lane": r.lane,
-            "reasons": r.reasons, "model_version": version, "decided_by": principal.name, "decided_at": now,
+            "reasons": r.reasons, "selected_by": r.selected_by, "random_control": r.random_control,
+            "rules_hit": r.rules_hit, "model_version": version, "decided_by": principal.name, "decided_at": now,
         })
         for r in results
     ]
@@ -48,7 +50,9 @@ async def score(request: Request, body: DeclarationIn) -> Response:
         "declaration_id": body.declaration_id,
         "model_version": version,
         "items": [{"item_no": r.item_no, "score": r.score, "fraud_probability": r.fraud_probability,
-                   "expected_revenue": r.expected_revenue, "lane": r.lane, "reasons": r.reasons} for r in results],
+                   "expected_revenue": r.expected_revenue, "lane": r.lane, "reasons": r.reasons,
+                   "selected_by": r.selected_by, "random_control": r.random_control, "rules_hit": r.rules_hit}
+                  for r in results],
     }
     # Built by hand (the fields of ScoreOut, which documents it): FastAPI's response-model pass would
     # validate and re-encode what was built just above.

@@ -9,7 +9,7 @@ import pytest
 
 from portal_live import OFFICE
 
-PAGES = ["/", "/declarations", "/queue", "/quality", "/quarantine", "/models", "/audit", "/admin/users"]
+PAGES = ["/", "/declarations", "/queue", "/selection", "/quality", "/quarantine", "/models", "/audit", "/admin/users"]
 
 
 @pytest.mark.parametrize("path", PAGES)

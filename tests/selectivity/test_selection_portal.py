@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from clearsight.access.store import open_store
-from clearsight.portal.pages import selection as selection_page
 from clearsight.selectivity.rule_store import add_rules, list_rules
 from clearsight.selectivity.rules import rule_of
 from clearsight.selectivity.select import SelectSettings, select_batch
@@ -39,8 +38,6 @@ def portal(tmp_path_factory, synthetic_warehouse_file):
     wh.close()
     store.close()
     server, _ = start_portal(settings)
-    if not any(getattr(r, "path", "") == "/selection" for r in server.app.routes):
-        server.app.include_router(selection_page.router)  # until the app lists the page itself
     server.result = result
     yield server
     server.stop()

@@ -23,7 +23,7 @@ from clearsight.portal.api.routes import audit as audit_api
 from clearsight.portal.api.routes import auth, declarations, health, overview, score
 from clearsight.portal.api.routes import hs as hs_api
 from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, needs, optional_principal
-from clearsight.portal.pages import admin, audit, classify, models, quality, queue, releases
+from clearsight.portal.pages import admin, audit, classify, models, quality, queue, releases, selection
 from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
 from clearsight.portal.pages import overview as overview_page
@@ -177,7 +177,9 @@ def create_app(
     for module in (health, auth, declarations, score, hs_api, overview, audit_api):
         api.include_router(module.router)
     app.include_router(api)
-    for module in (auth_pages, overview_page, declaration_pages, queue, quality, models, classify, releases, audit, admin):
+    for module in (
+        auth_pages, overview_page, declaration_pages, queue, selection, quality, models, classify, releases, audit, admin
+    ):
         app.include_router(module.router)
 
     @app.get("/static/plotly.min.js", name="static.plotly", include_in_schema=False, **needs("public"))

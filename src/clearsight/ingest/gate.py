@@ -100,25 +100,32 @@ def _enum_sql(values: list[str]) -> str:
     return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def install_lookups(con) -> None:
-    """Create the reference look-ups the gate's expressions call, as temporary DuckDB objects.
+def install_lookups(con, table: Table, specs: dict[str, FieldSpec]) -> None:
+    """Create the reference look-ups the gate's expressions for these fields call, as temporary
+    DuckDB objects.
 
     Each list is an ENUM type: casting text to it finds the value by hashing, or gives NULL. A
     country spelling maps to its alpha-2 code by the spelling's position in the ENUM, read from
     one string of two-letter codes (one constant, where a list of codes would be copied per chunk).
     """
-    lookup = {k: v for k, v in country_lookup().items() if k}
-    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_country_key AS {_enum_sql(sorted(lookup))}")
-    order = con.execute("SELECT enum_range(NULL::_cs_country_key)").fetchone()[0]
-    codes = "".join(lookup[k] for k in order)
-    con.execute(
-        "CREATE OR REPLACE TEMP MACRO _cs_country_code(k) AS "
-        f"substr('{codes}', enum_code(TRY_CAST(k AS _cs_country_key))::BIGINT * 2 + 1, 2)"
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_currency AS {_enum_sql(sorted(currency_codes()))}")
-    con.execute("CREATE OR REPLACE TEMP MACRO _cs_is_currency(c) AS TRY_CAST(c AS _cs_currency) IS NOT NULL")
-    con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_hs2022 AS {_enum_sql(sorted(hs2022_subheadings()))}")
-    con.execute("CREATE OR REPLACE TEMP MACRO _cs_in_hs2022(h) AS TRY_CAST(h AS _cs_hs2022) IS NOT NULL")
+    kinds = {table.field(name).kind for name in specs}
+    if "country" in kinds:
+        lookup = {k: v for k, v in country_lookup().items() if k}
+        con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_country_key AS {_enum_sql(sorted(lookup))}")
+        order = con.execute("SELECT enum_range(NULL::_cs_country_key)").fetchone()[0]
+        codes = "".join(lookup[k] for k in order)
+        con.execute(
+            "CREATE OR REPLACE TEMP MACRO _cs_country_code(k) AS "
+            f"substr('{codes}', enum_code(TRY_CAST(k AS _cs_country_key))::BIGINT * 2 + 1, 2)"
+        )
+    if "currency" in kinds:
+        con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_currency AS {_enum_sql(sorted(currency_codes()))}")
+        con.execute(
+            "CREATE OR REPLACE TEMP MACRO _cs_is_currency(c) AS TRY_CAST(c AS _cs_currency) IS NOT NULL"
+        )
+    if _has_hs_subheadings(table):
+        con.execute(f"CREATE OR REPLACE TEMP TYPE _cs_hs2022 AS {_enum_sql(sorted(hs2022_subheadings()))}")
+        con.execute("CREATE OR REPLACE TEMP MACRO _cs_in_hs2022(h) AS TRY_CAST(h AS _cs_hs2022) IS NOT NULL")
 
 
 def drop_lookups(con) -> None:
@@ -250,8 +257,11 @@ def _digits(s: ibis.StringValue) -> ibis.StringValue:
 def parse_date(s: ibis.StringValue, spec: FieldSpec) -> ibis.TimestampValue:
     if spec.format:
         return try_strptime(s, ibis.literal([spec.format]))
-    # COALESCE tries the formats only for the cells the ISO cast could not read.
-    return s.try_cast("timestamp").coalesce(try_strptime(s, ibis.literal(DATE_FORMATS)))
+    # COALESCE tries the formats only for the cells the ISO cast could not read. Formats with a
+    # time zone make try_strptime's result an instant: cast back there, for those cells only, or
+    # every cell would pay for two time zone conversions.
+    formats = try_strptime(s, ibis.literal(DATE_FORMATS)).cast("timestamp")
+    return s.try_cast("timestamp").coalesce(formats)
 
 
 def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Value, spec: FieldSpec) -> Parsed:
@@ -334,12 +344,16 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
 def _enum_value(f: Field, s: ibis.StringValue) -> ibis.StringValue:
     """The canonical value of an enum field, NULL when unknown: one CASE over the allowed values
     and their aliases (an IN list would be planned as a join)."""
+    # The CASE compares in order: the allowed values (the usual case) before the aliases.
     allowed = {v: v for v in f.values}
     if f.name == "flow":
-        return s.upper().substitute({**FLOW_CODES, **allowed}, else_=ibis.null(dt.string))
-    low = s.lower().re_replace(r"[\s\-]+", "_")
-    aliases = MODE_CODES if f.name == "mode_of_transport" else {}
-    return low.substitute({**aliases, **allowed}, else_=ibis.null(dt.string))
+        aliases = FLOW_CODES
+        text = s.upper()
+    else:
+        aliases = MODE_CODES if f.name == "mode_of_transport" else {}
+        text = s.lower().re_replace(r"[\s\-]+", "_")
+    cases = {**allowed, **{k: v for k, v in aliases.items() if k not in allowed}}
+    return text.substitute(cases, else_=ibis.null(dt.string))
 
 
 def country_key(s: ibis.StringValue) -> ibis.StringValue:

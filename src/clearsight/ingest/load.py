@@ -228,6 +228,7 @@ class Staged:
 
     specs: dict[str, FieldSpec]
     rejects: list[RejectedLine]
+    rows: ibis.Table  # view ROWS
 
 
 def _stage(
@@ -242,29 +243,37 @@ def _stage(
         result.notes.append(f"{src.path}: columns not in the data model, ignored: {', '.join(ignored)}")
     expr_columns = _expression_columns(con, specs, columns, str(src.path), mapping.source.decimal)
 
-    gate.install_lookups(con)
+    gate.install_lookups(con, table, specs)
     parsed = gate.parsed_expression(
         stage.table("_cs_exprs"), table, specs, expr_columns, mapping.source.decimal
     )
     # A view between the phases keeps each costly parse in one column, computed once.
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {PARSED} AS {ibis.to_sql(parsed, dialect='duckdb')}")
-    staged = gate.staged_expression(stage.table(PARSED), table, specs)
+    parsed_t = _create(con, "VIEW", PARSED, parsed)
+    staged = gate.staged_expression(parsed_t, table, specs)
     # One read of the file, parsed and checked as it is read. The query has no join, so DuckDB
     # reads in parallel and still stores the rows in file order, which numbers them.
     con.execute("SET preserve_insertion_order = true")
     reset_rejects(con)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {ibis.to_sql(staged, dialect='duckdb')}")
+    _create(con, "TABLE", STAGED, staged)
     rejects += read_rejects(con, src)
     if "_row" in staged.columns:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED} AS SELECT * FROM {STAGED}")
+        numbered = ibis.table(staged.schema(), name=NUMBERED)
     else:
         number_rows(con, STAGED, NUMBERED, rejects)
-    rows = gate.canonical_rows(stage.table(NUMBERED), table)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROWS} AS {ibis.to_sql(rows, dialect='duckdb')}")
+        numbered = ibis.table({"_seq": "int64", "_row": "int64", **staged.schema()}, name=NUMBERED)
+    rows = _create(con, "VIEW", ROWS, gate.canonical_rows(numbered, table))
     # From here on every row carries its number: no step depends on the order rows come in, so
     # each may run on every core (an insert that keeps order runs on one when its query joins).
     con.execute("SET preserve_insertion_order = false")
-    return Staged(specs=specs, rejects=rejects)
+    return Staged(specs=specs, rejects=rejects, rows=rows)
+
+
+def _create(con: duckdb.DuckDBPyConnection, kind: str, name: str, expr: ibis.Table) -> ibis.Table:
+    """Create temporary view or table ``name`` from an expression; return it as a table to build
+    on (its schema is the expression's: no round trip to ask the engine)."""
+    con.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {ibis.to_sql(expr, dialect='duckdb')}")
+    return ibis.table(expr.schema(), name=name)
 
 
 def _write(
@@ -282,10 +291,8 @@ def _write(
 ) -> None:
     """Check across rows, then write the batch: accepted rows, control outcomes, quarantine, record."""
     specs, rejects = staged.specs, staged.rejects
-    staged_t = stage.table(ROWS)
-    late = _late_checks(warehouse, stage, con, table, staged_t)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {LATE} AS {ibis.to_sql(late, dialect='duckdb')}")
-    late_t = stage.table(LATE)
+    staged_t = staged.rows
+    late_t = _create(con, "TABLE", LATE, _late_checks(warehouse, stage, con, table, staged_t))
 
     accepted = _accepted(table, staged_t, late_t)
     result.accepted, result.warnings = _append(warehouse, con, table.name, accepted, batch_id)

@@ -52,6 +52,44 @@ def test_clean_file_is_normalised(duckdb_warehouse, tmp_path):
     assert len(batch) == 1 and batch[0]["rows_in"] == 3 and len(batch[0]["sha256"]) == 64
 
 
+def test_cells_are_read_as_people_write_them(duckdb_warehouse, tmp_path):
+    header = "declaration_id,item_no,lodged_at,office_id,declarant_id,importer_id,country_of_origin,hs_code,customs_value,net_mass_kg,mode_of_transport\n"
+    nbsp = "\u00a0"
+    f = write(
+        tmp_path / "people.csv",
+        header
+        + f'" C1 ",1,2024-01-31T10:30:00,{nbsp}OF1{nbsp},DC1,IM1, deu ,8471 30-00,"1 234.50",2,Maritime\n'
+        + "C2,1,31.01.2024,OF1,DC1,IM1,Côte d'Ivoire,8471.30,1'234.5,3,4\n"
+        + "C3,1,20240131,OF1,DC1,IM1,CN,847130,10,1,inland water\n"
+        + "C4,1,2024-01-31 08:00:00+00:00,OF1,DC1,IM1,CN,847130,12.5,1,sea\n"
+        + "C5,1,2024-01-31,OF1,DC1,IM1,CN,...,10,1,sea\n"
+        + 'C6,1,2024-01-31,OF1,DC1,IM1,CN,847130,"12,5",1,sea\n',
+    )
+    result = ingest_file(duckdb_warehouse, "declarations", f)
+    assert (result.accepted, result.quarantined) == (4, 2)
+    got = {r["declaration_id"]: r for r in rows(duckdb_warehouse, "declarations")}
+    assert set(got) == {"C1", "C2", "C3", "C4"}  # spaces around an id are not part of it
+    c1, c2, c3, c4 = (got[k] for k in ("C1", "C2", "C3", "C4"))
+    assert c1["office_id"] == "OF1"  # no-break spaces trimmed too
+    assert (c1["country_of_origin"], c2["country_of_origin"]) == ("DE", "CI")
+    assert (c1["hs_code"], c2["hs_code"]) == ("84713000", "847130")
+    assert (c1["customs_value"], c2["customs_value"]) == (pytest.approx(1234.5), pytest.approx(1234.5))
+    assert (c1["mode_of_transport"], c2["mode_of_transport"], c3["mode_of_transport"]) == (
+        "sea",
+        "air",
+        "inland_water",
+    )
+    assert [str(r["lodged_at"]) for r in (c1, c2, c3, c4)] == [
+        "2024-01-31 10:30:00",
+        "2024-01-31 00:00:00",
+        "2024-01-31 00:00:00",
+        "2024-01-31 08:00:00",
+    ]
+    q = {r["row_no"]: r["reasons"] for r in rows(duckdb_warehouse, "quarantine")}
+    assert "malformed HS code" in q[5]
+    assert "not a number: '12,5'" in q[6]  # a decimal comma in a file that uses the point
+
+
 def test_bad_rows_go_to_quarantine_with_file_row_field_and_reason(duckdb_warehouse, tmp_path):
     f = write(
         tmp_path / "bad.csv",

@@ -18,6 +18,7 @@ staging query can read the file in parallel and still keep its order, which numb
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import ibis
@@ -50,6 +51,7 @@ DATE_FORMATS = [
     "%Y%m%d",
     "%Y%m%d%H%M%S",
 ]
+_LARGEST = sys.float_info.max
 #: A unit value this many times above or below its HS6's median in the file is flagged.
 EXTREME_UNIT_VALUE_FACTOR = 100.0
 #: ...when the HS6 has at least this many items in the file.
@@ -59,6 +61,11 @@ UNIT_VALUE_MIN_ITEMS = 20
 @ibis.udf.scalar.builtin
 def try_strptime(text: str, formats: dt.Array(dt.string)) -> dt.timestamp:  # type: ignore[valid-type]
     """DuckDB's try_strptime: NULL instead of an error when no format fits."""
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")
+def try_strptime_zoned(text: str, formats: dt.Array(dt.string)) -> dt.Timestamp(timezone="UTC"):  # type: ignore[valid-type]
+    """try_strptime with formats that read a time zone: DuckDB then gives an instant."""
 
 
 @ibis.udf.scalar.builtin
@@ -169,9 +176,11 @@ def messages(checks: list[Check], separator: str) -> ibis.StringValue:
 
 def trimmed(text: ibis.StringValue) -> ibis.StringValue:
     """``trim(text)``, empty as NULL. Trimming copies every cell; the test in front of it does not,
-    so only cells that start or end with a space, or hold any non-ASCII character (a Unicode space
-    may end them), are trimmed."""
-    edge = text.startswith(" ") | text.endswith(" ") | (text.length() != strlen(text))
+    so only cells that may start or end with a space are trimmed: those that sort before "!"
+    (the first character is a space or a control character), end with a space, or hold any
+    non-ASCII character (a Unicode space may start or end them). A comparison reads the inlined
+    prefix of the text, where ``starts_with`` calls memcmp."""
+    edge = (text < "!") | text.endswith(" ") | (text.length() != strlen(text))
     return ibis.ifelse(edge, trim(text), text).nullif("")
 
 
@@ -260,7 +269,7 @@ def parse_date(s: ibis.StringValue, spec: FieldSpec) -> ibis.TimestampValue:
     # COALESCE tries the formats only for the cells the ISO cast could not read. Formats with a
     # time zone make try_strptime's result an instant: cast back there, for those cells only, or
     # every cell would pay for two time zone conversions.
-    formats = try_strptime(s, ibis.literal(DATE_FORMATS)).cast("timestamp")
+    formats = try_strptime_zoned(s, ibis.literal(DATE_FORMATS)).cast("timestamp")
     return s.try_cast("timestamp").coalesce(formats)
 
 
@@ -285,10 +294,12 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
         errors.append(Check(present & ~ok.fill_null(False), f"{name}: not a whole number: " + _quoted(s)))
         value = ibis.ifelse(ok, p, ibis.null(dt.float64)).cast("int64")
     elif kind in ("amount", "rate"):
-        bad = p.isnull() | p.isnan() | p.isinf()
+        # Finite numbers lie between the largest doubles; NaN sorts above every number in DuckDB.
+        # (Two comparisons; isnan and isinf are a function call per cell each.)
+        bad = p.isnull() | ~p.between(-_LARGEST, _LARGEST)
         errors.append(Check(present & bad, f"{name}: not a number: " + _quoted(s)))
         errors.append(Check(p < 0, f"{name}: negative: " + _quoted(s)))
-        value = ibis.ifelse((p >= 0) & ~bad, p, ibis.null(dt.float64))
+        value = ibis.ifelse(p.between(0, _LARGEST), p, ibis.null(dt.float64))
         if f.name in ("customs_value", "net_mass_kg"):
             warnings.append(Check(p == 0, f"{f.name}:zero"))
         if kind == "rate":

@@ -293,14 +293,20 @@ def _write(
     specs, rejects = staged.specs, staged.rejects
     staged_t = staged.rows
     late_t = _create(con, "TABLE", LATE, _late_checks(warehouse, stage, con, table, staged_t))
+    late_count = con.execute(f"SELECT count(*) FROM {LATE}").fetchone()[0]
+    clean = _clean(staged_t, late_t if late_count else None)
 
-    accepted = _accepted(table, staged_t, late_t)
-    result.accepted, result.warnings = _append(warehouse, con, table.name, accepted, batch_id)
+    result.accepted, result.warnings = _append(
+        warehouse, con, table.name, _accepted(table, staged_t, clean), batch_id
+    )
     if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
-        result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(staged_t, late_t), batch_id)
+        result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(clean), batch_id)
 
     result.quarantined = _insert(
-        warehouse, con, "quarantine", _quarantine_sql(con, src, table, staged_t, rejects, batch_id)
+        warehouse,
+        con,
+        "quarantine",
+        _quarantine_sql(con, src, table, staged_t, late_count, rejects, batch_id),
     )
     result.rows_in = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
     if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
@@ -405,8 +411,14 @@ def _warehouse_keys(warehouse: Warehouse, stage, table: str, columns: list[str],
     return _temp_table(stage, name, data)
 
 
-def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
-    ok = staged.filter(~gate.has_errors(staged)).anti_join(late, "_row")
+def _clean(staged: ibis.Table, late: ibis.Table | None) -> ibis.Table:
+    """Rows without errors, less those refused by cross-row checks (no join when there are none)."""
+    ok = staged.filter(~gate.has_errors(staged))
+    return ok if late is None else ok.anti_join(late, "_row")
+
+
+def _accepted(table: Table, staged: ibis.Table, clean: ibis.Table) -> ibis.Table:
+    ok = clean
     flags = ok._warnings
     if table.name == "declarations":
         ref = gate.unit_value_flags(staged)
@@ -420,9 +432,9 @@ def _accepted(table: Table, staged: ibis.Table, late: ibis.Table) -> ibis.Table:
     return ok.mutate(_quality_flags=flags)
 
 
-def _outcomes(staged: ibis.Table, late: ibis.Table) -> ibis.Table:
+def _outcomes(clean: ibis.Table) -> ibis.Table:
     """Control outcomes carried by a declarations file, as inspections rows (a labelled row is inspected)."""
-    ok = staged.filter(~gate.has_errors(staged)).anti_join(late, "_row")
+    ok = clean
     labelled = ok.fraud.notnull() | ok.critical_fraud.notnull() | ok.inspected.fill_null(False)
     ok = ok.filter(labelled)
     result = ibis.cases(
@@ -493,7 +505,9 @@ def _append_row(warehouse: Warehouse, con, name: str, row: dict) -> None:
         warehouse.insert(name, pa.Table.from_pylist([row], schema=_arrow_schema(name)))
 
 
-def _quarantine_sql(con, src: SourceFile, table: Table, staged: ibis.Table, rejects, batch_id: str) -> str:
+def _quarantine_sql(
+    con, src: SourceFile, table: Table, staged: ibis.Table, late_count: int, rejects, batch_id: str
+) -> str:
     """SQL for every refused row, in file order: its number, raw values, fields at fault, reasons.
 
     Rows the gate refused carry their raw values from the staging read. Rows refused by cross-row
@@ -515,7 +529,7 @@ def _quarantine_sql(con, src: SourceFile, table: Table, staged: ibis.Table, reje
             dialect="duckdb",
         )
     ]
-    if con.execute(f"SELECT count(*) FROM {LATE}").fetchone()[0]:
+    if late_count:
         cols = _source_columns(con)
         struct = ", ".join(f'{_sql_text(c)}: "{c}"' for c in cols)
         # _seq is the position among the rows read: the source's own number where it has one, else

@@ -221,10 +221,6 @@ def parse_number(s: ibis.StringValue, decimal: str) -> ibis.FloatingValue:
     return ibis.ifelse(fast.notnull(), fast, slow.try_cast("float64"))
 
 
-def _word_map(words: tuple[str, ...], value: bool) -> dict[str, bool]:
-    return dict.fromkeys(words, value)
-
-
 def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str) -> ibis.Value:
     """Phase 1: the one costly parse of a field's text (number, date, code...), NULL where it fails.
 
@@ -240,10 +236,13 @@ def parse_field(f: Field, s: ibis.StringValue, spec: FieldSpec, decimal: str) ->
         return parse_date(s, spec)
     if kind == "bool":
         # A CASE, not IN lists: DuckDB plans a long IN list as a join.
-        words = {**_word_map(TRUE_WORDS, True), **_word_map(FALSE_WORDS, False)}
+        words = dict.fromkeys(TRUE_WORDS, True) | dict.fromkeys(FALSE_WORDS, False)
         return s.lower().substitute(words, else_=ibis.null(dt.boolean))
     if kind == "country":
-        return country_code(country_key(s))
+        # Most cells are a code, or a name spelt as the reference spells it: upper case finds
+        # them, and only the rest pay for removing accents and spaces (same result either way:
+        # reference spellings are already normalised).
+        return country_code(s.upper()).coalesce(country_code(country_key(s)))
     if kind == "currency":
         return s.upper()
     if kind in ("hs_code", "hs_any", "period"):

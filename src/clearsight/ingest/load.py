@@ -302,12 +302,10 @@ def _write(
     if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
         result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(clean), batch_id)
 
-    result.quarantined = _insert(
-        warehouse,
-        con,
-        "quarantine",
-        _quarantine_sql(con, src, table, staged_t, late_count, rejects, batch_id),
-    )
+    quarantine = _quarantine_sql(con, src, table, staged_t, late_count, rejects, batch_id)
+    # A second read of the file numbers its rows in the order they come: keep that order.
+    con.execute("SET preserve_insertion_order = true")
+    result.quarantined = _insert(warehouse, con, "quarantine", quarantine)
     result.rows_in = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
     if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
         raise RuntimeError(
@@ -417,8 +415,9 @@ def _clean(staged: ibis.Table, late: ibis.Table | None) -> ibis.Table:
     return ok if late is None else ok.anti_join(late, "_row")
 
 
-def _accepted(table: Table, staged: ibis.Table, clean: ibis.Table) -> ibis.Table:
-    ok = clean
+def _accepted(table: Table, staged: ibis.Table, ok: ibis.Table) -> ibis.Table:
+    """The rows to write (``ok``, see ``_clean``) with their quality flags; for declarations, a unit
+    value far from its HS6's median in the file (``staged``) adds a flag."""
     flags = ok._warnings
     if table.name == "declarations":
         ref = gate.unit_value_flags(staged)
@@ -432,9 +431,9 @@ def _accepted(table: Table, staged: ibis.Table, clean: ibis.Table) -> ibis.Table
     return ok.mutate(_quality_flags=flags)
 
 
-def _outcomes(clean: ibis.Table) -> ibis.Table:
-    """Control outcomes carried by a declarations file, as inspections rows (a labelled row is inspected)."""
-    ok = clean
+def _outcomes(ok: ibis.Table) -> ibis.Table:
+    """Control outcomes carried by the accepted rows of a declarations file, as inspections rows
+    (a labelled row is inspected)."""
     labelled = ok.fraud.notnull() | ok.critical_fraud.notnull() | ok.inspected.fill_null(False)
     ok = ok.filter(labelled)
     result = ibis.cases(
@@ -533,14 +532,13 @@ def _quarantine_sql(
         cols = _source_columns(con)
         struct = ", ".join(f'{_sql_text(c)}: "{c}"' for c in cols)
         # _seq is the position among the rows read: the source's own number where it has one, else
-        # the count of rows read, in file order (the statement runs with insertion order kept).
+        # the count of rows read, in file order (the caller keeps insertion order for this).
         seq = "_row" if "_row" in _source_columns(con, with_row=True) else "row_number() OVER ()"
         parts.append(
             f"SELECT l._row AS row_no, CAST(CAST({{{struct}}} AS JSON) AS VARCHAR) AS raw, "
             f"l._fields AS fields, l._reason AS reasons "
             f"FROM (SELECT {seq} AS _seq, * FROM {SOURCE_VIEW}) v JOIN {LATE} l ON v._seq = l._seq"
         )
-        con.execute("SET preserve_insertion_order = true")
     if rejects:
         con.execute("CREATE OR REPLACE TEMP TABLE _cs_refused (row_no BIGINT, raw VARCHAR, reason VARCHAR)")
         insert_values(

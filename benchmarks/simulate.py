@@ -7,10 +7,10 @@ learning only from its own inspections, the model strategies retraining every we
 simulator's JSON (``clearsight simulate --json``) of the first seed, plus wall and CPU seconds and the
 load average, to benchmarks/results/simulate.json. Revenue is heavy-tailed (one prohibited
 consignment's fine can weigh a percent of the total), so ``--seeds`` replays other worlds too and
-their totals are recorded beside it: a difference between strategies that changes sign from one world
-to the next is noise.
+their totals are recorded beside it, with the difference model+explore − model per world (its mean
+and spread): a difference between strategies that changes sign from one world to the next is noise.
 
-    python benchmarks/simulate.py [--items 300000] [--weeks 26] [--budget 5] [--seeds 0,1]
+    python benchmarks/simulate.py [--items 300000] [--weeks 26] [--budget 5] [--seeds 0,1,2]
 """
 
 from __future__ import annotations
@@ -31,6 +31,35 @@ from clearsight.selectivity.simulate import STRATEGIES, generated_world, simulat
 RESULTS = Path(__file__).parent / "results" / "simulate.json"
 
 
+def explore_vs_model(seeds: list[int], runs: list[dict]) -> dict | None:
+    """model+explore − model per world: revenue (as a % of model's) and weeks to detect the scheme."""
+    pairs = [
+        (seed, run["strategies"]["model"], run["strategies"]["model+explore"])
+        for seed, run in zip(seeds, runs, strict=True)
+        if {"model", "model+explore"} <= run["strategies"].keys()
+    ]
+    if not pairs:
+        return None
+    diff = [
+        (e["cumulative_revenue"] - m["cumulative_revenue"]) / m["cumulative_revenue"] * 100
+        for _, m, e in pairs
+    ]
+    return {
+        "revenue_difference_pct": {
+            str(seed): round(d, 2) for (seed, _, _), d in zip(pairs, diff, strict=True)
+        },
+        "mean_pct": round(float(np.mean(diff)), 2),
+        "sd_pct": round(float(np.std(diff, ddof=1)), 2) if len(diff) > 1 else None,
+        "weeks_to_detect": {
+            str(seed): {
+                "model": m["weeks_to_detect_new_scheme"],
+                "model+explore": e["weeks_to_detect_new_scheme"],
+            }
+            for seed, m, e in pairs
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -39,7 +68,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26)
     parser.add_argument("--budget", type=float, default=5.0, help="% of items")
     parser.add_argument("--explore-share", type=float, default=20.0, help="% of the red budget")
-    parser.add_argument("--seeds", default="0,1", help="world and draw seeds, comma-separated")
+    parser.add_argument("--seeds", default="0,1,2", help="world and draw seeds, comma-separated")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
 
@@ -76,6 +105,7 @@ def main() -> None:
         }
         for seed, run in zip(seeds[1:], runs[1:], strict=True)
     }
+    data["explore_vs_model"] = explore_vs_model(seeds, runs)
     data["benchmark"] = "simulator: random, rules, model and model+explore on a generated world"
     data["timing"] = {
         "wall_seconds": round(wall, 1),
@@ -110,6 +140,8 @@ def main() -> None:
                 f"({s['share_of_oracle'] * 100:.1f} % of the oracle), "
                 f"scheme detected after {s['weeks_to_detect_new_scheme']} weeks"
             )
+    if data["explore_vs_model"]:
+        print(f"  model+explore − model: {data['explore_vs_model']}")
     print(f"-> {RESULTS}")
 
 

@@ -17,6 +17,12 @@ fraud would recover), the bound is on the expected revenue: the items explored f
 below the model's cut whose segments are least known — cheap to inspect, most to learn.
 ``method="thompson"`` draws the log-odds bonus from a normal distribution of the same width instead
 (random, so successive batches explore different items).
+
+The simulator measured alternatives on five worlds (docs/selectivity.md, "The simulator"): a cap of
+one item per segment a week, weighting by a segment's volume against its inspections, other bonuses
+and Thompson draws all recovered less revenue than this bound on the expected revenue with c = 1.
+A cap spreads the share thin where a fraud is found only 35-90 % of the time: one "compliant" probe
+of a new importer teaches the model it is clean.
 """
 
 from __future__ import annotations

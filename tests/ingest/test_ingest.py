@@ -177,13 +177,22 @@ def test_duplicate_against_the_warehouse_is_quarantined(duckdb_warehouse, tmp_pa
     b = write(
         tmp_path / "b.csv",
         HEADER
-        + "D1,1,2024-02-05,OF1,DC1,IM1,CN,847130,200,10,again\nD2,1,2024-02-05,OF1,DC1,IM1,CN,847130,200,10,new\n",
+        + "D1,1,2024-02-05,OF1,DC1,IM1,CN,847130,200,10,again\nD2,1,2024-02-05,OF1,DC1,IM1,CN,847130,200,10,new\n"
+        + "D1,1,2024-02-06,OF1,DC1,IM1,CN,847130,300,10,and again\n",
     )
     first = ingest_file(duckdb_warehouse, "declarations", a)
     second = ingest_file(duckdb_warehouse, "declarations", b)
-    assert (second.accepted, second.quarantined) == (1, 1)
+    assert (second.accepted, second.quarantined) == (1, 2)
     q = rows(duckdb_warehouse, "quarantine")
-    assert q[0]["row_no"] == 1 and f"already in the warehouse (batch {first.batch})" in q[0]["reasons"]
+    assert q[0]["row_no"] == 1 and q[0]["reasons"] == (
+        f"declaration_id, item_no: already in the warehouse (batch {first.batch})"
+    )
+    # Both reasons, in the order of the checks, with the raw values of the row as read.
+    assert q[1]["row_no"] == 3 and q[1]["reasons"] == (
+        "declaration_id, item_no: duplicate key in the file (first at row 1); "
+        f"declaration_id, item_no: already in the warehouse (batch {first.batch})"
+    )
+    assert json.loads(q[1]["raw"])["goods_description"] == "and again"
 
 
 def test_inspection_of_an_unknown_declaration_is_quarantined(duckdb_warehouse, tmp_path):

@@ -366,6 +366,7 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
                 + hits._first.cast("string")
                 + ")",
                 _fields=ibis.literal(",".join(key)),
+                _check=ibis.literal(len(parts)),
             )
         )
         existing = _warehouse_keys(warehouse, stage, table.name, [*key, "batch_id"], "_cs_keys")
@@ -378,6 +379,7 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
                 + hits.batch_id.fill_null("?")
                 + ")",
                 _fields=ibis.literal(",".join(key)),
+                _check=ibis.literal(len(parts)),
             )
         )
     for columns, target in table.references:
@@ -391,13 +393,16 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
                 + ibis.literal("/").join([missing[c].cast("string") for c in columns])
                 + ")",
                 _fields=ibis.literal(",".join(columns)),
+                _check=ibis.literal(len(parts)),
             )
         )
     if not parts:
         return clean.select("_row", "_seq", _reason=ibis.literal(""), _fields=ibis.literal("")).limit(0)
     late = ibis.union(*parts, distinct=False)
+    order = [late._check, late._reason]  # the reasons of a row in the order of the checks
     return late.group_by("_row", "_seq").aggregate(
-        _reason=late._reason.group_concat("; "), _fields=late._fields.group_concat(",")
+        _reason=late._reason.group_concat("; ", order_by=order),
+        _fields=late._fields.group_concat(",", order_by=order),
     )
 
 

@@ -235,8 +235,8 @@ def number_rows(con: duckdb.DuckDBPyConnection, table: str, view: str, rejects: 
     """Create temp view ``view`` over ``table`` (rows stored in the order they were read) with
     ``_seq``, the position among the rows read, and ``_row``, the data row number in the file.
 
-    Rowids are contiguous in insertion order (offset inside a transaction); were they ever not,
-    rows are numbered by rowid order instead: slower, still right. Lines the reader refused are
+    Rowids are contiguous in insertion order (possibly from an offset); were they ever not, rows
+    are numbered by rowid order instead: slower, still right. Lines the reader refused are
     not in ``table`` but keep their numbers: the r-th row read is data row r + #{refused lines
     before it}.
     """

@@ -29,8 +29,9 @@ def serve(
         app = create_app(settings)
     except (UserError, WarehouseError) as exc:
         fail(str(exc))
-    with suppress(NoModel):  # load the promoted model now rather than during the first declaration's request
+    with suppress(NoModel):  # load the model and the lanes' thresholds and rules now, not in the first request
         app.state.portal.scoring.scorer()
+        app.state.portal.scoring.decider()
     # Everything built so far lives as long as the server: out of the garbage collector's full passes
     # (which would otherwise walk it all, stalling every request for a fraction of a second).
     gc.collect()

@@ -34,6 +34,7 @@ from clearsight.access.store import Store
 from clearsight.config import Settings
 from clearsight.console import UserError
 from clearsight.schema.tables import DECLARATIONS, LANES
+from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, aeo_adjusted, decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.rule_store import enabled_rules
@@ -147,15 +148,6 @@ def window_items(
     d = warehouse.table("declarations")
     d = d.filter(d.lodged_at >= ibis.timestamp(lo), d.lodged_at < ibis.timestamp(hi))
     return rules.evaluate(d.select(*DECLARATIONS.field_names), order_by=KEY)
-
-
-def exploration(history: pa.Table, fraud_probability: np.ndarray, seed: int) -> np.ndarray | None:
-    """The exploration ranking, or None where the exploration module is not installed."""
-    try:
-        from clearsight.selectivity.explore import exploration_priority
-    except ImportError:
-        return None
-    return exploration_priority(history, fraud_probability, seed=seed)
 
 
 @dataclass
@@ -286,10 +278,7 @@ def select_batch(
     probability = scored["fraud_probability"].to_numpy(zero_copy_only=False)
     explore = None
     if policy.explore_share > 0:
-        explore = exploration(history, probability, policy.seed)
-        if explore is None:
-            notes.append("exploration is not available in this installation: its share went to the model")
-            policy = policy.model_copy(update={"explore_share": 0.0})
+        explore = exploration_priority(history, probability, seed=policy.seed)
     aeo = pc.fill_null(table["aeo_status"], False).to_numpy(zero_copy_only=False)
     priority = scored["score"].to_numpy(zero_copy_only=False)
     decision = decide_lanes(

@@ -149,16 +149,18 @@ class ScoringService:
         from clearsight.selectivity.realtime import decider_stamp
         from clearsight.selectivity.select import realtime_state_path
 
+        # A promotion counts too: thresholds set before any batch are quantiles of the model's scores.
+        model = self._registry_stamp()
         if self._store is None:
             try:
-                return (realtime_state_path(self.settings).stat().st_mtime_ns,)
+                return (model, realtime_state_path(self.settings).stat().st_mtime_ns)
             except OSError:
-                return (None,)
-        return decider_stamp(self.settings, self._store)
+                return (model, None)
+        return (model, *decider_stamp(self.settings, self._store))
 
     def decider(self):
         """The selectivity room's real-time decider (the last batch's thresholds, the policy and the
-        enabled rules), reloaded when a new batch is decided or a rule changes — checked at most every
+        enabled rules), reloaded when a new batch is decided, a rule changes or a model is promoted — checked at most every
         :data:`DECIDER_CHECK_S` seconds, so a rule added now applies within a second."""
         from clearsight.console import UserError
         from clearsight.selectivity.realtime import RealtimeDecider

@@ -91,5 +91,7 @@ def test_a_declaration_without_lodgement_time_is_lodged_now(payloads):
     body = {k: v for k, v in payloads[0].items() if k != "lodged_at"}
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     lodged = canonical_columns(DeclarationIn.model_validate(body))["lodged_at"]
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert len(lodged) == len(body["items"]) and len(set(lodged)) == 1
-    assert before <= lodged[0] <= before + dt.timedelta(seconds=5) and lodged[0].microsecond == 0
+    # Stamped between the two readings of the clock, to the second: no bound on how long it took.
+    assert before <= lodged[0] <= after and lodged[0].microsecond == 0

@@ -12,11 +12,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clearsight.console import UserError
+from clearsight.files import write_json_atomic
 from clearsight.risk.model import RiskModel
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -57,11 +57,7 @@ class ModelRegistry:
             raise UserError(f"{path} is not valid JSON ({exc}); fix or delete it") from None
 
     def _write(self, data: dict) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".registry-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-        os.replace(tmp, self.dir / REGISTRY_FILE)  # atomic: a reader never sees half a file
+        write_json_atomic(self.dir / REGISTRY_FILE, data, indent=2)
 
     def entries(self) -> list[ModelEntry]:
         return [ModelEntry(**m) for m in self._read()["models"]]

@@ -38,6 +38,7 @@ import numpy as np
 
 from clearsight.config import Settings
 from clearsight.console import UserError
+from clearsight.files import write_json_atomic
 from clearsight.risk.history import label_history, labels, quiet, revenue_basis
 from clearsight.warehouse import Warehouse
 
@@ -396,13 +397,18 @@ def _naive(value: Any) -> dt.datetime:
     return value.replace(tzinfo=None)
 
 
-def _promoted(settings: Settings) -> tuple[Any, Any] | tuple[None, None]:
+def _promoted(settings: Settings, with_model: bool) -> tuple[Any, Any]:
+    """The promoted model's registry entry, and the model itself only when its scores are wanted
+    (reading the model files is the costly part, and the features' drift needs only the entry)."""
     from clearsight.risk.registry import ModelRegistry
 
     registry = ModelRegistry(settings.models_dir)
-    if registry.promoted() is None:
+    name = registry.promoted()
+    if name is None:
         return None, None
-    return registry.load()
+    if with_model:
+        return registry.load(name)
+    return registry.entry(name), None
 
 
 def compute_drift(
@@ -418,7 +424,7 @@ def compute_drift(
     weekly = _weekly(warehouse)
     if not weekly:
         raise UserError("the warehouse holds no declarations: load them with `clearsight ingest` first")
-    entry, model = _promoted(settings)
+    entry, model = _promoted(settings, with_model=scores)
     p = periods(weekly, entry, reference_weeks)
     basis = entry.revenue_basis if entry is not None else revenue_basis(warehouse)
     notes: list[str] = []
@@ -548,11 +554,7 @@ def cache_path(settings: Settings) -> Path:
 
 
 def save_cached(settings: Settings, key: str, report: DriftReport) -> None:
-    path = cache_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "report": report.to_json_dict()}), encoding="utf-8")
-    tmp.replace(path)
+    write_json_atomic(cache_path(settings), {"key": key, "report": report.to_json_dict()})
 
 
 def load_cached(settings: Settings, key: str) -> DriftReport | None:

@@ -40,6 +40,8 @@ class LaneDecision:
     selected_by: np.ndarray
     offices: list[str]
     office_code: np.ndarray
+    #: the priority the budgets were filled by (AEO-adjusted; NaN as -inf)
+    priority: np.ndarray
     capacity: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -188,4 +190,6 @@ def decide_lanes(
         chosen = top_per_group(code, priority, by == NONE, left(lane_code, capacity[name]))
         lane[chosen] = lane_code
         by[chosen] = MODEL
-    return LaneDecision(lane=lane, selected_by=by, offices=offices, office_code=code, capacity=capacity)
+    return LaneDecision(
+        lane=lane, selected_by=by, offices=offices, office_code=code, priority=priority, capacity=capacity
+    )

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +30,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from clearsight.access.store import Store
 from clearsight.config import Settings
 from clearsight.console import UserError
+from clearsight.files import write_json_atomic
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.explore import exploration_priority
-from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, aeo_adjusted, decide_lanes
+from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.rule_store import enabled_rules
 from clearsight.selectivity.rules import RuleHits, RuleSet
@@ -293,6 +291,7 @@ def select_batch(
     decided_at = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
     selection_id = f"sel-{decided_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     n = table.num_rows
+    lanes = decision.to_arrow()  # lane, selected_by, random_control, exploration
     rows = pa.table(
         {
             "selection_id": pa.array([selection_id] * n, pa.string()),
@@ -301,7 +300,7 @@ def select_batch(
             "item_no": table["item_no"],
             "office_id": table["office_id"],
             "lodged_at": table["lodged_at"],
-            **{c: decision.to_arrow()[c] for c in ("lane", "selected_by", "random_control", "exploration")},
+            **{c: lanes[c] for c in lanes.column_names},
             "rules_hit": hits.rules_hit,
             "model_version": pa.array([scorer.entry.name] * n, pa.string()),
             "score": scored["score"],
@@ -321,7 +320,7 @@ def select_batch(
         hits=hits,
         decision=decision,
         rows=rows,
-        priority=aeo_adjusted(priority, aeo, policy.aeo_factor),
+        priority=decision.priority,
         replaced=replaced,
         notes=notes,
     )
@@ -396,13 +395,5 @@ def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:
         "overall": overall,
     }
     path = realtime_state_path(settings)
-    write_json_atomic(path, state)
+    write_json_atomic(path, state, indent=1)
     return path
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1)
-    os.replace(tmp, path)  # a reader never sees half a file

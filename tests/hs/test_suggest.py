@@ -106,3 +106,11 @@ def test_top_limits_the_suggestions(retriever, top):
     assert 1 <= len(answer.suggestions) <= top
     scores = [s.score for s in answer.suggestions]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_rank_at_groups_each_codes_array_by_its_own_codes():
+    """Arrays made and freed one after another may share an address: each still gets its own groups."""
+    for pair in (["010110", "020210"], ["030310", "040410"], ["050510", "060610"]):
+        groups, grouped = rank_at(np.array(pair), np.array([[0.25, 0.75]]), 4)
+        assert groups.tolist() == [pair[0][:4], pair[1][:4]]
+        assert grouped.tolist() == [[0.25, 0.75]]

@@ -146,16 +146,21 @@ def _group_sums(codes: np.ndarray, p: np.ndarray, digits: int) -> dict[str, floa
     return dict(zip(groups.tolist(), grouped[0].tolist(), strict=True))
 
 
-_GROUPS: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+#: Groups of a codes array (a model's fixed class codes), by the array's identity and the digits.
+#: Each entry holds the array itself: while it is cached its id cannot be reused by another array.
+_GROUPS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_GROUPS_KEPT = 32
 
 
 def _groups(codes: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
-    key = (id(codes), len(codes), digits)
+    key = (id(codes), digits)
     found = _GROUPS.get(key)
-    if found is None:
+    if found is None or found[0] is not codes:
+        if len(_GROUPS) >= _GROUPS_KEPT:
+            _GROUPS.clear()
         keys = np.array([c[:digits] for c in codes.tolist()])
-        found = _GROUPS[key] = np.unique(keys, return_inverse=True)
-    return found
+        found = _GROUPS[key] = (codes, *np.unique(keys, return_inverse=True))
+    return found[1], found[2]
 
 
 def rank_at(codes: np.ndarray, probs: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:

@@ -71,7 +71,7 @@ def test_api_scores_equal_batch_scores(live, payloads):
 
 def test_declarations_scored_together_get_what_each_gets_alone(live, payloads):
     """Requests waiting at the same moment share one scorer call; each still gets its own results."""
-    service = ScoringService(live.portal.settings, live.portal.portal, live.portal.warehouse)
+    service = ScoringService(live.portal.settings, live.portal.warehouse, live.portal.store)
     declarations = [DeclarationIn.model_validate(p) for p in payloads]
     # The same declaration sent again with other values: never scored in the same call as the first.
     again = {**payloads[1], "items": [{**i, "customs_value": i["customs_value"] * 3} for i in payloads[1]["items"]]}

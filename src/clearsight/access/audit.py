@@ -68,7 +68,6 @@ def entry_values(
 _AUDIT = AuditEntry.__table__
 #: Statements built once (Core, compiled once per engine): they run in every audit transaction.
 _LAST_HASH = select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
-_INSERT_ENTRY = insert(_AUDIT)
 _WRITE_LOCK = {
     "postgresql": text("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE"),
     "sqlite": text("UPDATE alembic_version SET version_num = version_num"),
@@ -87,14 +86,14 @@ def _last_hash(store: Store, s) -> str:
     return s.scalar(_LAST_HASH) or GENESIS
 
 
-def record(store: Store, *, also: list | None = None, **fields: Any) -> AuditEntry:
+def record(store: Store, **fields: Any) -> AuditEntry:
     """Append one entry (``fields``: those of :func:`entry_values`), chained to the last one, in a
-    transaction of its own (with ``also``: other rows saved in the same transaction)."""
+    transaction of its own."""
     values = entry_values(**fields)
     with store.audit_lock, store.session() as s:
         prev = _last_hash(store, s)
         entry = AuditEntry(**values, prev_hash=prev, hash=entry_hash(prev, values))
-        s.add_all([*(also or []), entry])
+        s.add(entry)
         s.flush()
         return entry
 
@@ -211,7 +210,7 @@ class GroupCommit:
                 prev = digest
             for table, values in rows.items():
                 conn.execute(_inserts(table), values)
-            conn.execute(_INSERT_ENTRY, entries)
+            conn.execute(_inserts(_AUDIT), entries)
 
 
 @dataclass

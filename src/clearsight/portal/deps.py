@@ -92,7 +92,7 @@ class Portal:
     _wh_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self.scoring = ScoringService(self.settings, self.portal, self.warehouse, self.store)
+        self.scoring = ScoringService(self.settings, self.warehouse, self.store)
         self.audit_writer = audit.GroupCommit(self.store)
 
     @contextmanager
@@ -196,12 +196,12 @@ def office_scope(principal: Principal) -> list[str] | None:
 
 def audit_read(
     request: Request, principal: Principal, action: str, resource: str, filter: dict | None = None, rows: int = 0,
-    outcome: str = "ok", also: list | None = None,
+    outcome: str = "ok",
 ) -> None:
-    """Record a read or write of declaration-level data (``also``: rows written in the same transaction)."""
+    """Record a read or write of declaration-level data."""
     audit.record(
         get_portal(request).store, actor=principal.name, role=principal.role, action=action, resource=resource,
-        filter=filter, rows=rows, client=client_of(request), outcome=outcome, also=also,
+        filter=filter, rows=rows, client=client_of(request), outcome=outcome,
     )
 
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from clearsight.access.store import Store
 from clearsight.access.store.models import utcnow
 from clearsight.config import Settings
 from clearsight.portal.schemas import DeclarationIn
-from clearsight.portal.settings import PortalSettings
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
@@ -84,11 +84,10 @@ def _stacked(parts: list[Columns]) -> pa.Table:
 class ScoringService:
     """The promoted risk model, loaded once and reloaded when the registry file changes."""
 
-    def __init__(self, settings: Settings, portal: PortalSettings, warehouse_factory, store=None) -> None:
+    def __init__(self, settings: Settings, warehouse_factory, store: Store) -> None:
         self.settings = settings
-        self.portal = portal
         self._warehouse = warehouse_factory  # context manager yielding the shared warehouse
-        self._store = store  # the app store the rule profiles live in (None: the workspace's own)
+        self._store = store  # the app store the rule profiles live in
         self._lock = threading.Lock()
         self._scorer = None
         self._stamp: float | None = None
@@ -141,22 +140,11 @@ class ScoringService:
                 gc.freeze()
         return self._scorer
 
-    @property
-    def model_version(self) -> str:
-        return self.scorer().entry.name
-
     def _current_stamp(self) -> tuple:
         from clearsight.selectivity.realtime import decider_stamp
-        from clearsight.selectivity.select import realtime_state_path
 
         # A promotion counts too: thresholds set before any batch are quantiles of the model's scores.
-        model = self._registry_stamp()
-        if self._store is None:
-            try:
-                return (model, realtime_state_path(self.settings).stat().st_mtime_ns)
-            except OSError:
-                return (model, None)
-        return (model, *decider_stamp(self.settings, self._store))
+        return (self._registry_stamp(), *decider_stamp(self.settings, self._store))
 
     def decider(self):
         """The selectivity room's real-time decider (the last batch's thresholds, the policy and the

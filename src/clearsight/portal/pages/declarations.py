@@ -57,7 +57,6 @@ def _model_scores(portal: Portal, items: list[dict]) -> tuple[list[dict], str | 
     rows = pa.Table.from_pylist([{k: v for k, v in item.items() if k in fields} for item in items])
     try:
         results = portal.scoring.score(rows)
-        version = portal.scoring.model_version
     except NoModel as exc:
         return [], str(exc)
-    return [{**asdict(r), "model_version": version} for r in results], None
+    return [asdict(r) for r in results], None

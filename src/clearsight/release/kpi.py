@@ -130,7 +130,7 @@ SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "none")
 
 
 def _selections(wh: Warehouse, date_from: dt.date | None, date_to: dt.date | None) -> ir.Table | None:
-    """The latest decision per item lodged in the period, or None when there are none."""
+    """The latest decision per item lodged in the period, or None when the warehouse has no selections."""
     if not wh.has_table(SELECTIONS):
         return None
     t = wh.con.table(SELECTIONS)
@@ -145,7 +145,7 @@ def _selections(wh: Warehouse, date_from: dt.date | None, date_to: dt.date | Non
         ibis.window(group_by=["declaration_id", "item_no"], order_by=ibis.desc(t.decided_at))
     )
     t = t.mutate(_n=latest).filter(lambda x: x._n == 0).drop("_n")
-    return t if int(t.count().execute()) else None
+    return t
 
 
 def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -219,7 +219,8 @@ def kpi_report(
     by_selected_by = None
     sel = _selections(wh, date_from, date_to)
     if sel is not None:
-        by_selected_by, from_selections = _by_selected_by(wh, sel)
+        rows, from_selections = _by_selected_by(wh, sel)
+        by_selected_by = rows or None  # no decision in the period: as without the table
         random_sample = from_selections or random_sample
     notes = [] if by_reason is not None or by_selected_by is not None else [NO_REASON_NOTE]
     if random_sample is not None and random_sample.get("drawn", 0) > random_sample["controls"]:

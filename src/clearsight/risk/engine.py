@@ -225,7 +225,7 @@ class Evaluation:
         return {
             "model": self.model,
             "baselines": self.baselines,
-            "budgets": [_percent(b) for b in self.budgets],
+            "budgets": [as_percent(b) for b in self.budgets],
             "metrics": self.metrics,
             "n_train": self.n_train,
             "n_test": self.n_test,
@@ -242,7 +242,7 @@ class Evaluation:
         }
 
 
-def _percent(budget: float) -> int | float:
+def as_percent(budget: float) -> int | float:
     """0.05 -> 5, 0.025 -> 2.5 (the same text as the metric keys)."""
     value = float(f"{budget * 100:g}")
     return int(value) if value.is_integer() else value

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clearsight.console import UserError
-from clearsight.risk.engine import _arrays, _labelled, attach_labels, label_table, train
+from clearsight.risk.engine import DEFAULT_BUDGETS, _arrays, _labelled, attach_labels, label_table, train
 from clearsight.risk.history import point_in_time
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.registry import ModelRegistry
@@ -202,7 +202,7 @@ def retrain(
     challenger_name = f"{name}-holdout" if refit else name
     train(warehouse, registry, until=start, objective=objective, name=challenger_name, model_params=params)
     _, challenger = registry.load(challenger_name)
-    budgets = sorted({0.01, 0.02, 0.05, 0.10, budget})
+    budgets = sorted({*DEFAULT_BUDGETS, budget})
     champ_m = budget_metrics(y, c, r, champion.score_items(test)["score"], budgets)
     chall_m = budget_metrics(y, c, r, challenger.score_items(test)["score"], budgets)
     a, b = criterion(champ_m, metric, budget), criterion(chall_m, metric, budget)

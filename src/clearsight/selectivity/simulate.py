@@ -45,7 +45,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from clearsight.console import UserError
-from clearsight.risk.engine import attach_labels, label_table, read_ground_truth
+from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
 from clearsight.risk.model import RiskModel, check_labels
 from clearsight.schema.tables import DECLARATIONS, INSPECTIONS, LANES, RESULTS, Table
@@ -581,9 +581,9 @@ class SimulationResult:
                 out[name]["explored_found"] = s.explored_found
         return {
             "weeks": self.weeks,
-            "budget": _percent(self.budget),
+            "budget": as_percent(self.budget),
             "strategies": out,
-            "explore_share": _percent(self.explore_share),
+            "explore_share": as_percent(self.explore_share),
             "retrain_every": self.retrain_every,
             "start": self.start.isoformat(),
             "world": self.source,
@@ -616,11 +616,6 @@ DEFINITIONS = {
         " item and shared by every strategy; an undetected fraud is recorded as compliant"
     ),
 }
-
-
-def _percent(share: float) -> float | int:
-    value = float(f"{share * 100:g}")
-    return int(value) if value.is_integer() else value
 
 
 class Simulation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -115,11 +116,15 @@ def test_reads_are_audited_and_the_chain_verifies(live, auth):
 
 
 @pytest.mark.parametrize(
-    "q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>"]
+    "q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>", "a\x00b'"]
 )
 def test_injected_search_text_is_only_text(live, auth, q):
     r = httpx.get(f"{live.url}/api/v1/declarations", params={"q": q}, headers=auth("analyst"))
     assert r.status_code == 200 and r.json() == []
+    by_office = httpx.get(f"{live.url}/api/v1/declarations", params={"office_id": q}, headers=auth("analyst"))
+    assert by_office.status_code == 200 and by_office.json() == []
+    one = httpx.get(f"{live.url}/api/v1/declarations/{quote(q, safe='')}", headers=auth("analyst"))
+    assert one.status_code == 404
     page = httpx.get(f"{live.url}/declarations", params={"q": q}, headers=auth("analyst"))
     assert page.status_code == 200 and "<script>alert(1)</script>" not in page.text
     assert httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 1}, headers=auth("analyst")).json()

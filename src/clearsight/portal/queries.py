@@ -27,7 +27,9 @@ def _rows(expr: ir.Table) -> list[dict[str, Any]]:
 
 
 def _offices(t: ir.Table, offices: list[str] | None) -> ir.Table:
-    return t if offices is None else t.filter(t.office_id.isin(offices or ["\x00none"]))
+    if offices is None:
+        return t
+    return t.filter(t.office_id.isin(offices) if offices else ibis.literal(False))
 
 
 def overview(wh: Warehouse, offices: list[str] | None = None) -> dict[str, Any]:
@@ -71,11 +73,19 @@ def overview(wh: Warehouse, offices: list[str] | None = None) -> dict[str, Any]:
     return {"totals": totals, "months": months, "lanes": lanes}
 
 
+def _matches_nothing(*texts: str | None) -> bool:
+    """A text holding a NUL character: no identifier or code in the warehouse holds one, and the
+    engine's SQL text cannot carry it, so such a filter answers nothing rather than fail."""
+    return any(t is not None and "\x00" in t for t in texts)
+
+
 def search(
     wh: Warehouse, *, q: str | None = None, office_id: str | None = None, offices: list[str] | None = None,
     limit: int = 50, offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Goods items matching a declaration or importer id (exact) or an HS code prefix, newest first."""
+    if _matches_nothing(q, office_id):
+        return []
     d = _offices(wh.table("declarations"), offices)
     if office_id:
         d = d.filter(d.office_id == office_id)
@@ -88,6 +98,8 @@ def search(
 
 def declaration(wh: Warehouse, declaration_id: str) -> dict[str, Any] | None:
     """A declaration's items with their inspection results, and its importer's history."""
+    if _matches_nothing(declaration_id):
+        return None
     d = wh.table("declarations")
     i = wh.table("inspections")
     items = d.filter(d.declaration_id == declaration_id).left_join(

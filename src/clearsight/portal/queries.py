@@ -26,15 +26,19 @@ def _rows(expr: ir.Table) -> list[dict[str, Any]]:
     return expr.to_pyarrow().to_pylist()
 
 
-def _offices(t: ir.Table, offices: list[str] | None) -> ir.Table:
+def declarations_in(wh: Warehouse, offices: list[str] | None) -> ir.Table:
+    """The ``declarations`` table as the caller may read it: only ``offices``' rows (None: every office;
+    an empty list: none). Every read of declaration-level data below starts here, and each takes
+    ``offices`` without a default, so no route or page can read across offices by leaving it out."""
+    t = wh.table("declarations")
     if offices is None:
         return t
     return t.filter(t.office_id.isin(offices) if offices else ibis.literal(False))
 
 
-def overview(wh: Warehouse, offices: list[str] | None = None) -> dict[str, Any]:
+def overview(wh: Warehouse, offices: list[str] | None) -> dict[str, Any]:
     """Volumes, inspections, hits and revenue recovered per month, and items per lane."""
-    d = _offices(wh.table("declarations"), offices)
+    d = declarations_in(wh, offices)
     i = wh.table("inspections")
     joined = d.select("declaration_id", "item_no", "lodged_at").left_join(
         i.select("declaration_id", "item_no", "lane", "result", "additional_revenue"), ["declaration_id", "item_no"]
@@ -80,13 +84,13 @@ def _matches_nothing(*texts: str | None) -> bool:
 
 
 def search(
-    wh: Warehouse, *, q: str | None = None, office_id: str | None = None, offices: list[str] | None = None,
+    wh: Warehouse, *, offices: list[str] | None, q: str | None = None, office_id: str | None = None,
     limit: int = 50, offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Goods items matching a declaration or importer id (exact) or an HS code prefix, newest first."""
     if _matches_nothing(q, office_id):
         return []
-    d = _offices(wh.table("declarations"), offices)
+    d = declarations_in(wh, offices)
     if office_id:
         d = d.filter(d.office_id == office_id)
     if q:
@@ -96,11 +100,13 @@ def search(
     return _rows(expr.limit(min(limit, MAX_LIMIT), offset=offset))
 
 
-def declaration(wh: Warehouse, declaration_id: str) -> dict[str, Any] | None:
-    """A declaration's items with their inspection results, and its importer's history."""
+def declaration(wh: Warehouse, declaration_id: str, *, offices: list[str] | None) -> dict[str, Any] | None:
+    """A declaration's items with their inspection results, and its importer's history within ``offices``
+    (None when the declaration does not exist or belongs to an office outside ``offices``: the two are
+    told apart nowhere, so a caller cannot learn which ids exist elsewhere)."""
     if _matches_nothing(declaration_id):
         return None
-    d = wh.table("declarations")
+    d = declarations_in(wh, offices)
     i = wh.table("inspections")
     items = d.filter(d.declaration_id == declaration_id).left_join(
         i.select("declaration_id", "item_no", "lane", "result", "fraud_type", "additional_revenue", "inspected_at", "officer_id"),
@@ -110,11 +116,13 @@ def declaration(wh: Warehouse, declaration_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     importer = rows[0]["importer_id"]
-    return {"declaration_id": declaration_id, "office_id": rows[0]["office_id"], "items": rows, "importer": importer_history(wh, importer)}
+    history = importer_history(wh, importer, offices=offices)
+    return {"declaration_id": declaration_id, "office_id": rows[0]["office_id"], "items": rows, "importer": history}
 
 
-def importer_history(wh: Warehouse, importer_id: str, recent: int = 20) -> dict[str, Any]:
-    d = wh.table("declarations")
+def importer_history(wh: Warehouse, importer_id: str, *, offices: list[str] | None, recent: int = 20) -> dict[str, Any]:
+    """The importer's totals and latest items, counted within ``offices``."""
+    d = declarations_in(wh, offices)
     i = wh.table("inspections")
     mine = d.filter(d.importer_id == importer_id).left_join(
         i.select("declaration_id", "item_no", "result", "additional_revenue"), ["declaration_id", "item_no"]
@@ -141,14 +149,17 @@ def importer_history(wh: Warehouse, importer_id: str, recent: int = 20) -> dict[
 
 def uninspected(wh: Warehouse, offices: list[str] | None, limit: int = 500) -> pa.Table:
     """The latest items of the offices with no inspection result yet (the queue's candidates)."""
-    d = _offices(wh.table("declarations"), offices)
+    d = declarations_in(wh, offices)
     i = wh.table("inspections")
     open_items = d.anti_join(i, ["declaration_id", "item_no"])
     return open_items.drop("batch_id", "quality_flags").order_by(ibis.desc("lodged_at"), "declaration_id", "item_no").limit(limit).to_pyarrow()
 
 
-def item(wh: Warehouse, declaration_id: str, item_no: int) -> dict[str, Any] | None:
-    d = wh.table("declarations")
+def item(wh: Warehouse, declaration_id: str, item_no: int, *, offices: list[str] | None) -> dict[str, Any] | None:
+    """The goods item if it exists within ``offices`` (None otherwise, whichever the reason)."""
+    if _matches_nothing(declaration_id):
+        return None
+    d = declarations_in(wh, offices)
     found = _rows(d.filter((d.declaration_id == declaration_id) & (d.item_no == item_no)).select("declaration_id", "item_no", "office_id"))
     return found[0] if found else None
 

@@ -29,14 +29,17 @@ def list_declarations(
 
 
 def get_declaration(request: Request, portal: Portal, principal: Principal, declaration_id: str) -> dict:
-    with portal.warehouse() as wh:
-        found = queries.declaration(wh, declaration_id)
+    """The declaration within the caller's offices; another office's declaration is answered exactly
+    like one that does not exist (the audit entry names the caller's offices)."""
     offices = office_scope(principal)
-    if found is None or (offices is not None and found["office_id"] not in offices):
-        # Refused before anything of the declaration is returned; the refusal itself is audited.
-        audit_read(request, principal, "declarations.get", f"declarations/{declaration_id}", outcome="not_found" if found is None else "refused")
-        raise HTTPException(404 if found is None else 403, f"declaration {declaration_id} not found" if found is None else f"declaration {declaration_id} belongs to another office")
-    audit_read(request, principal, "declarations.get", f"declarations/{declaration_id}", rows=len(found["items"]) + len(found["importer"]["recent"]))
+    scope = None if offices is None else {"offices": offices}
+    with portal.warehouse() as wh:
+        found = queries.declaration(wh, declaration_id, offices=offices)
+    resource = f"declarations/{declaration_id}"
+    if found is None:
+        audit_read(request, principal, "declarations.get", resource, scope, outcome="not_found")
+        raise HTTPException(404, f"declaration {declaration_id} not found")
+    audit_read(request, principal, "declarations.get", resource, scope, rows=len(found["items"]) + len(found["importer"]["recent"]))
     return found
 
 
@@ -44,12 +47,11 @@ def save_inspection(request: Request, portal: Portal, principal: Principal, body
     resource = f"declarations/{body.declaration_id}/items/{body.item_no}"
     offices = office_scope(principal)
     with portal.warehouse() as wh:
-        found = queries.item(wh, body.declaration_id, body.item_no)
-        if found is None:
+        found = queries.item(wh, body.declaration_id, body.item_no, offices=offices)
+        if found is None:  # missing, or another office's: the same answer
+            scope = None if offices is None else {"offices": offices}
+            audit_read(request, principal, "inspections.record", resource, scope, outcome="not_found")
             raise HTTPException(404, f"declaration {body.declaration_id} has no item {body.item_no}")
-        if offices is not None and found["office_id"] not in offices:
-            audit_read(request, principal, "inspections.record", resource, outcome="refused")
-            raise HTTPException(403, f"declaration {body.declaration_id} belongs to another office")
         if queries.has_result(wh, body.declaration_id, body.item_no):
             raise HTTPException(409, f"item {body.item_no} of declaration {body.declaration_id} already has an inspection result")
         batch = queries.record_inspection(wh, body.model_dump(), principal.name)

@@ -84,6 +84,26 @@ def strip_accents(text: str) -> str:
     """DuckDB's strip_accents."""
 
 
+@ibis.udf.scalar.builtin
+def to_json(text: str) -> str:
+    """DuckDB's to_json: a JSON string, control characters, quotes and backslashes escaped."""
+
+
+@ibis.udf.scalar.builtin(name="chr")
+def chr_(code: int) -> str:
+    """DuckDB's chr: the character with this code point."""
+
+
+@ibis.udf.scalar.builtin
+def unicode(text: str) -> int:
+    """DuckDB's unicode: the code point of the first character."""
+
+
+@ibis.udf.scalar.builtin
+def printf(fmt: str, value: int) -> str:
+    """DuckDB's printf."""
+
+
 @ibis.udf.scalar.builtin(name="_cs_country_code")
 def country_code(key: str) -> str:
     """ISO alpha-2 of a normalised country spelling, NULL when unknown (see ``install_lookups``)."""
@@ -158,8 +178,42 @@ class Parsed:
     warnings: list[Check]
 
 
+#: Control characters (Unicode Cc): C0, DEL and C1. An identifier or a code may hold none of them.
+CONTROL = r"[\x00-\x1f\x7f-\x9f]"
+#: ...free text (a goods description, an address) may hold tabs and line breaks, and C1 characters
+#: (a Windows-1252 file read as Latin-1 shows its curly quotes and dashes as C1), never the rest.
+FREE_TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+#: Text fields whose values are prose rather than codes.
+FREE_TEXT_FIELDS = frozenset({"goods_description", "commodity", "name", "address", "concealment"})
+#: Control characters other than NUL, and how messages show them: C0 and DEL as their Unicode
+#: control pictures (U+2401...), C1 as the replacement character. (NUL is never written into SQL
+#: text: the parser reads it as the end of the query.)
+_CONTROLS = "".join(map(chr, range(1, 0x20))) + "\x7f" + "".join(map(chr, range(0x80, 0xA0)))
+_PICTURES = "".join(map(chr, range(0x2401, 0x2420))) + "\u2421" + "\ufffd" * 32
+
+
+def _visible(s: ibis.StringValue) -> ibis.StringValue:
+    """The text with its control characters made visible (NUL as ␀): a reason never holds a
+    control character that later queries, pages and terminals would have to survive."""
+    return s.replace(chr_(0), "\u2400").translate(_CONTROLS, _PICTURES)
+
+
 def _quoted(s: ibis.StringValue) -> ibis.StringValue:
-    return "'" + s.substr(0, 60) + "'"
+    return "'" + _visible(s.substr(0, 60)) + "'"
+
+
+def control_message(name: str, s: ibis.StringValue, pattern: str = CONTROL) -> ibis.StringValue:
+    """``name: control character U+0000 at position 3: 'IM␀EVIL'`` for the first control character
+    of ``s`` matching ``pattern`` (positions count characters from 1)."""
+    char = s.re_extract(pattern, 0)
+    return (
+        f"{name}: control character "
+        + printf("U+%04X", unicode(char))
+        + " at position "
+        + (s.find(char) + 1).cast("string")
+        + ": "
+        + _quoted(s)
+    )
 
 
 def messages(checks: list[Check], separator: str) -> ibis.StringValue:
@@ -328,31 +382,63 @@ def _strptime(s: ibis.StringValue, formats: list[str]) -> ibis.TimestampValue:
     return tries[0] if len(tries) == 1 else ibis.coalesce(*tries)
 
 
-def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Value, spec: FieldSpec) -> Parsed:
+def check_field(
+    f: Field,
+    s: ibis.StringValue,
+    m: ibis.StringValue,
+    p: ibis.Value,
+    spec: FieldSpec,
+    may_hold_control: ibis.BooleanValue | None = None,
+) -> Parsed:
     """Phase 2: the canonical value, errors and warnings, from the text ``s`` as the file gives it,
-    the text ``m`` after the mapping's value map, and the parsed value ``p``."""
+    the text ``m`` after the mapping's value map, and the parsed value ``p``.
+
+    ``may_hold_control``, for an identifier or a code, is a test shared by the row's identifiers
+    and codes (see ``staged_expression``): only where it holds is each one searched for control
+    characters. A field that is parsed (a number, a date, a country...) needs no search of its own:
+    a control character fails the parse, and the parse error then names the character instead.
+    """
     name = label(f, spec)
     errors: list[Check] = []
     warnings: list[Check] = []
+
+    def unreadable(message: ibis.StringValue | str) -> ibis.StringValue:
+        """The message of a value that does not parse, or of its control character if it holds one."""
+        return ibis.ifelse(s.re_search(CONTROL), control_message(name, s), message)
+
     if spec.map is not None:
         errors.append(
-            Check(s.notnull() & m.isnull(), f"{name}: value not in the mapping's map: " + _quoted(s))
+            Check(
+                s.notnull() & m.isnull(), unreadable(f"{name}: value not in the mapping's map: " + _quoted(s))
+            )
         )
     present = m.notnull()
     kind = f.kind
     if kind in ("id", "text"):
         value = p
+        if f.name in FREE_TEXT_FIELDS:
+            # Most descriptions need no search: to_json escapes every control character (and
+            # quotes and backslashes), a cheaper test than a regular expression.
+            found = ibis.ifelse(to_json(s).contains("\\"), s.re_search(FREE_TEXT_CONTROL), False)
+            errors.append(Check(found, control_message(name, s, FREE_TEXT_CONTROL)))
+        else:
+            found = s.re_search(CONTROL)
+            if may_hold_control is not None:
+                found = ibis.ifelse(may_hold_control, found, False)
+            errors.append(Check(found, control_message(name, s)))
         if kind == "id":
             errors.append(Check(present & (m.length() > 64), f"{name}: identifier longer than 64 characters"))
     elif kind == "int":
         ok = p.notnull() & (p == p.floor())
-        errors.append(Check(present & ~ok.fill_null(False), f"{name}: not a whole number: " + _quoted(s)))
+        errors.append(
+            Check(present & ~ok.fill_null(False), unreadable(f"{name}: not a whole number: " + _quoted(s)))
+        )
         value = ibis.ifelse(ok, p, ibis.null(dt.float64)).cast("int64")
     elif kind in ("amount", "rate"):
         # Finite numbers lie between the largest doubles; NaN sorts above every number in DuckDB.
         # (Two comparisons; isnan and isinf are a function call per cell each.)
         bad = p.isnull() | ~p.between(-_LARGEST, _LARGEST)
-        errors.append(Check(present & bad, f"{name}: not a number: " + _quoted(s)))
+        errors.append(Check(present & bad, unreadable(f"{name}: not a number: " + _quoted(s))))
         errors.append(Check(p < 0, f"{name}: negative: " + _quoted(s)))
         value = ibis.ifelse(p.between(0, _LARGEST), p, ibis.null(dt.float64))
         if f.name in ("customs_value", "net_mass_kg"):
@@ -365,18 +451,23 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
             if spec.format
             else "expected a date such as 2024-03-31 (or give format: in the mapping)"
         )
-        errors.append(Check(present & p.isnull(), f"{name}: not a date ({how}): " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: not a date ({how}): " + _quoted(s))))
         value = p.cast("date") if kind == "date" else p
     elif kind == "bool":
         value = p
-        errors.append(Check(present & p.isnull(), f"{name}: not yes/no (true/false, 1/0): " + _quoted(s)))
+        errors.append(
+            Check(present & p.isnull(), unreadable(f"{name}: not yes/no (true/false, 1/0): " + _quoted(s)))
+        )
     elif kind == "country":
         value = p
-        errors.append(Check(present & p.isnull(), f"{name}: unknown country: " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: unknown country: " + _quoted(s))))
     elif kind == "currency":
         value = p
         errors.append(
-            Check(present & ~is_currency(p), f"{name}: unknown currency (ISO 4217 expected): " + _quoted(s))
+            Check(
+                present & ~is_currency(p),
+                unreadable(f"{name}: unknown currency (ISO 4217 expected): " + _quoted(s)),
+            )
         )
     elif kind in ("hs_code", "hs_any"):
         n = p.length()
@@ -390,16 +481,18 @@ def check_field(f: Field, s: ibis.StringValue, m: ibis.StringValue, p: ibis.Valu
             ok = padded.length().between(2, 10) & (padded.length() % 2 == 0)
             why = "malformed HS code (2 to 10 digits expected)"
         ok = ok.fill_null(False)
-        errors.append(Check(present & ~ok, f"{name}: {why}: " + _quoted(s)))
+        errors.append(Check(present & ~ok, unreadable(f"{name}: {why}: " + _quoted(s))))
         value = ibis.ifelse(ok, padded, ibis.null(dt.string))
     elif kind == "period":
         ok = p.re_search(r"^(19|20)\d\d((0[1-9])|(1[0-2]))?$").fill_null(False)
-        errors.append(Check(present & ~ok, f"{name}: not a period (YYYY or YYYYMM): " + _quoted(s)))
+        errors.append(
+            Check(present & ~ok, unreadable(f"{name}: not a period (YYYY or YYYYMM): " + _quoted(s)))
+        )
         value = ibis.ifelse(ok, p, ibis.null(dt.string))
     elif kind == "enum":
         value = p
         allowed = ", ".join(f.values)
-        errors.append(Check(present & p.isnull(), f"{name}: not one of {allowed}: " + _quoted(s)))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: not one of {allowed}: " + _quoted(s))))
     else:  # pragma: no cover - the schema only uses the kinds above
         raise ValueError(f"unknown kind {kind}")
     if f.required:
@@ -473,12 +566,13 @@ def staged_expression(parsed: ibis.Table, table: Table, specs: dict[str, FieldSp
     values: dict[str, ibis.Value] = {}
     errors: list[Check] = []
     warnings: list[Check] = []
+    may_hold_control = _may_hold_control(t, table, specs)
     for f in table.mappable_fields:
         spec = specs.get(f.name)
         if spec is None:
             continue
         s, m, p = t[f"_s_{f.name}"], t[f"_m_{f.name}"], t[f"_p_{f.name}"]
-        checked = check_field(f, s, m, p, spec)
+        checked = check_field(f, s, m, p, spec, may_hold_control)
         if spec.expr is not None:  # filled input cells must give a value
             inputs = t[f"__exprin__{f.name}"]
             checked.errors.append(
@@ -503,6 +597,19 @@ def staged_expression(parsed: ibis.Table, table: Table, specs: dict[str, FieldSp
         # The raw row is kept only where it is needed: rows that go to quarantine.
         _raw=ibis.ifelse(error_text.notnull(), raw, ibis.null(dt.string)),
     )
+
+
+def _may_hold_control(t: ibis.Table, table: Table, specs: dict[str, FieldSpec]) -> ibis.BooleanValue | None:
+    """Whether any identifier or code of the row holds a control character: one search of their
+    concatenation, where a search per field would cost the row as many (about 0.2 µs each)."""
+    codes = [
+        t[f"_s_{f.name}"]
+        for f in table.mappable_fields
+        if f.name in specs and f.kind in ("id", "text") and f.name not in FREE_TEXT_FIELDS
+    ]
+    if len(codes) < 2:
+        return None
+    return ibis.literal("").join(codes).re_search(CONTROL)
 
 
 def _has_hs_subheadings(table: Table) -> bool:

@@ -3,29 +3,12 @@ skipped with a stated reason, except under CLEARSIGHT_REQUIRE_ALL=1 (CI), where 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 
 import pytest
 
 from clearsight.warehouse import Warehouse, connect
-
-REQUIRE_ALL = os.environ.get("CLEARSIGHT_REQUIRE_ALL") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip on a user's machine; fail under CLEARSIGHT_REQUIRE_ALL=1."""
-    if REQUIRE_ALL:
-        pytest.fail(f"required engine missing (CLEARSIGHT_REQUIRE_ALL=1): {reason}")
-    pytest.skip(reason)
-
-
-def java_available() -> bool:
-    java = shutil.which("java")
-    if not java:
-        return False
-    return subprocess.run([java, "-version"], capture_output=True).returncode == 0
+from engines import java_available, skip_or_fail
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -19,6 +18,7 @@ from clearsight.access.users import add_user, create_api_key
 from clearsight.config import Settings
 from clearsight.portal.app import create_app
 from clearsight.warehouse import connect
+from engines import skip_or_fail
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROLES = ("admin", "analyst", "officer", "auditor", "manager", "researcher", "service")
@@ -28,20 +28,6 @@ OTHER_OFFICE = "KEAIR01"
 
 def password_of(role: str) -> str:
     return f"pw-{role}-not-a-secret"
-
-
-def root_conftest():
-    """The repository's tests/conftest.py module (its skip_or_fail helper)."""
-    root = (Path(__file__).parent / "conftest.py").resolve()
-    for mod in list(sys.modules.values()):
-        f = getattr(mod, "__file__", None)
-        if f and Path(f).resolve() == root:
-            return mod
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
-def skip_or_fail(reason: str) -> None:
-    root_conftest().skip_or_fail(reason)
 
 
 def postgres_url() -> tuple[str, str] | None:

@@ -8,17 +8,23 @@ result from the queue and signs out. Screenshots of each step are kept as test a
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from portal_live import OFFICE, password_of, skip_or_fail, start_portal, trained_home, workspace
+from engines import CHROMIUM, chromium_available, skip_or_fail
+from portal_live import OFFICE, password_of, start_portal, trained_home, workspace
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(os.environ.get("CLEARSIGHT_TEST_ARTIFACTS", Path(__file__).parents[2] / "build" / "test-artifacts")) / "portal"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium():
+    """Checked before anything is built for the browser: a missing Chromium costs nothing."""
+    if not chromium_available():
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +37,6 @@ def browser_portal(tmp_path_factory, synthetic_warehouse_file):
 
 @pytest.fixture(scope="module")
 def page():
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -19,10 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from clearsight.access.security import secret_key
 from clearsight.access.store import Store, open_store
 from clearsight.config import Settings, init_workspace
+from clearsight.portal import routes_policy
 from clearsight.portal.api.routes import audit as audit_api
 from clearsight.portal.api.routes import auth, declarations, health, overview, score
 from clearsight.portal.api.routes import hs as hs_api
-from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, needs, optional_principal
+from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, optional_principal
 from clearsight.portal.pages import admin, audit, classify, models, quality, queue, releases, selection
 from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
@@ -125,21 +126,6 @@ def install_errors(app: FastAPI) -> None:
         return _error(request, 500, "internal error; the administrator will find the details in the server log")
 
 
-def route_table(app: FastAPI) -> list[tuple[str, str, str | None]]:
-    """(method, path, permission) of every route the app serves (included routers flattened)."""
-    out = []
-    for route in app.routes:
-        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
-        for r in contexts:
-            methods = getattr(r, "methods", None)
-            extra = getattr(r, "openapi_extra", None)
-            if methods is None or not hasattr(r, "dependant"):
-                continue  # Starlette routes (the OpenAPI document, static files): public, outside the policy
-            for method in sorted(methods):
-                out.append((method, r.path, (extra or {}).get("x-permission")))
-    return out
-
-
 @cache
 def _plotly_js() -> str:
     from plotly.offline import get_plotlyjs
@@ -182,11 +168,12 @@ def create_app(
     ):
         app.include_router(module.router)
 
-    @app.get("/static/plotly.min.js", name="static.plotly", include_in_schema=False, **needs("public"))
+    @app.get("/static/plotly.min.js", name="static.plotly", include_in_schema=False)
     def plotly_js() -> Response:
         return Response(_plotly_js(), media_type="application/javascript", headers={"Cache-Control": "max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    routes_policy.install(app)  # every route has its line in the route policy, or the portal does not start
     install_errors(app)
     app.add_middleware(BodyLimit, max_bytes=portal_settings.max_body_bytes)
     return app

@@ -1,8 +1,8 @@
 """Dependencies: the portal's state, who is calling, and the ONE authorisation check every route runs.
 
-Every route declares a permission (``openapi_extra={"x-permission": ...}``, see :func:`needs`);
-:func:`authorize` is installed on the whole app and refuses a caller whose role lacks it (an unknown
-or missing permission is refused too: fail closed). Cookie sessions must also present their CSRF token
+Each route's permission is its line in :mod:`clearsight.portal.routes_policy`; :func:`authorize` is
+installed on the whole app and refuses a caller whose role lacks it (a route without a line, or an
+unknown permission, is refused too: fail closed). Cookie sessions must also present their CSRF token
 on every request that changes something.
 """
 
@@ -26,6 +26,7 @@ from clearsight.access.security import BadCredentials, Principal, read_token, sa
 from clearsight.access.store import Store
 from clearsight.access.users import principal_of, principal_of_key
 from clearsight.config import Settings
+from clearsight.portal.routes_policy import permission_of
 from clearsight.portal.scoring import ScoringService
 from clearsight.portal.settings import PortalSettings
 from clearsight.warehouse import Warehouse
@@ -33,11 +34,6 @@ from clearsight.warehouse import Warehouse
 log = logging.getLogger("clearsight.portal")
 SESSION_COOKIE = "clearsight_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def needs(permission: str) -> dict[str, Any]:
-    """Route keyword arguments declaring the permission the route requires."""
-    return {"openapi_extra": {"x-permission": permission}}
 
 
 class NotSignedIn(Exception):
@@ -156,10 +152,9 @@ def optional_principal(request: Request) -> Principal | None:
 
 async def authorize(request: Request) -> None:
     """The one check every route runs: the route's permission against the caller's role."""
-    route = request.scope.get("route")
-    permission = ((getattr(route, "openapi_extra", None) or {}).get("x-permission")) if route else None
+    permission = permission_of(request.app, request.scope.get("route"), request.method)
     if permission is None:
-        raise HTTPException(403, "this route declares no permission, so it is refused")
+        raise HTTPException(403, "this route has no line in the route policy, so it is refused")
     if permission == "public":
         return
     principal = optional_principal(request)

@@ -9,13 +9,13 @@ from fastapi.responses import Response
 
 from clearsight.access import audit
 from clearsight.access.security import Principal
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/audit", name="page.audit", **needs("audit.read"))
+@router.get("/audit", name="page.audit")
 def audit_page(
     request: Request,
     actor: Annotated[str | None, Query(max_length=64)] = None,

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from clearsight.access.security import SESSION_MINUTES, Principal, issue_token
 from clearsight.portal.api.routes.auth import sign_in
-from clearsight.portal.deps import SESSION_COOKIE, Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import SESSION_COOKIE, Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -23,12 +23,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/login", name="page.login", **needs("public"))
+@router.get("/login", name="page.login")
 def login_form(request: Request, next: str | None = None) -> Response:
     return page(request, "login.html", {"next": _safe_next(next)}, title="Sign in")
 
 
-@router.post("/login", name="page.login_submit", **needs("public"))
+@router.post("/login", name="page.login_submit")
 def login(
     request: Request,
     username: Annotated[str, Form(max_length=128)],
@@ -51,7 +51,7 @@ def login(
     return response
 
 
-@router.post("/logout", name="page.logout", **needs("signed_in"))
+@router.post("/logout", name="page.logout")
 def logout(request: Request, principal: Principal = PrincipalDep) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -10,13 +10,13 @@ from fastapi.responses import Response
 from clearsight.access.security import Principal
 from clearsight.console import UserError
 from clearsight.portal.api.routes.hs import SUGGESTERS
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/classify", name="page.classify", **needs("hs.suggest"))
+@router.get("/classify", name="page.classify")
 def classify(
     request: Request,
     text: Annotated[str, Query(max_length=2000)] = "",

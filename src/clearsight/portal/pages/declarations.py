@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clearsight.access.security import Principal
 from clearsight.access.store.models import Decision
 from clearsight.portal.api.routes.declarations import get_declaration, list_declarations
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 from clearsight.portal.scoring import NoModel
 from clearsight.schema.tables import DECLARATIONS
@@ -21,7 +21,7 @@ from clearsight.schema.tables import DECLARATIONS
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/declarations", name="page.declarations", **needs("declarations.read"))
+@router.get("/declarations", name="page.declarations")
 def search(
     request: Request,
     q: Annotated[str | None, Query(max_length=64)] = None,
@@ -35,7 +35,7 @@ def search(
     return page(request, "declarations.html", data, title="Declarations", principal=principal)
 
 
-@router.get("/declarations/{declaration_id}", name="page.declaration", **needs("declarations.read"))
+@router.get("/declarations/{declaration_id}", name="page.declaration")
 def detail(request: Request, declaration_id: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     data = get_declaration(request, portal, principal, declaration_id)
     with portal.store.session() as s:

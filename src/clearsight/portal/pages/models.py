@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from clearsight.access.security import Principal
 from clearsight.portal.charts import budget_chart
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -45,7 +45,7 @@ def drift_view(portal: Portal) -> list[str]:
         return drift_warnings(wh, portal.settings)
 
 
-@router.get("/models", name="page.models", **needs("models.read"))
+@router.get("/models", name="page.models")
 def models(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     data = registry_view(portal)
     data["drift_warnings"] = drift_view(portal) if data["promoted"] else []

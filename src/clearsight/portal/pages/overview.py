@@ -8,13 +8,13 @@ from fastapi.responses import Response
 from clearsight.access.security import Principal
 from clearsight.portal import queries
 from clearsight.portal.charts import overview_charts
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs, office_scope
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, office_scope
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", name="page.overview", **needs("overview"))
+@router.get("/", name="page.overview")
 def overview(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     with portal.warehouse() as wh:
         data = queries.overview(wh, office_scope(principal))

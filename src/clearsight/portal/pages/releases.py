@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -37,7 +37,7 @@ def visible_releases(releases: list[dict], principal: Principal) -> list[dict]:
     return [r for r in releases if r.get("profile") == "public" or r.get("recipient") == principal.name]
 
 
-@router.get("/releases", name="page.releases", **needs("releases.read"))
+@router.get("/releases", name="page.releases")
 def releases(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     settings = portal.settings
     shown = visible_releases(_manifests(settings.home / "releases"), principal)

@@ -12,7 +12,7 @@ from clearsight.access.roles import allowed
 from clearsight.access.security import Principal
 from clearsight.console import UserError
 from clearsight.portal.charts import LAYOUT, div
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of, needs
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -57,12 +57,12 @@ def _answer(request: Request, portal: Portal, principal: Principal, status_code:
     )
 
 
-@router.get("/selection", name="page.selection", **needs("selections.read"))
+@router.get("/selection", name="page.selection")
 def selection(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     return _answer(request, portal, principal)
 
 
-@router.post("/selection/rules/{name}/disable", name="page.rule_disable", **needs("rules.manage"))
+@router.post("/selection/rules/{name}/disable", name="page.rule_disable")
 def disable_rule(request: Request, name: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     from clearsight.selectivity.rule_store import disable_rule as disable
 

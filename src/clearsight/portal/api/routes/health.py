@@ -2,11 +2,9 @@
 
 from fastapi import APIRouter
 
-from clearsight.portal.deps import needs
-
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", name="api.health", **needs("public"))
+@router.get("/health", name="api.health")
 def health() -> dict[str, str]:
     return {"status": "ok"}

@@ -8,6 +8,16 @@ database also refuses UPDATE and DELETE on the table (a trigger), so tampering n
 that arrive many at a time (the scoring API): it appends the entries of every caller waiting, and the
 rows each one saves with its entry, in one transaction, and each caller is answered only once that
 transaction has committed. Both take the same locks, so the chain stays one chain whoever appends.
+
+An entry's filter is stored as JSON and is always valid JSON: a value too large for the log is
+summarised structurally (a long list becomes its count and first items), never cut. Readers take each
+row as the database holds it, so a row that cannot be read (a time that is not a time, a filter that is
+not JSON) is shown as unreadable and reported by :func:`verify`, never fails the reader.
+
+The chain is unkeyed: whoever can write the table can remove the newest entries, or change an entry
+and recompute every hash after it, and the chain alone still verifies. An :class:`Anchor` (the head
+hash and count, written somewhere the log's writers cannot change) closes that gap: :func:`verify`
+with an anchor checks that the anchored head is still in the chain, unchanged.
 """
 
 from __future__ import annotations
@@ -23,15 +33,78 @@ from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    func,
+    insert,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from clearsight.access.store.db import Store
 from clearsight.access.store.models import AuditEntry, utcnow
+from clearsight.console import UserError
+from clearsight.files import write_json_atomic
 
 GENESIS = "0" * 64
 FIELDS = ("at", "actor", "role", "action", "resource", "filter", "rows", "client", "outcome")
+#: An entry's filter, as stored JSON, is at most this long (larger values are summarised, see :func:`filter_json`).
+MAX_FILTER_CHARS = 4000
+#: (items a list or object keeps whole, items shown of a longer one, characters a string keeps), tried in turn.
+_SUMMARY_LEVELS = ((50, 20, 500), (10, 5, 100), (3, 2, 24))
+_MAX_DEPTH = 8
+
+
+def _summarise(value: Any, keep: int, show: int, chars: int, depth: int = 0) -> Any:
+    """``value`` with every long list, object and string replaced by a small description of it."""
+    if depth > _MAX_DEPTH:
+        return {"nested": "deeper than the log keeps"}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        def key(k: Any) -> str:
+            k = str(k)
+            return k if len(k) <= chars else f"{k[:chars]}... ({len(k)} characters)"
+
+        kept = {key(k): _summarise(v, keep, show, chars, depth + 1) for k, v in list(value.items())[: max(keep, show)]}
+        if len(value) <= keep:
+            return kept
+        return {"keys": len(value), "first": dict(list(kept.items())[:show])}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        if len(items) <= keep:
+            return [_summarise(v, keep, show, chars, depth + 1) for v in items]
+        return {"count": len(items), "first": [_summarise(v, keep, show, chars, depth + 1) for v in items[:show]]}
+    text_value = value if isinstance(value, str) else str(value)
+    if len(text_value) <= chars:
+        return text_value
+    return {"length": len(text_value), "first": text_value[:chars]}
+
+
+def filter_json(value: dict[str, Any] | None) -> str:
+    """``value`` as the JSON an entry stores: whole when it fits :data:`MAX_FILTER_CHARS`, else summarised
+    structurally (always valid JSON; the summary, like any filter, is part of the entry's hash)."""
+    whole = json.dumps(value or {}, sort_keys=True, default=str)
+    if len(whole) <= MAX_FILTER_CHARS:
+        return whole
+    for level in _SUMMARY_LEVELS:
+        summary = json.dumps(_summarise(value or {}, *level), sort_keys=True, default=str)
+        if len(summary) <= MAX_FILTER_CHARS:
+            return summary
+    digest = hashlib.sha256(whole.encode()).hexdigest()
+    return json.dumps({"summarised": {"characters": len(whole), "sha256": digest}}, sort_keys=True)
 
 
 def entry_hash(prev_hash: str, values: dict[str, Any]) -> str:
@@ -51,14 +124,14 @@ def entry_values(
     client: str = "",
     outcome: str = "ok",
 ) -> dict[str, Any]:
-    """An entry's fields, cut to their column widths, stamped now."""
+    """An entry's fields, stamped now: texts cut to their column widths, the filter as bounded JSON."""
     return {
         "at": utcnow(),
         "actor": actor[:64],
         "role": role[:16],
         "action": action[:64],
         "resource": resource[:255],
-        "filter": json.dumps(filter or {}, sort_keys=True, default=str)[:4000],
+        "filter": filter_json(filter),
         "rows": int(rows),
         "client": (client or "")[:64],
         "outcome": outcome[:16],
@@ -213,6 +286,74 @@ class GroupCommit:
             conn.execute(_inserts(_AUDIT), entries)
 
 
+#: Every column as the database holds it: the time is read as text where the database keeps text
+#: (SQLite), so a row whose time is not a time is still read, and reported, rather than failing the read.
+_RAW = select(
+    _AUDIT.c.id, type_coerce(_AUDIT.c.at, String).label("at"),
+    *(_AUDIT.c[name] for name in FIELDS[1:]), _AUDIT.c.prev_hash, _AUDIT.c.hash,
+)
+
+
+@dataclass
+class Entry:
+    """One audit entry as stored; :attr:`unreadable` names the fields that could not be read."""
+
+    id: int
+    at: Any
+    actor: Any
+    role: Any
+    action: Any
+    resource: Any
+    filter: Any
+    rows: Any
+    client: Any
+    outcome: Any
+    prev_hash: Any
+    hash: Any
+    time: dt.datetime | None = None
+    filter_value: Any = None
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: Any) -> Entry:
+        e = cls(**row._mapping)
+        if isinstance(e.at, dt.datetime):
+            e.time = e.at
+        else:
+            try:
+                e.time = dt.datetime.fromisoformat(e.at)
+            except (TypeError, ValueError):
+                e.unreadable["at"] = f"{_shown(e.at)} is not a time"
+        try:
+            e.filter_value = json.loads(e.filter)
+        except (TypeError, ValueError):
+            e.unreadable["filter"] = "not valid JSON"
+        if not isinstance(e.rows, int) or isinstance(e.rows, bool):
+            e.unreadable["rows"] = f"{_shown(e.rows)} is not a number"
+        for name in ("actor", "role", "action", "resource", "client", "outcome", "prev_hash", "hash"):
+            if not isinstance(getattr(e, name), str):
+                e.unreadable[name] = f"{_shown(getattr(e, name))} is not text"
+        return e
+
+    def values(self) -> dict[str, Any]:
+        """The hashed fields (the time as a datetime; only meaningful when ``at`` is readable)."""
+        return {**{name: getattr(self, name) for name in FIELDS}, "at": self.time}
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text_value = repr(value)
+    return text_value if len(text_value) <= limit else text_value[:limit] + "..."
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as JSON can carry it (what a reader shows of an unreadable field)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
 @dataclass
 class Verification:
     entries: int
@@ -223,43 +364,186 @@ class Verification:
         return not self.problems
 
 
-def verify(store: Store) -> Verification:
-    """Walk the chain; name each entry whose content or link does not match."""
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head at one moment, to be kept outside the app store (a file, another database)."""
+
+    head_hash: str
+    entries: int
+    last_id: int
+    anchored_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"head_hash": self.head_hash, "entries": self.entries, "last_id": self.last_id, "anchored_at": self.anchored_at}
+
+
+def verify(store: Store, anchor: Anchor | None = None) -> Verification:
+    """Walk the chain; name each entry whose content or link does not match, or that cannot be read
+    (counted as tampered). With ``anchor``: also name a chain whose anchored head was removed or rewritten."""
     problems: list[str] = []
     prev = GENESIS
     prev_id = 0
     n = 0
-    with store.session() as s:
-        for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
+    anchored_seen = anchor is None or anchor.last_id == 0
+    with store.engine.connect() as conn:
+        for row in conn.execution_options(yield_per=1000).execute(_RAW.order_by(_AUDIT.c.id)):
+            e = Entry.of(row)
             n += 1
-            values = {k: getattr(e, k) for k in FIELDS}
+            if e.unreadable:
+                why = "; ".join(f"{k}: {v}" for k, v in e.unreadable.items())
+                problems.append(f"entry {e.id}: unreadable ({why}); counted as tampered")
             if e.prev_hash != prev:
                 problems.append(f"entry {e.id}: its link does not match entry {prev_id} (an entry before it was removed or changed)")
-            if entry_hash(e.prev_hash, values) != e.hash:
+            if not e.unreadable and entry_hash(e.prev_hash, e.values()) != e.hash:
                 problems.append(f"entry {e.id}: its content does not match its hash (it was edited)")
+            if anchor is not None and e.id == anchor.last_id:
+                anchored_seen = True
+                if e.hash != anchor.head_hash or n != anchor.entries:
+                    problems.append(
+                        f"entry {e.id}: it differs from the anchor of {anchor.anchored_at} (hash {e.hash[:12]}... "
+                        f"as entry {n}, anchored {anchor.head_hash[:12]}... as entry {anchor.entries}): the chain was rewritten"
+                    )
             prev, prev_id = e.hash, e.id
+    if not anchored_seen:
+        if prev_id < anchor.last_id:
+            problems.append(
+                f"the newest entries were removed: the anchor of {anchor.anchored_at} has entry {anchor.last_id} as the head "
+                f"of {anchor.entries} entries, and the log ends at entry {prev_id} with {n}"
+            )
+        else:
+            problems.append(
+                f"entry {anchor.last_id}, the head of the anchor of {anchor.anchored_at}, is missing: the chain was rewritten"
+            )
     return Verification(n, problems)
 
 
-def entries(store: Store, limit: int = 100, offset: int = 0, actor: str | None = None) -> list[AuditEntry]:
-    with store.session() as s:
-        q = select(AuditEntry).order_by(AuditEntry.id.desc())
-        if actor:
-            q = q.where(AuditEntry.actor == actor)
-        return list(s.scalars(q.limit(limit).offset(offset)))
+def entries(store: Store, limit: int = 100, offset: int = 0, actor: str | None = None) -> list[Entry]:
+    """The newest entries (those of ``actor``, if given), each read as stored."""
+    q = _RAW.order_by(_AUDIT.c.id.desc())
+    if actor:
+        q = q.where(_AUDIT.c.actor == actor)
+    with store.engine.connect() as conn:
+        return [Entry.of(row) for row in conn.execute(q.limit(limit).offset(offset))]
 
 
-def as_dict(e: AuditEntry) -> dict[str, Any]:
-    return {
+def as_dict(e: Entry) -> dict[str, Any]:
+    """An entry for people and exports; an unreadable field is shown as stored and named in ``unreadable``."""
+    out = {
         "id": e.id,
-        "at": e.at.isoformat(timespec="seconds"),
-        "actor": e.actor,
-        "role": e.role,
-        "action": e.action,
-        "resource": e.resource,
-        "filter": json.loads(e.filter),
-        "rows": e.rows,
-        "client": e.client,
-        "outcome": e.outcome,
-        "hash": e.hash,
+        "at": e.time.isoformat(timespec="seconds") if e.time is not None else _plain(e.at),
+        "actor": _plain(e.actor),
+        "role": _plain(e.role),
+        "action": _plain(e.action),
+        "resource": _plain(e.resource),
+        "filter": e.filter_value if "filter" not in e.unreadable else _plain(e.filter),
+        "rows": _plain(e.rows),
+        "client": _plain(e.client),
+        "outcome": _plain(e.outcome),
+        "hash": _plain(e.hash),
     }
+    if e.unreadable:
+        out["unreadable"] = list(e.unreadable)
+    return out
+
+
+# --- the anchor -------------------------------------------------------------------------------------
+
+_ANCHORS_METADATA = MetaData()
+#: The table an anchor store keeps (created on first use): one row per anchor, never updated.
+ANCHORS = Table(
+    "audit_anchors", _ANCHORS_METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("anchored_at", DateTime, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("last_id", Integer, nullable=False),
+)
+
+
+def anchor(store: Store) -> Anchor:
+    """The chain's head now: its last entry's hash and id, and how many entries lead to it."""
+    with store.engine.connect() as conn:
+        last = conn.execute(select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)).first()
+        count = conn.execute(select(func.count()).select_from(_AUDIT)).scalar_one()
+    now = utcnow().isoformat(timespec="seconds")
+    if last is None:
+        return Anchor(GENESIS, 0, 0, now)
+    return Anchor(last.hash, int(count), int(last.id), now)
+
+
+def _is_url(target: str) -> bool:
+    return "://" in target
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the anchor store URL"
+
+
+def write_anchor(a: Anchor, target: str | Path) -> str:
+    """Keep ``a`` at ``target``: a JSON file (replaced whole), or a database URL (one row appended to its
+    ``audit_anchors`` table). Returns where, for messages (a URL without its password)."""
+    target = str(target)
+    if not _is_url(target):
+        try:
+            write_json_atomic(Path(target), a.as_dict(), indent=2)
+        except OSError as exc:
+            raise UserError(f"{target}: cannot write the anchor ({exc.strerror or exc})") from None
+        return target
+    try:
+        engine = create_engine(target)
+        try:
+            _ANCHORS_METADATA.create_all(engine, checkfirst=True)
+            with engine.begin() as conn:
+                conn.execute(insert(ANCHORS), {
+                    "anchored_at": dt.datetime.fromisoformat(a.anchored_at), "head_hash": a.head_hash,
+                    "entries": a.entries, "last_id": a.last_id,
+                })
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ImportError) as exc:
+        raise UserError(f"{_safe(target)}: cannot write the anchor ({type(exc).__name__})") from None
+    return _safe(target)
+
+
+def read_anchor(source: str | Path) -> Anchor:
+    """The anchor kept at ``source`` (a JSON file, or the newest row of a database URL's anchor table);
+    one UserError naming ``source`` when it cannot be read."""
+    source = str(source)
+    if _is_url(source):
+        try:
+            engine = create_engine(source)
+            try:
+                with engine.connect() as conn:
+                    row = conn.execute(select(ANCHORS).order_by(ANCHORS.c.id.desc()).limit(1)).first()
+            finally:
+                engine.dispose()
+        except (SQLAlchemyError, ImportError) as exc:
+            raise UserError(f"{_safe(source)}: cannot read an anchor ({type(exc).__name__})") from None
+        if row is None:
+            raise UserError(f"{_safe(source)}: holds no anchor yet")
+        data: Any = {**row._mapping, "anchored_at": row.anchored_at.isoformat(timespec="seconds")}
+    else:
+        try:
+            data = json.loads(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UserError(f"{source}: cannot read the anchor ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise UserError(f"{source}: not an anchor file (not valid JSON: {exc})") from None
+    return _checked_anchor(data, source if not _is_url(source) else _safe(source))
+
+
+def _checked_anchor(data: Any, where: str) -> Anchor:
+    if not isinstance(data, dict):
+        raise UserError(f"{where}: not an anchor (expected an object with head_hash, entries, last_id, anchored_at)")
+    head, count, last, at = (data.get(k) for k in ("head_hash", "entries", "last_id", "anchored_at"))
+    if not (isinstance(head, str) and len(head) == 64 and all(c in "0123456789abcdef" for c in head)):
+        raise UserError(f"{where}: head_hash must be 64 hexadecimal characters")
+    for name, value in (("entries", count), ("last_id", last)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UserError(f"{where}: {name} must be a whole number, 0 or more")
+    if not isinstance(at, str):
+        raise UserError(f"{where}: anchored_at must be a time (YYYY-MM-DDTHH:MM:SS)")
+    return Anchor(head, count, last, at)

@@ -175,18 +175,66 @@ def keys_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Check the hash chain: exit 1 and name the entries if one was edited or deleted."""
-    from clearsight.access.audit import verify
+def audit_verify(
+    ctx: typer.Context,
+    anchor: Annotated[
+        str | None,
+        typer.Option("--anchor", help="Anchor file, or database URL, written by 'clearsight audit anchor': also detect removed newest entries and a rewritten chain."),
+    ] = None,
+) -> None:
+    """Check the hash chain: exit 1 and name the entries if one was edited, deleted or cannot be read."""
+    from rich.markup import escape
 
+    from clearsight.access.audit import read_anchor, verify
+
+    try:
+        anchored = read_anchor(anchor) if anchor else None
+    except UserError as exc:
+        fail(str(exc))
     store = _store(ctx)
-    result = verify(store)
-    store.close()
+    try:
+        result = verify(store, anchored)
+    finally:
+        store.close()
     if not result.ok:
         for p in result.problems:
-            console.print(f"[red]{p}[/]", highlight=False)
+            console.print(f"[red]{escape(p)}[/]", highlight=False)
         fail(f"the audit log has been tampered with ({len(result.problems)} problem(s) in {result.entries} entries)", code=1)
-    console.print(f"audit log intact: {result.entries} entries, chain verified")
+    against = f", and its head matches the anchor of {anchored.anchored_at}" if anchored else ""
+    console.print(f"audit log intact: {result.entries} entries, chain verified{against}", highlight=False)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the anchor to this JSON file (replaced).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Append the anchor to this database (SQLAlchemy URL), outside the app store.")] = None,
+) -> None:
+    """Print the chain's head (hash, entries, time) after verifying it; keep it where the log's writers
+    cannot change it, and pass it to 'audit verify --anchor' later."""
+    from rich.markup import escape
+
+    from clearsight.access.audit import anchor, verify, write_anchor
+    from clearsight.console import err_console
+
+    store = _store(ctx)
+    try:
+        result = verify(store)
+        head = anchor(store)
+    finally:
+        store.close()
+    if not result.ok:
+        for p in result.problems:
+            console.print(f"[red]{escape(p)}[/]", highlight=False)
+        fail("the audit log does not verify, so it is not anchored; investigate first", code=1)
+    print(json.dumps(head.as_dict()))
+    try:
+        for target in (str(out) if out else None, to):
+            if target:
+                where = write_anchor(head, target)
+                err_console.print(f"anchor of {head.entries} entries written to {where}", highlight=False)
+    except UserError as exc:
+        fail(str(exc))
 
 
 @audit_app.command("export")
@@ -199,7 +247,7 @@ def audit_export(
     from clearsight.access.audit import as_dict, entries
 
     store = _store(ctx)
-    lines = [json.dumps(as_dict(e)) for e in reversed(entries(store, limit=limit))]
+    lines = [json.dumps(as_dict(e), default=str) for e in reversed(entries(store, limit=limit))]
     store.close()
     text = "\n".join(lines) + ("\n" if lines else "")
     if out:

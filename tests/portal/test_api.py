@@ -116,8 +116,8 @@ def test_reads_are_audited_and_the_chain_verifies(live, auth):
 
 
 @pytest.mark.parametrize(
-    "q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>", "a\x00b'"]
-)
+    "q", ["' OR 1=1 --", "x'; DROP TABLE declarations; --", "%", "<script>alert(1)</script>"]
+)  # control characters (NUL) are refused at the door: test_control_characters.py
 def test_injected_search_text_is_only_text(live, auth, q):
     r = httpx.get(f"{live.url}/api/v1/declarations", params={"q": q}, headers=auth("analyst"))
     assert r.status_code == 200 and r.json() == []

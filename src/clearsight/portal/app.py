@@ -7,12 +7,14 @@ people), never a traceback and never a secret.
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -67,6 +69,78 @@ class BodyLimit:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return await self.app(scope, replay, send)
+
+
+#: Never meaningful in a path or a query value: C0 controls (NUL first), DEL and C1 controls.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: In a form value, a line break or tab may be text; the other control characters never are.
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_in(pairs: list[tuple[str, str]], pattern: re.Pattern[str]) -> str | None:
+    for name, value in pairs:
+        for part, text in (("name", name), ("value", value)):
+            found = pattern.search(text)
+            if found:
+                shown = name if part == "value" and not _CONTROL.search(name) else "?"
+                return f"{part} of {shown!r} holds control character U+{ord(found.group()):04X} at position {found.start() + 1}"
+    return None
+
+
+class RefuseControlCharacters:
+    """Answer 400 (one line) to a request whose path, query or form (URL-encoded) fields hold a control
+    character where none can be meaningful, before any route, sign-in check or database sees it: such
+    text reaches engines that cannot carry it (a NUL ends a C string), so refusing at the door covers
+    every route at once."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @staticmethod
+    def _refuse(scope, why: str) -> Response:
+        log.warning("refused %s %s: %s", scope.get("method"), _CONTROL.sub("?", scope.get("path", "")), why)
+        message = f"the request's {why}; remove it and try again"
+        headers = dict(scope.get("headers") or ())
+        accept = headers.get(b"accept", b"").decode("latin-1")
+        if scope.get("path", "").startswith(API) or ("application/json" in accept and "text/html" not in accept):
+            return JSONResponse({"detail": message}, status_code=400)
+        return PlainTextResponse(message, status_code=400)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        if found := _CONTROL.search(path):
+            why = f"path holds control character U+{ord(found.group()):04X} at position {found.start() + 1}"
+            return await self._refuse(scope, why)(scope, receive, send)
+        query = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True, errors="replace")
+        if why := _control_in(query, _CONTROL):
+            return await self._refuse(scope, f"query {why}")(scope, receive, send)
+        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type != b"application/x-www-form-urlencoded":
+            return await self.app(scope, receive, send)
+        chunks = []  # the body is bounded by BodyLimit, which runs first
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, receive, send)  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace")
+        if why := _control_in(form, _CONTROL_IN_TEXT):
+            return await self._refuse(scope, f"form field {why}")(scope, receive, send)
         sent = False
 
         async def replay():
@@ -175,5 +249,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     routes_policy.install(app)  # every route has its line in the route policy, or the portal does not start
     install_errors(app)
-    app.add_middleware(BodyLimit, max_bytes=portal_settings.max_body_bytes)
+    app.add_middleware(RefuseControlCharacters)
+    app.add_middleware(BodyLimit, max_bytes=portal_settings.max_body_bytes)  # added last: runs first
     return app

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlparse
 import ibis
 import ibis.expr.schema as sch
 import pyarrow as pa
+import sqlglot as sg
+import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
 from clearsight.schema import TABLES, get_table
@@ -41,11 +43,23 @@ class Warehouse:
         return name in self.con.list_tables()
 
     def ensure_tables(self) -> None:
-        """Create every canonical table that does not exist yet (empty)."""
+        """Create every canonical table that does not exist yet (empty), and give an existing one the
+        columns it lacks (a warehouse made by an earlier version of clearsight; empty for old rows)."""
         existing = set(self.con.list_tables())
         for name, table in TABLES.items():
             if name not in existing:
                 self.con.create_table(name, schema=sch.Schema(table.storage_schema()))
+            else:
+                self._add_missing_columns(name, table.storage_schema())
+
+    def _add_missing_columns(self, name: str, columns: dict[str, str]) -> None:
+        have = set(self.con.get_schema(name).names)
+        for column, dtype in columns.items():
+            if column not in have:
+                kind = self.con.compiler.type_mapper.from_ibis(ibis.dtype(dtype))
+                add = sge.ColumnDef(this=sg.to_identifier(column, quoted=True), kind=kind)
+                alter = sge.Alter(this=sg.table(name, quoted=True), kind="TABLE", actions=[add])
+                self.con.raw_sql(alter.sql(self.con.dialect))
 
     def table(self, name: str) -> ibis.Table:
         get_table(name)  # a clear error for unknown names

@@ -104,6 +104,8 @@ def ingest(
                     f"[dim]batch {result.batch}, {result.seconds:.1f}s[/]",
                     highlight=False,
                 )
+                if result.corrects:
+                    console.print(f"  corrects the quarantined rows of {result.corrects}", highlight=False)
                 if result.quarantined:
                     console.print(f"  see why: clearsight quarantine show {result.batch}", highlight=False)
     warehouse.close()
@@ -130,7 +132,7 @@ def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("-
     if not data:
         console.print("quarantine is empty")
         return
-    grid = RichTable("batch", "table", "file", "quarantined", "rows in", "loaded")
+    grid = RichTable("batch", "table", "file", "quarantined", "rows in", "loaded", "corrects", "corrected by")
     for r in data:
         grid.add_row(
             r["batch_id"],
@@ -139,6 +141,8 @@ def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("-
             f"{r['rows']:,}",
             f"{r['rows_in'] or 0:,}",
             str(r["finished_at"]),
+            (r["corrects_batch"] or "").replace(",", ", "),
+            (r["corrected_by"] or "").replace(",", ", "),
         )
     console.print(grid)
 
@@ -173,13 +177,29 @@ def quarantine_show(
 
 def quarantine_export(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV (or .parquet) file to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="File to write: CSV, or .parquet, or .jsonl (JSON lines).")
+    ],
     batch: Annotated[str | None, typer.Option("--batch")] = None,
     table: Annotated[str | None, typer.Option("--table")] = None,
 ) -> None:
-    """Export quarantined rows for correction and re-ingestion."""
+    """Export quarantined rows in their file's layout, to correct and load again with `ingest`."""
     from clearsight.ingest.quarantine import export
 
     _, warehouse = _warehouse(ctx)
-    n = export(warehouse, out, batch, table)
-    console.print(f"{n:,} quarantined rows written to {out}")
+    try:
+        n = export(warehouse, out, batch, table)
+    except UserError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: cannot be written ({exc.strerror or exc})")
+    finally:
+        warehouse.close()
+    if not n:
+        console.print("no quarantined rows" + (f" for batch {batch}" if batch else "") + ": nothing written")
+        return
+    console.print(
+        f"{n:,} quarantined rows written to {out}, with their reasons in the last columns; "
+        "fix the cells and load the file again with `clearsight ingest`",
+        highlight=False,
+    )

@@ -23,6 +23,7 @@ import sqlglot.expressions as sge
 from clearsight.console import UserError
 from clearsight.ingest import gate
 from clearsight.ingest.mapping import FieldSpec, Mapping, MappingError, default_mapping, load_mapping, resolve
+from clearsight.ingest.quarantine import strip_markers
 from clearsight.ingest.readers import (
     FileRefused,
     RejectedLine,
@@ -59,12 +60,15 @@ class IngestResult:
     skipped: bool = False
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: batches whose quarantined rows the file corrects (comma-separated; see quarantine.export)
+    corrects: str | None = None
 
     def summary(self) -> dict:
         """The object `clearsight ingest --json` prints."""
         keys = ("batch", "table", "rows_in", "accepted", "quarantined", "skipped")
         out = {k: getattr(self, k) for k in keys}
         out.update(source=self.source, warnings=self.warnings, inspections=self.inspections)
+        out.update(corrects_batch=self.corrects)
         return out
 
 
@@ -124,7 +128,7 @@ def ingest_file(
             raise
     finally:
         con.execute("SET preserve_insertion_order = true")
-        for name in (ROWS, NUMBERED, PARSED, "_cs_exprs", SOURCE_VIEW):
+        for name in (ROWS, NUMBERED, PARSED, "_cs_exprs", SOURCE_VIEW, f"{SOURCE_VIEW}_marked"):
             con.execute(f"DROP VIEW IF EXISTS {name}")
         for name in (
             STAGED,
@@ -237,6 +241,7 @@ def _stage(
     """Read the file through the quality gate into temporary table ``STAGED``; view ``ROWS`` shows
     its rows with their numbers and every field of the table."""
     rejects: list[RejectedLine] = create_source_view(con, src, SOURCE_VIEW)
+    result.corrects = strip_markers(con, SOURCE_VIEW)  # a corrected quarantine export
     columns = _source_columns(con)
     specs, ignored = resolve(mapping, columns, str(src.path))
     if ignored:
@@ -327,6 +332,7 @@ def _write(
         "loaded_by": loaded_by or _user(),
         "started_at": started_at,
         "finished_at": datetime.now(UTC).replace(tzinfo=None),
+        "corrects_batch": result.corrects,
     }
     _append_row(warehouse, con, "ingest_batches", record)
     result.batch = batch_id

@@ -255,6 +255,12 @@ INGEST_BATCHES = Table(
         F("loaded_by", "text", "Who ran the ingestion"),
         F("started_at", "timestamp", "Start", True),
         F("finished_at", "timestamp", "End", True),
+        F(
+            "corrects_batch",
+            "text",
+            "Batches whose quarantined rows this file corrects (comma-separated), read from the "
+            "columns `clearsight quarantine export` adds",
+        ),
     ),
 )
 

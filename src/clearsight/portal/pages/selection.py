@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -14,6 +17,9 @@ from clearsight.console import UserError
 from clearsight.portal.charts import LAYOUT, div
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page
+
+if TYPE_CHECKING:
+    from clearsight.selectivity.rules import Rule
 
 router = APIRouter(include_in_schema=False)
 LANE_COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2c6fbb", "green": "#2e8b57"}
@@ -27,11 +33,43 @@ def selection_view(portal: Portal, principal: Principal) -> dict:
         latest = latest_selection_id(wh)
         summary = selection_summary(wh, latest) if latest else None
         stats = rule_stats(wh)
-    return {
-        "selection": summary,
-        "rules": with_stats(list_rules(portal.store), stats),
-        "can_manage": allowed("rules.manage", principal.role),
-    }
+    stored = list_rules(portal.store)
+    rows = with_stats(stored, stats)
+    if not allowed("declarations.read", principal.role):  # a manager: no declaration-level values
+        rows = [masked_row(row, s.rule) for row, s in zip(rows, stored, strict=True)]
+    return {"selection": summary, "rules": rows, "can_manage": allowed("rules.manage", principal.role)}
+
+
+#: Declaration fields naming a trader or a consignment: a rule condition over them is hidden whole.
+_NAMING_FIELDS = re.compile(r"\b(importer_id|declarant_id|seller_id|carrier_id|declaration_id|goods_description)\b", re.I)
+_LITERAL = re.compile(r"'([^']*)'|\"([^\"]*)\"")
+#: Rule criteria listing trader ids, and what one such id is called.
+_ID_LISTS = {"importers": "importer id", "declarants": "declarant id"}
+
+
+def masked_row(row: dict, rule: Rule) -> dict:
+    """A rule's listing row for a role without declaration-level access: its trader ids replaced by how
+    many there are ("3 importer ids"), a condition naming trader fields or literal values hidden, and any
+    of those values written in its name or reason blanked."""
+    update: dict = {}
+    secrets: set[str] = set()
+    for field, noun in _ID_LISTS.items():
+        ids = getattr(rule, field)
+        if ids:
+            update[field] = [f"{len(ids)} {noun}{'' if len(ids) == 1 else 's'}"]
+            secrets.update(ids)
+    if rule.condition and (_NAMING_FIELDS.search(rule.condition) or _LITERAL.search(rule.condition)):
+        update["condition"] = "hidden (it names declaration-level values)"
+        secrets.update(a or b for a, b in _LITERAL.findall(rule.condition) if a or b)
+    if not update:
+        return row
+
+    def blank(text: str) -> str:
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "[hidden]")
+        return text
+
+    return {**row, "rule": blank(row["rule"]), "reason": blank(row["reason"] or ""), "criteria": rule.model_copy(update=update).describe()}
 
 
 def lanes_chart(summary: dict | None):

@@ -131,7 +131,9 @@ def test_a_single_identifier_is_checked_too(duckdb_warehouse, tmp_path):
     f.write_text("seizure_id,seized_on\nS\x001,2024-01-05\nS2,2024-01-05\n")
     result = ingest_file(duckdb_warehouse, "seizures", f)
     assert (result.accepted, result.quarantined) == (1, 1)
-    assert quarantined(duckdb_warehouse)[1]["reasons"].startswith("seizure_id: control character U+0000 at position 2")
+    assert quarantined(duckdb_warehouse)[1]["reasons"].startswith(
+        "seizure_id: control character U+0000 at position 2"
+    )
 
 
 def first_control(value: str) -> tuple[int, str] | None:
@@ -147,7 +149,7 @@ def test_the_gate_agrees_with_unicode_categories(duckdb_warehouse, tmp_path):
     refused exactly when Python finds a Cc character in it, and the reason names the first one."""
     rng = random.Random(20261207)
     controls = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]]
-    ordinary = list("AZaz09-/._ ") + ["\u00e9", "\u00a0", "\u20ac", "\u2028", "\u00ad", "\ufeff"]
+    ordinary = [*"AZaz09-/._ ", "\u00e9", "\u00a0", "\u20ac", "\u2028", "\u00ad", "\ufeff"]
     values = []
     for _ in range(300):
         chars = [rng.choice(ordinary if rng.random() < 0.85 else controls) for _ in range(rng.randint(1, 12))]

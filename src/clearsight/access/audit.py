@@ -464,8 +464,9 @@ def anchor(store: Store) -> Anchor:
     """The chain's head now: its last entry's hash and id, and how many entries lead to it."""
     with store.engine.connect() as conn:
         last = conn.execute(select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)).first()
-        count = conn.execute(select(func.count()).select_from(_AUDIT)).scalar_one()
-    now = utcnow().isoformat(timespec="seconds")
+        # Counted up to that entry: entries appended meanwhile (ids only grow) do not change it.
+        count = conn.execute(select(func.count()).where(_AUDIT.c.id <= (last.id if last else 0))).scalar_one()
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     if last is None:
         return Anchor(GENESIS, 0, 0, now)
     return Anchor(last.hash, int(count), int(last.id), now)
@@ -480,6 +481,12 @@ def _safe(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "the anchor store URL"
+
+
+def _naive_utc(text_value: str) -> dt.datetime:
+    """A time written as ISO 8601, as the naive UTC datetime the databases keep."""
+    t = dt.datetime.fromisoformat(text_value)
+    return t.astimezone(dt.UTC).replace(tzinfo=None) if t.tzinfo else t
 
 
 def write_anchor(a: Anchor, target: str | Path) -> str:
@@ -498,7 +505,7 @@ def write_anchor(a: Anchor, target: str | Path) -> str:
             _ANCHORS_METADATA.create_all(engine, checkfirst=True)
             with engine.begin() as conn:
                 conn.execute(insert(ANCHORS), {
-                    "anchored_at": dt.datetime.fromisoformat(a.anchored_at), "head_hash": a.head_hash,
+                    "anchored_at": _naive_utc(a.anchored_at), "head_hash": a.head_hash,
                     "entries": a.entries, "last_id": a.last_id,
                 })
         finally:
@@ -524,7 +531,7 @@ def read_anchor(source: str | Path) -> Anchor:
             raise UserError(f"{_safe(source)}: cannot read an anchor ({type(exc).__name__})") from None
         if row is None:
             raise UserError(f"{_safe(source)}: holds no anchor yet")
-        data: Any = {**row._mapping, "anchored_at": row.anchored_at.isoformat(timespec="seconds")}
+        data: Any = {**row._mapping, "anchored_at": row.anchored_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")}
     else:
         try:
             data = json.loads(Path(source).read_text(encoding="utf-8"))
@@ -544,6 +551,8 @@ def _checked_anchor(data: Any, where: str) -> Anchor:
     for name, value in (("entries", count), ("last_id", last)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise UserError(f"{where}: {name} must be a whole number, 0 or more")
-    if not isinstance(at, str):
-        raise UserError(f"{where}: anchored_at must be a time (YYYY-MM-DDTHH:MM:SS)")
+    try:
+        _naive_utc(at)
+    except (TypeError, ValueError):
+        raise UserError(f"{where}: anchored_at must be a time (YYYY-MM-DDTHH:MM:SS+00:00)") from None
     return Anchor(head, count, last, at)

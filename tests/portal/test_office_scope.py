@@ -98,3 +98,27 @@ def test_the_refusal_is_audited_without_saying_more_than_not_found(live, auth, s
     ).json()
     seen = [e for e in entries if e["resource"] == f"declarations/{other_id}"]
     assert seen and seen[0]["outcome"] == "not_found"
+
+
+def test_declaration_rows_are_read_through_the_one_scoped_function_only():
+    """No page or route reads the declarations table itself, and every query that reads it through
+    ``declarations_in`` makes its caller say which offices (no default to forget)."""
+    import inspect
+    import pathlib
+    import re
+
+    from clearsight.portal import queries
+
+    package = pathlib.Path(queries.__file__).parent
+    direct = re.compile(r"""\.table\(\s*["']declarations["']""")
+    readers = [p.relative_to(package) for p in package.rglob("*.py") if direct.search(p.read_text(encoding="utf-8"))]
+    assert readers == [pathlib.Path("queries.py")]
+    assert len(direct.findall(inspect.getsource(queries))) == 1  # inside declarations_in
+    scoped = [
+        f for name, f in inspect.getmembers(queries, inspect.isfunction)
+        if f.__module__ == queries.__name__ and name != "declarations_in" and "declarations_in(" in inspect.getsource(f)
+    ]
+    assert {f.__name__ for f in scoped} >= {"search", "declaration", "importer_history", "item", "uninspected", "overview"}
+    for f in scoped:
+        offices = inspect.signature(f).parameters["offices"]
+        assert offices.default is inspect.Parameter.empty, f"{f.__name__} lets its caller leave out the offices"

@@ -240,7 +240,7 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
 
 
 def demo_portal(settings: Settings, warehouse: Warehouse) -> list[Path]:
-    """A demo admin with a one-time password (printed once), and how to serve the portal."""
+    """A demo admin with a one-time password (a new one at each run), and how to serve the portal."""
     from clearsight.portal.demo import demo_step
 
     return demo_step(settings, warehouse)

@@ -64,17 +64,20 @@ def test_audit_verify_detects_tampering(tmp_path):
     assert "entry 2: its content does not match its hash" in r.output and "tampered" in r.output
 
 
-def test_demo_admin_is_created_once(tmp_path):
+def test_demo_admin_gets_a_new_one_time_password_at_each_run(tmp_path):
     from clearsight.access.store import open_store
-    from clearsight.access.users import authenticate
+    from clearsight.access.users import authenticate, list_users
     from clearsight.config import Settings
     from clearsight.portal.demo import DEMO_ADMIN, demo_admin
 
     settings = Settings(home=tmp_path)
-    password = demo_admin(settings)
-    assert password and demo_admin(settings) is None
+    first = demo_admin(settings)
+    second = demo_admin(settings)
     store = open_store(settings)
-    assert authenticate(store, DEMO_ADMIN, password).role == "admin"
+    assert [u.name for u in list_users(store)] == [DEMO_ADMIN]
+    assert authenticate(store, DEMO_ADMIN, first) is None
+    signed_in = authenticate(store, DEMO_ADMIN, second)
+    assert signed_in.role == "admin" and signed_in.must_change_password
     store.close()
 
 
@@ -85,6 +88,7 @@ def test_demo_step_prints_the_password_once(tmp_path, capsys):
     settings = Settings(home=tmp_path)
     assert demo_step(settings) == []
     first = capsys.readouterr().out
-    assert "one-time password (shown once):" in first
+    assert "one-time password (new at each demo run):" in first
     demo_step(settings)
-    assert "exists already" in capsys.readouterr().out
+    second = capsys.readouterr().out
+    assert "one-time password (new at each demo run):" in second and second != first

@@ -12,7 +12,7 @@ from rich.table import Table as RichTable
 
 from clearsight.console import UserError, console, fail
 
-users_app = typer.Typer(help="Portal users: add, list, disable, change role.", no_args_is_help=True)
+users_app = typer.Typer(help="Portal users: add, list, disable, change role, reset a password.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for machines (the clearance system).", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -53,7 +53,7 @@ def users_add(
         password, generated = new_password(), True
     store = _store(ctx)
     try:
-        add_user(store, name, role, password, office)
+        add_user(store, name, role, password, office, one_time=generated)
         _audit(store, "users.add", f"user/{name}", {"role": role, "offices": office or []})
     except UserError as exc:
         fail(str(exc))
@@ -62,6 +62,26 @@ def users_add(
     console.print(f"user {name} added ({role}{', offices ' + ', '.join(office) if office else ''})")
     if generated:
         console.print(f"one-time password (shown once): {password}", highlight=False)
+        console.print(f"{name} must choose their own password at the first sign-in (on /password)")
+
+
+@users_app.command("reset-password")
+def users_reset_password(ctx: typer.Context, name: str) -> None:
+    """Give a user a new one-time password (printed once): their sessions and tokens end at once, and
+    they must choose their own password at the next sign-in."""
+    from clearsight.access.users import reset_password
+
+    store = _store(ctx)
+    try:
+        password = reset_password(store, name)
+        _audit(store, "users.reset_password", f"user/{name}")
+    except UserError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    console.print(f"user {name}: every session and token has ended")
+    console.print(f"one-time password (shown once): {password}", highlight=False)
+    console.print(f"{name} must choose their own password at the next sign-in (on /password)")
 
 
 @users_app.command("list")

@@ -1,4 +1,5 @@
-"""Passwords, tokens and keys: argon2 for passwords, short-lived JWTs, hashed API keys.
+"""Passwords, tokens and keys: argon2 for passwords, short-lived JWTs bound to revocable sessions,
+hashed API keys, and the longest credential of each kind accepted.
 
 The signing secret lives in ``<home>/secrets/portal.key`` (created once, readable by its owner only) or
 comes from ``CLEARSIGHT_SECRET_KEY``; it never appears in a message or a log.
@@ -26,6 +27,12 @@ KEY_PREFIX = "cs_"
 TOKEN_MINUTES = 15
 SESSION_MINUTES = 8 * 60
 ALGORITHM = "HS256"
+#: Longest credential accepted, checked before any work (hashing, decoding, a database query). User
+#: names follow the account-name rule; an API key is 55 characters; a token or cookie about 300.
+MAX_NAME = 64
+MAX_PASSWORD = 1024
+MAX_API_KEY = 128
+MAX_TOKEN = 4096
 
 
 def hash_password(password: str) -> str:
@@ -68,11 +75,23 @@ class Principal:
     offices: list[str] = field(default_factory=list)
     via: str = "token"  # token, session or apikey
     csrf: str | None = None  # the session's CSRF token (cookie sessions only)
+    must_change_password: bool = False  # signed in with a one-time password: may only change it
+    session_id: str | None = None  # the app-store session the token or cookie belongs to
 
 
-def issue_token(key: str, principal: Principal, minutes: int = TOKEN_MINUTES, kind: str = "access") -> str:
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def issue_token(
+    key: str, principal: Principal, minutes: int = TOKEN_MINUTES, kind: str = "access", session_id: str | None = None
+) -> str:
+    """A signed JWT naming the user and the app-store session (``sid``) it lives as long as."""
     now = dt.datetime.now(dt.UTC)
-    claims = {"sub": principal.name, "role": principal.role, "kind": kind, "iat": now, "exp": now + dt.timedelta(minutes=minutes)}
+    claims = {
+        "sub": principal.name, "role": principal.role, "kind": kind, "iat": now, "exp": now + dt.timedelta(minutes=minutes),
+        "sid": session_id or principal.session_id,
+    }
     if kind == "session":
         claims["csrf"] = principal.csrf or secrets.token_urlsafe(24)
     return jwt.encode(claims, key, algorithm=ALGORITHM)
@@ -83,13 +102,15 @@ class BadCredentials(Exception):
 
 
 def read_token(key: str, token: str, kind: str = "access") -> dict:
+    if len(token) > MAX_TOKEN:
+        raise BadCredentials("the token is not valid")
     try:
         claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
         raise BadCredentials("the token has expired; sign in again") from None
     except jwt.InvalidTokenError:
         raise BadCredentials("the token is not valid") from None
-    if claims.get("kind") != kind:
+    if claims.get("kind") != kind or not isinstance(claims.get("sid"), str) or not isinstance(claims.get("sub"), str):
         raise BadCredentials("the token is not valid")
     return claims
 
@@ -107,7 +128,7 @@ def key_hash(key: str) -> str:
 
 
 def key_prefix(key: str) -> str | None:
-    if not key.startswith(KEY_PREFIX):
+    if not key.startswith(KEY_PREFIX) or len(key) > MAX_API_KEY:
         return None
     prefix = key[len(KEY_PREFIX) :].split("_", 1)[0]
     return prefix if len(prefix) == 8 else None

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from clearsight.access.roles import OFFICE_BOUND, check_role
 from clearsight.access.security import (
+    MAX_NAME,
+    MAX_PASSWORD,
     Principal,
     hash_password,
     key_hash,
     key_prefix,
     new_api_key,
+    new_password,
+    new_session_id,
     same,
     verify_password,
 )
 from clearsight.access.store.db import Store
-from clearsight.access.store.models import ApiKey, User, utcnow
+from clearsight.access.store.models import ApiKey, SignInSession, User, utcnow
 from clearsight.console import UserError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -35,15 +40,28 @@ def _check(name: str, role: str, offices: list[str]) -> None:
         raise UserError(f"a{'n' if role[0] in 'aeiou' else ''} {role} needs at least one --office")
 
 
-def add_user(store: Store, name: str, role: str, password: str, offices: list[str] | None = None) -> User:
-    offices = list(offices or [])
-    _check(name, role, offices)
+def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"the password must have at most {MAX_PASSWORD} characters")
+
+
+def add_user(
+    store: Store, name: str, role: str, password: str, offices: list[str] | None = None, *, one_time: bool = False
+) -> User:
+    """A new account; ``one_time``: the password was generated and shown to someone else, so the user
+    must replace it at the first sign-in."""
+    offices = list(offices or [])
+    _check(name, role, offices)
+    check_password(password)
     with store.session() as s:
         if s.scalar(select(User).where(User.name == name)) is not None:
             raise UserError(f"a user called {name!r} already exists")
-        user = User(name=name, role=role, offices=offices, password_hash=hash_password(password), disabled=False)
+        user = User(
+            name=name, role=role, offices=offices, password_hash=hash_password(password), disabled=False,
+            must_change_password=one_time,
+        )
         s.add(user)
         s.flush()
         return user
@@ -68,7 +86,35 @@ def set_disabled(store: Store, name: str, disabled: bool = True) -> User:
         if user is None:
             raise UserError(f"no user called {name!r}")
         user.disabled = disabled
+        if disabled:
+            s.execute(delete(SignInSession).where(SignInSession.user_name == name))
         return user
+
+
+def change_password(store: Store, name: str, password: str) -> None:
+    """Set a user's own password; every session and token of the user ends (sign in again)."""
+    check_password(password)
+    digest = hash_password(password)
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise UserError(f"no user called {name!r}")
+        user.password_hash, user.must_change_password = digest, False
+        s.execute(delete(SignInSession).where(SignInSession.user_name == name))
+
+
+def reset_password(store: Store, name: str) -> str:
+    """A new one-time password for ``name`` (returned, to be shown once): every session and token of
+    the user ends, and the user must choose a password at the next sign-in."""
+    password = new_password()
+    digest = hash_password(password)
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise UserError(f"no user called {name!r}")
+        user.password_hash, user.must_change_password = digest, True
+        s.execute(delete(SignInSession).where(SignInSession.user_name == name))
+    return password
 
 
 def set_role(store: Store, name: str, role: str, offices: list[str] | None = None) -> User:
@@ -84,21 +130,57 @@ def set_role(store: Store, name: str, role: str, offices: list[str] | None = Non
 
 def authenticate(store: Store, name: str, password: str) -> Principal | None:
     """The user's principal if the password is right and the account is active, else None."""
+    if len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
+        return None
     with store.session() as s:
         user = s.scalar(select(User).where(User.name == name))
     ok = verify_password(password, user.password_hash if user else None)
     if not ok or user is None or user.disabled:
         return None
-    return Principal(user.name, user.role, list(user.offices or []))
+    return Principal(user.name, user.role, list(user.offices or []), must_change_password=user.must_change_password)
 
 
-def principal_of(store: Store, name: str) -> Principal | None:
-    """The current principal of a signed-in user (role and offices re-read: a change applies at once)."""
-    with store.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
-    if user is None or user.disabled:
+_SESSIONS = SignInSession.__table__
+
+
+def start_session(store: Store, name: str, kind: str, minutes: int, client: str = "") -> str:
+    """Record a new session (``kind``: session or access) for ``name`` and return its id; sessions
+    past their end are removed on the way."""
+    now = utcnow()
+    sid = new_session_id()
+    with store.engine.begin() as conn:
+        conn.execute(delete(_SESSIONS).where(_SESSIONS.c.expires_at < now))
+        conn.execute(
+            insert(_SESSIONS),
+            {"id": sid, "user_name": name, "kind": kind, "client": client[:64], "created_at": now,
+             "expires_at": now + dt.timedelta(minutes=minutes)},
+        )
+    return sid
+
+
+def end_session(store: Store, session_id: str) -> None:
+    """End one session (logout): its cookie or token is refused from the next request on."""
+    with store.engine.begin() as conn:
+        conn.execute(delete(_SESSIONS).where(_SESSIONS.c.id == session_id))
+
+
+#: The one query each token or cookie request runs: the session still in force, and its user.
+_PRINCIPAL_BY_SESSION = (
+    select(User.name, User.role, User.offices, User.disabled, User.must_change_password)
+    .join_from(SignInSession, User, User.name == SignInSession.user_name)
+    .where(SignInSession.id == bindparam("sid"), SignInSession.expires_at > bindparam("now"))
+)
+
+
+def principal_of_session(store: Store, session_id: str, name: str) -> Principal | None:
+    """The principal of a session still in force (role and offices re-read: a change applies at once),
+    or None when the session has ended or the account is disabled."""
+    with store.engine.connect() as conn:
+        row = conn.execute(_PRINCIPAL_BY_SESSION, {"sid": session_id, "now": utcnow()}).first()
+    if row is None or row.name != name or row.disabled:
         return None
-    return Principal(user.name, user.role, list(user.offices or []))
+    return Principal(row.name, row.role, list(row.offices or []), must_change_password=row.must_change_password,
+                     session_id=session_id)
 
 
 def create_api_key(store: Store, name: str, role: str, created_by: str, offices: list[str] | None = None) -> tuple[str, ApiKey]:

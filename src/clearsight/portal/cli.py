@@ -15,6 +15,14 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Behind a reverse proxy: the proxy's addresses (comma-separated, or '*'), whose "
+            "X-Forwarded-For / X-Forwarded-Proto headers are believed. Without it they are ignored.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the portal (pages) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -22,14 +30,16 @@ def serve(
     from clearsight.cli import settings_of
     from clearsight.portal.app import create_app
     from clearsight.portal.scoring import NoModel
-    from clearsight.warehouse import WarehouseError
+    from clearsight.warehouse import WarehouseBusy, WarehouseError
 
     settings = settings_of(ctx)
     try:
         app = create_app(settings)
     except (UserError, WarehouseError) as exc:
         fail(str(exc))
-    with suppress(NoModel):  # load the model and the lanes' thresholds and rules now, not in the first request
+    # Load the model and the lanes' thresholds and rules now, not in the first request (unless a command
+    # keeps the warehouse busy past the wait: then the first request that needs them loads them).
+    with suppress(NoModel, WarehouseBusy):
         app.state.portal.scoring.scorer()
         app.state.portal.scoring.decider()
     # Everything built so far lives as long as the server: out of the garbage collector's full passes
@@ -38,7 +48,22 @@ def serve(
     gc.freeze()
     console.print(f"clearsight portal on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/openapi.json)")
     # Long keep-alive: the clearance system holds its connections open between declarations.
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, timeout_keep_alive=60)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", access_log=False, timeout_keep_alive=60,
+        **proxy_options(forwarded_allow_ips),
+    )
+
+
+def proxy_options(forwarded_allow_ips: str | None) -> dict:
+    """uvicorn's proxy settings: forwarded headers are believed only from the addresses named.
+
+    uvicorn's own default believes them from 127.0.0.1, so any local process (or a caller reaching the
+    port through a local tunnel) could name any client address, escaping the sign-in throttle and
+    writing a forged address into the audit log.
+    """
+    if not forwarded_allow_ips:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
 
 
 def register(app: typer.Typer) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,10 +19,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Table
 
 from clearsight.access import audit
+from clearsight.access.refusals import RefusalAudit
 from clearsight.access.roles import OFFICE_BOUND, allowed
-from clearsight.access.security import BadCredentials, Principal, read_token, same
+from clearsight.access.security import MAX_API_KEY, MAX_TOKEN, BadCredentials, Principal, read_token, same
 from clearsight.access.store import Store
-from clearsight.access.users import principal_of, principal_of_key
+from clearsight.access.throttle import CheckLimiter, LoginThrottle
+from clearsight.access.users import principal_of_key, principal_of_session
 from clearsight.config import Settings
 from clearsight.portal.routes_policy import permission_of
 from clearsight.portal.scoring import ScoringService
@@ -44,34 +44,6 @@ class NotSignedIn(Exception):
         self.message = message
 
 
-class LoginThrottle:
-    """Failed sign-ins per user name and per client address in a sliding window."""
-
-    def __init__(self, limit: int, window_s: int) -> None:
-        self.limit, self.window = limit, window_s
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds to wait if any key has used up its failures, else 0."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [int(q[0] + self.window - now) + 1 for k in keys if len(q := self._recent(k, now)) >= self.limit]
-        return max(waits, default=0)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-
-
 @dataclass
 class Portal:
     """Everything the app shares between requests."""
@@ -87,9 +59,17 @@ class Portal:
     audit_writer: audit.GroupCommit = field(init=False)
     _wh_lock: threading.Lock = field(default_factory=threading.Lock)
 
+    #: password checks running at once (capped: argon2 takes 64 MiB each)
+    password_checks: CheckLimiter = field(init=False)
+    #: refused requests, counted per client and minute before they reach the audit log
+    refusals: RefusalAudit = field(init=False)
+
     def __post_init__(self) -> None:
         self.scoring = ScoringService(self.settings, self.warehouse, self.store)
         self.audit_writer = audit.GroupCommit(self.store)
+        self.throttle.max_entries = self.portal.login_max_entries
+        self.password_checks = CheckLimiter(self.portal.login_concurrency)
+        self.refusals = RefusalAudit(self.store, self.audit_writer)
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
@@ -107,13 +87,15 @@ def client_of(request: Request) -> str:
 
 
 def _credentials(request: Request, portal: Portal) -> Principal | None:
+    """The caller's identity. Each credential is refused on its length before any work; a token or
+    cookie is accepted only while its session is in force in the app store (one query)."""
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     key = request.headers.get("x-api-key")
     if scheme.lower() == "bearer" and value.startswith("cs_"):
         key = value
     if key:
-        found = principal_of_key(portal.store, key)
+        found = principal_of_key(portal.store, key) if len(key) <= MAX_API_KEY else None
         if found is None:
             raise NotSignedIn("the API key is not valid or has been revoked")
         return found
@@ -122,22 +104,34 @@ def _credentials(request: Request, portal: Portal) -> Principal | None:
             claims = read_token(portal.secret, value, "access")
         except BadCredentials as exc:
             raise NotSignedIn(str(exc)) from None
-        found = principal_of(portal.store, claims["sub"])
+        found = principal_of_session(portal.store, claims["sid"], claims["sub"])
         if found is None:
-            raise NotSignedIn("the account is disabled or no longer exists")
+            raise NotSignedIn("the token has been revoked (signed out, or the password changed) or the account disabled")
         return found
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:
-            claims = read_token(portal.secret, cookie, "session")
+            claims = read_token(portal.secret, cookie[: MAX_TOKEN + 1], "session")
         except BadCredentials as exc:
             raise NotSignedIn(f"your session has ended ({exc}); sign in again") from None
-        found = principal_of(portal.store, claims["sub"])
+        found = principal_of_session(portal.store, claims["sid"], claims["sub"])
         if found is None:
-            raise NotSignedIn("the account is disabled or no longer exists")
+            raise NotSignedIn("your session has ended (signed out, password changed or account disabled); sign in again")
         found.via, found.csrf = "session", claims.get("csrf")
         return found
     return None
+
+
+#: What a user signed in with a one-time password may still do: change it, or sign out.
+PASSWORD_CHANGE_ROUTES = frozenset({"page.password", "page.password_submit", "page.logout", "api.logout", "api.me"})
+
+
+def refuse(request: Request, reason: str, actor: str = "", action: str = "refused") -> None:
+    """Count a refused request for the audit log (repeats from one client are summed per minute)."""
+    get_portal(request).refusals.note(
+        client=client_of(request), actor=actor, action=action, reason=reason, resource=request.url.path,
+        method=request.method,
+    )
 
 
 def optional_principal(request: Request) -> Principal | None:
@@ -157,9 +151,17 @@ async def authorize(request: Request) -> None:
         raise HTTPException(403, "this route has no line in the route policy, so it is refused")
     if permission == "public":
         return
-    principal = optional_principal(request)
+    try:
+        principal = optional_principal(request)
+    except NotSignedIn as exc:
+        refuse(request, exc.message)
+        raise
     if principal is None:
+        refuse(request, "sign in first")
         raise NotSignedIn()
+    if principal.must_change_password and getattr(request.scope.get("route"), "name", None) not in PASSWORD_CHANGE_ROUTES:
+        refuse(request, "one-time password not changed yet", actor=principal.name)
+        raise NotSignedIn("you signed in with a one-time password: choose your own on /password first")
     if not allowed(permission, principal.role):
         portal = get_portal(request)
         log.warning("refused %s %s to %s (%s): needs %s", request.method, request.url.path, principal.name, principal.role, permission)
@@ -174,6 +176,7 @@ async def authorize(request: Request) -> None:
             sent = (await request.form()).get("csrf_token")
         if not sent or not principal.csrf or not same(str(sent), principal.csrf):
             log.warning("refused %s %s to %s: missing or wrong CSRF token", request.method, request.url.path, principal.name)
+            refuse(request, "missing or wrong CSRF token", actor=principal.name)
             raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page and try again")
 
 

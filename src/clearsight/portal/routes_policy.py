@@ -25,6 +25,8 @@ ROUTE_LINES: tuple[tuple[str, str, str], ...] = (
     # The REST API.
     ("GET", f"{API}/health", "public"),
     ("POST", f"{API}/auth/token", "public"),  # the user name and password are the credentials
+    ("POST", f"{API}/auth/password", "public"),  # likewise (the current password is sent with the new one)
+    ("POST", f"{API}/auth/logout", "signed_in"),
     ("GET", f"{API}/me", "signed_in"),
     ("GET", f"{API}/declarations", "declarations.read"),
     ("GET", f"{API}/declarations/{{declaration_id}}", "declarations.read"),
@@ -39,6 +41,8 @@ ROUTE_LINES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/login", "public"),
     ("POST", "/login", "public"),
     ("POST", "/logout", "signed_in"),
+    ("GET", "/password", "signed_in"),
+    ("POST", "/password", "signed_in"),
     ("GET", "/", "overview"),
     ("GET", "/declarations", "declarations.read"),
     ("GET", "/declarations/{declaration_id}", "declarations.read"),

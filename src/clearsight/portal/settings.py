@@ -15,5 +15,12 @@ class PortalSettings(BaseSettings):
     #: Failed sign-ins allowed per user name and per client address in the window, then 429.
     login_failures: int = 5
     login_window_s: int = 300
+    #: Most sign-in keys (client addresses, user names) remembered; the least recently failed go first.
+    login_max_entries: int = 100_000
+    #: Password checks running at once (argon2: 64 MiB each); more at the same moment are answered 503.
+    login_concurrency: int = 4
     #: Secure cookies (set when served over HTTPS behind a proxy).
     secure_cookies: bool = False
+    #: Seconds a request waits for the DuckDB warehouse file while a command (``clearsight ingest``...)
+    #: is using it; then it is answered 503. The portal opens the file per request, never while idle.
+    warehouse_wait_s: float = 15.0

@@ -22,7 +22,7 @@ from clearsight.config import Settings
 from clearsight.console import UserError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _alembic_config() -> Config:

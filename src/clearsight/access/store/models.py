@@ -1,4 +1,4 @@
-"""App-store tables: users, API keys, the audit log, scoring decisions and rule profiles."""
+"""App-store tables: users, sign-in sessions, API keys, the audit log, scoring decisions and rule profiles."""
 
 from __future__ import annotations
 
@@ -25,7 +25,23 @@ class User(Base):
     offices: Mapped[list] = mapped_column(JSON, default=list)
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: a one-time password (generated, or reset by an admin): nothing but changing it is allowed
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SignInSession(Base):
+    """A cookie session or bearer token in force: its JWT names the row (``sid``), so deleting the row
+    (logout, password change or reset) ends it at the next request."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # session (cookie) or access (bearer token)
+    client: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class ApiKey(Base):

@@ -57,7 +57,7 @@ def add_user(
 ) -> Response:
     password = new_password()
     try:
-        users.add_user(portal.store, name, role, password, _offices(offices))
+        users.add_user(portal.store, name, role, password, _offices(offices), one_time=True)
     except UserError as exc:
         raise HTTPException(422, str(exc)) from None
     _log(request, portal, principal, "users.add", f"user/{name}", {"role": role, "offices": _offices(offices)})

@@ -44,11 +44,14 @@ def settings_of(ctx: typer.Context) -> Settings:
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the workspace folder and its warehouse."""
-    from clearsight.warehouse import connect
+    from clearsight.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     home = init_workspace(settings)
-    connect(settings.warehouse_url).close()
+    try:
+        connect(settings.warehouse_url).close()
+    except WarehouseError as exc:
+        fail(str(exc))
     console.print(f"workspace ready: {home.resolve()}")
 
 

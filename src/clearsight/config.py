@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     app_db: str = ""
     #: Memory DuckDB may use while staging and checking a file, before it spills to disk.
     ingest_memory_limit: str = "1GB"
+    #: Seconds a command waits for a DuckDB warehouse file another process is using (one process at
+    #: a time may open it), saying which process; then it stops with that message.
+    warehouse_wait_s: float = 60.0
 
     @property
     def warehouse_url(self) -> str:

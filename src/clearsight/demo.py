@@ -281,7 +281,7 @@ def demo(
     from clearsight.quality.html import write_html
     from clearsight.quality.report import build_report
     from clearsight.synth import generate_world, write_world
-    from clearsight.warehouse import connect
+    from clearsight.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     home = init_workspace(settings)
@@ -298,7 +298,10 @@ def demo(
     console.print(f"   files: {world_dir}")
 
     console.print("2. ingesting every table through the quality gate")
-    warehouse = connect(settings.warehouse_url)
+    try:
+        warehouse = connect(settings.warehouse_url)
+    except WarehouseError as exc:
+        fail(str(exc))
     try:
         for table in LOAD_ORDER:
             path = world_dir / f"{table}.csv"

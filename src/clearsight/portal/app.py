@@ -32,7 +32,7 @@ from clearsight.portal.pages import declarations as declaration_pages
 from clearsight.portal.pages import overview as overview_page
 from clearsight.portal.pages.render import page, wants_json
 from clearsight.portal.settings import PortalSettings
-from clearsight.warehouse import Warehouse, connect
+from clearsight.warehouse import Warehouse, WarehouseBusy, open_shared
 
 log = logging.getLogger("clearsight.portal")
 STATIC = Path(__file__).parent / "static"
@@ -194,6 +194,11 @@ def install_errors(app: FastAPI) -> None:
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
         return _error(request, 422, message)
 
+    @app.exception_handler(WarehouseBusy)
+    async def warehouse_busy(request: Request, exc: WarehouseBusy) -> Response:
+        log.warning("%s %s waited for the warehouse in vain: %s", request.method, request.url.path, exc)
+        return _error(request, 503, f"{exc}; try again in a moment", {"Retry-After": "5"})
+
     @app.exception_handler(Exception)
     async def internal(request: Request, exc: Exception) -> Response:
         log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
@@ -220,7 +225,8 @@ def create_app(
         portal=portal_settings,
         store=store or open_store(settings),
         secret=secret_key(settings),
-        warehouse_obj=warehouse or connect(settings.warehouse_url),
+        # A DuckDB file is opened per request and closed after it: commands can use it meanwhile.
+        warehouse_obj=warehouse or open_shared(settings.warehouse_url, wait_s=portal_settings.warehouse_wait_s, on_wait=log.warning),
         throttle=LoginThrottle(portal_settings.login_failures, portal_settings.login_window_s),
     )
     app = FastAPI(

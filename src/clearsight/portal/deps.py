@@ -9,7 +9,6 @@ on every request that changes something.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,7 +56,6 @@ class Portal:
     scoring: ScoringService = field(init=False)
     #: audit entries of the scoring API, with their decisions, committed many requests at a time
     audit_writer: audit.GroupCommit = field(init=False)
-    _wh_lock: threading.Lock = field(default_factory=threading.Lock)
 
     #: password checks running at once (capped: argon2 takes 64 MiB each)
     password_checks: CheckLimiter = field(init=False)
@@ -73,9 +71,10 @@ class Portal:
 
     @contextmanager
     def warehouse(self) -> Iterator[Warehouse]:
-        """The warehouse, one request at a time (an embedded DuckDB connection is not shared across threads)."""
-        with self._wh_lock:
-            yield self.warehouse_obj
+        """The warehouse, one request at a time (an embedded DuckDB connection is not shared across
+        threads); a shared DuckDB file is opened for the request and closed after it."""
+        with self.warehouse_obj.session() as wh:
+            yield wh
 
 
 def get_portal(request: Request) -> Portal:

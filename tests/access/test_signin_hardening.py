@@ -4,6 +4,7 @@ credentials, and refusals written to the audit log without letting a flood grow 
 from __future__ import annotations
 
 import gc
+import json
 import os
 import socket
 import subprocess
@@ -232,6 +233,16 @@ def test_a_flood_of_refusals_adds_few_audit_entries_with_their_count(portal):
         for _ in range(300):
             assert client.get("/api/v1/me").status_code == 401
     entries = [e for e in _refusals(portal)][: len(_refusals(portal)) - before]
-    assert 1 <= len(entries) <= 4, len(entries)  # one per minute (two if the minute turned), first and repeats
+    assert 1 <= len(entries) <= 4, len(entries)  # the first, then the repeats (twice more if the minute turned)
     assert sum(e.rows for e in entries) == 300
+
+    _lock_out(portal.url)
+    with httpx.Client(base_url=portal.url) as client:  # a spray over many user names: still one client
+        for i in range(100):
+            r = client.post(TOKEN_URL, data={"username": f"name{i}", "password": "wrong-password-1"})
+            assert r.status_code == 429
+    throttled = [e for e in _refusals(portal) if "too many failed" in e.filter]
+    assert 1 <= len(throttled) <= 4 and sum(e.rows for e in throttled) == 101
+    repeats = next(e for e in throttled if e.rows > 1)
+    assert len(json.loads(repeats.filter)["actors"]) == 11  # the first ten names, then "…"
     assert audit.verify(portal.portal.store).ok

@@ -1,12 +1,13 @@
 """Refused requests in the audit log, bounded: repeats are counted, not written one by one.
 
-The first refusal of a kind (client address, actor, action, reason) in a minute is written at once,
-with ``rows`` 1. Further ones in the same minute are counted and written as ONE entry, with ``rows``
-the count and ``filter.repeats`` set, once the minute has closed (a background thread checks every
+The first refusal of a kind (client address, action, reason) in a minute is written at once, with
+``rows`` 1. Further ones in the same minute are counted and written as ONE entry, with ``rows`` the
+count, ``filter.repeats`` set and the first few user names they named (``filter.actors``), once the
+minute has closed (a background thread checks every
 few seconds; :meth:`RefusalAudit.flush` and the end of the process write what is left). At most
 ``max_kinds`` kinds are tracked per minute; the rest of that minute's refusals are counted together
 under the client ``*``. So a flood adds at most ``2 * max_kinds + 1`` entries a minute, however many
-requests it sends, and a single client's flood adds two.
+requests it sends, and a single client's flood two per reason.
 """
 
 from __future__ import annotations
@@ -17,20 +18,25 @@ import time
 import weakref
 from concurrent.futures import Future
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from clearsight.access import audit
 from clearsight.access.store.db import Store
 
-#: one refusal kind: (client, actor, action, reason)
-Kind = tuple[str, str, str, str]
+#: one refusal kind: (client, action, reason)
+Kind = tuple[str, str, str]
+#: user names kept per kind and minute (the accounts a guesser aimed at); the rest are counted only
+MAX_ACTORS = 10
 
 
 @dataclass
 class _Count:
     resource: str
     method: str
+    actor: str
     repeats: int = 0
+    actors: set[str] = field(default_factory=set)  # named by the repeats (at most MAX_ACTORS)
+    more_actors: bool = False
 
 
 class RefusalAudit:
@@ -53,7 +59,8 @@ class RefusalAudit:
 
     def note(self, *, client: str, actor: str, action: str, reason: str, resource: str, method: str = "") -> None:
         """Count one refused request (never blocks on the database)."""
-        kind: Kind = (client[:64], actor[:64], action[:64], reason[:200])
+        kind: Kind = (client[:64], action[:64], reason[:200])
+        actor = actor[:64]
         closed: dict[Kind, _Count] = {}
         first = False
         with self._lock:
@@ -62,23 +69,30 @@ class RefusalAudit:
                 closed, self._counts, self._minute = self._counts, {}, minute
             count = self._counts.get(kind)
             if count is None and len(self._counts) >= self.max_kinds:
-                kind = ("*", "", action[:64], "refusals from more clients than tracked per minute")
+                kind = ("*", action[:64], "refusals from more clients than tracked per minute")
                 count = self._counts.get(kind)
             if count is None:
-                self._counts[kind] = _Count(resource[:255], method)
+                self._counts[kind] = _Count(resource[:255], method, actor)
                 first = True
             else:
                 count.repeats += 1
+                if actor and len(count.actors) < MAX_ACTORS:
+                    count.actors.add(actor)
+                elif actor and actor not in count.actors:
+                    count.more_actors = True
         if first:
-            self._write(kind, _Count(resource, method), rows=1)
+            self._write(kind, _Count(resource[:255], method, actor), rows=1)
         self._write_repeats(closed)
         self._start_flusher()
 
     def _write(self, kind: Kind, count: _Count, rows: int) -> None:
-        client, actor, action, reason = kind
-        detail = {"reason": reason, "method": count.method}
-        if rows > 1 or count.repeats:
+        client, action, reason = kind
+        detail: dict = {"reason": reason, "method": count.method}
+        actor = count.actor
+        if count.repeats:
             detail["repeats"] = rows
+            detail["actors"] = sorted(count.actors) + (["…"] if count.more_actors else [])
+            actor = sorted(count.actors)[0] if len(count.actors) == 1 and not count.more_actors else ""
         values = audit.entry_values(
             actor=actor, role="", action=action, resource=count.resource, filter=detail, rows=rows, client=client,
             outcome="refused",

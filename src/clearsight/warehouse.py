@@ -87,8 +87,8 @@ class Warehouse:
         started = time.monotonic()
         if not self._lock.acquire(timeout=self._wait_s if self.shared else -1):
             raise WarehouseBusy(
-                f"the warehouse {_duckdb_path(self.url)} is busy with this server's other requests "
-                f"(waited {self._wait_s:g} s); try again in a moment", "this server",
+                f"the warehouse {_duckdb_path(self.url)} is still busy with this process's other requests "
+                f"after {self._wait_s:g} s", "this process",
             )
         try:
             if self.shared:

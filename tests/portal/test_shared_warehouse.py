@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 
 from clearsight.access.store import open_store
 from clearsight.access.users import add_user, create_api_key
-from clearsight.warehouse import connect, holder_of
+from clearsight.warehouse import WarehouseBusy, connect, holder_of, open_shared
 from portal_live import password_of, sample_declaration, token, workspace
 
 CLEARSIGHT = str(Path(sys.executable).parent / "clearsight")
@@ -183,3 +184,34 @@ def test_a_command_names_the_process_holding_the_warehouse_waits_then_stops_in_o
     assert said.startswith(f"the warehouse {home / 'warehouse.duckdb'} is in use by {who}; waiting up to 120 s")
     assert waiting.returncode == 0 and "Traceback" not in err
     assert json.loads(out) == []  # a fresh warehouse quarantines nothing
+
+
+def test_a_shared_warehouse_holds_the_file_only_inside_a_session(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    shared = open_shared(f"duckdb://{path}", wait_s=0.5)
+    other = "import duckdb, sys; con = duckdb.connect(sys.argv[1]); con.execute(sys.argv[2]); con.close()"
+    add_event = "INSERT INTO events (declaration_id, event, office_id) VALUES ('D1', 'released', 'KESEA01')"
+    refused: list[Exception] = []
+
+    def second_session() -> None:
+        try:
+            with shared.session() as wh:
+                wh.table("events").count().execute()
+        except WarehouseBusy as exc:
+            refused.append(exc)
+
+    with shared.session() as wh:
+        assert wh.table("events").count().execute() == 0
+        locked = subprocess.run([sys.executable, "-c", other, str(path), add_event], capture_output=True, text=True)
+        assert locked.returncode != 0 and "Conflicting lock" in locked.stderr
+        thread = threading.Thread(target=second_session)
+        thread.start()
+        thread.join(10)
+    assert len(refused) == 1 and "still busy with this process's other requests after 0.5 s" in str(refused[0])
+
+    written = subprocess.run([sys.executable, "-c", other, str(path), add_event], capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr  # free between sessions
+    with shared.session() as wh:
+        assert wh.table("events").count().execute() == 1  # and the next session sees the other's row
+    with pytest.raises(RuntimeError, match="used inside"):
+        shared.table("events")

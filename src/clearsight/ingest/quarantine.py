@@ -45,7 +45,7 @@ def summary(warehouse: Warehouse) -> pa.Table:
     ).select("batch_id", "table_name", "source", "rows", "rows_in", "finished_at", "corrects_batch")
     fixes = b.filter(b.corrects_batch.notnull())
     fixes = fixes.select(fixer=fixes.batch_id, target=fixes.corrects_batch.split(",").unnest())
-    by = fixes.group_by("target").aggregate(corrected_by=fixes.fixer.group_concat(",", order_by=fixes.fixer))
+    by = fixes.group_by("target").aggregate(corrected_by=fixes.fixer.group_concat(","))
     joined = joined.left_join(by, joined.batch_id == by.target).drop("target")
     return joined.order_by(ibis.desc("finished_at"), "batch_id").to_pyarrow()
 

@@ -25,7 +25,7 @@ from clearsight.portal import routes_policy
 from clearsight.portal.api.routes import audit as audit_api
 from clearsight.portal.api.routes import auth, declarations, health, overview, score
 from clearsight.portal.api.routes import hs as hs_api
-from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, optional_principal
+from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize, optional_principal, refusal
 from clearsight.portal.pages import admin, audit, classify, models, quality, queue, releases, selection
 from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
@@ -188,6 +188,13 @@ def install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        # A body FastAPI cannot parse is found before the permission check: a caller who may not use
+        # the route is told that, not what the route expects.
+        refused = await refusal(request)
+        if isinstance(refused, NotSignedIn):
+            return await not_signed_in(request, refused)
+        if refused is not None:
+            return await http_error(request, refused)
         errors = [{"field": _field(e["loc"]), "message": e["msg"]} for e in exc.errors()]
         message = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         if _is_api(request):

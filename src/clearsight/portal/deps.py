@@ -179,6 +179,16 @@ async def authorize(request: Request) -> None:
             raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page and try again")
 
 
+async def refusal(request: Request) -> NotSignedIn | HTTPException | None:
+    """What :func:`authorize` refuses this request with, or None. For answers made before it ran:
+    FastAPI reads a JSON body before the route's dependencies, so a body it cannot parse is found first."""
+    try:
+        await authorize(request)
+    except (NotSignedIn, HTTPException) as exc:
+        return exc
+    return None
+
+
 def current_principal(request: Request) -> Principal:
     principal = optional_principal(request)
     if principal is None:

@@ -231,6 +231,8 @@ def test_an_older_anchor_still_verifies_a_grown_log_and_a_bad_anchor_is_one_line
     assert r.exit_code == 2 and "anchor.json" in r.output and "Traceback" not in r.output
     r = run(home, "audit", "verify", "--anchor", str(tmp_path / "missing.json"))
     assert r.exit_code == 2 and "missing.json" in r.output
+    r = run(home, "audit", "verify", "--anchor", f"sqlite:///{tmp_path / 'no-anchors.sqlite'}")
+    assert r.exit_code == 2 and "cannot read an anchor" in r.output and "audit_anchors" in r.output
 
 
 def test_verify_with_an_anchor_through_the_api(store):

@@ -476,6 +476,13 @@ def _is_url(target: str) -> bool:
     return "://" in target
 
 
+def _why(exc: Exception) -> str:
+    """The driver's first line (never the statement or the URL), or the error's kind."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{type(orig).__name__}: {first}" if first and not isinstance(exc, ArgumentError) else type(exc).__name__
+
+
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -511,7 +518,7 @@ def write_anchor(a: Anchor, target: str | Path) -> str:
         finally:
             engine.dispose()
     except (SQLAlchemyError, ImportError) as exc:
-        raise UserError(f"{_safe(target)}: cannot write the anchor ({type(exc).__name__})") from None
+        raise UserError(f"{_safe(target)}: cannot write the anchor ({_why(exc)})") from None
     return _safe(target)
 
 
@@ -528,7 +535,7 @@ def read_anchor(source: str | Path) -> Anchor:
             finally:
                 engine.dispose()
         except (SQLAlchemyError, ImportError) as exc:
-            raise UserError(f"{_safe(source)}: cannot read an anchor ({type(exc).__name__})") from None
+            raise UserError(f"{_safe(source)}: cannot read an anchor ({_why(exc)})") from None
         if row is None:
             raise UserError(f"{_safe(source)}: holds no anchor yet")
         data: Any = {**row._mapping, "anchored_at": row.anchored_at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")}

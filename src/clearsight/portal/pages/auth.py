@@ -84,6 +84,11 @@ def login(
     return _with_session(request, portal, principal, _safe_next(next))
 
 
+def _people_only(principal: Principal) -> None:
+    if principal.via == "apikey":
+        raise HTTPException(400, "an API key has no password; revoke it and create another instead (clearsight apikeys)")
+
+
 def _password_page(request: Request, principal: Principal, next: str | None, error: str | None = None, status: int = 200) -> Response:
     data = {"next": _safe_next(next), "one_time": principal.must_change_password, "error": error}
     return page(request, "password.html", data, title="Change your password", principal=principal, status_code=status)
@@ -91,6 +96,7 @@ def _password_page(request: Request, principal: Principal, next: str | None, err
 
 @router.get("/password", name="page.password")
 def password_form(request: Request, next: str | None = None, principal: Principal = PrincipalDep) -> Response:
+    _people_only(principal)
     return _password_page(request, principal, next)
 
 
@@ -105,6 +111,7 @@ def password_change(
     principal: Principal = PrincipalDep,
 ) -> Response:
     """Check the current password (throttled like a sign-in), set the new one, end every other session."""
+    _people_only(principal)
     try:
         if new != confirm:
             raise HTTPException(422, "the new password and its confirmation differ")

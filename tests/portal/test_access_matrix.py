@@ -358,6 +358,12 @@ def leaks(w: World, caller: str, call: Call, text: str) -> list[str]:
     return found
 
 
+def data_of(r) -> str:
+    """The answer's text when it can hold data (JSON or a page; scripts and style sheets cannot)."""
+    kind = r.headers.get("content-type", "")
+    return r.text if "json" in kind or "html" in kind else ""
+
+
 def check(w: World, caller: str, permission: str, call: Call, r) -> list[str]:
     """What is wrong with answer ``r`` (empty: nothing)."""
     where = f"{caller} {call.method} {call.url} ({call.variant}, needs {permission})"
@@ -365,7 +371,7 @@ def check(w: World, caller: str, permission: str, call: Call, r) -> list[str]:
     role = role_of(caller)
     if r.status_code >= 500:
         return [f"{where}: {r.status_code} {r.text[:200]}"]
-    refusal = [f"{where}: the refusal holds {leak}" for leak in leaks(w, "refused", call, r.text)]
+    refusal = [f"{where}: the refusal holds {leak}" for leak in leaks(w, "refused", call, data_of(r))]
     if permission != "public" and caller in REFUSED_CREDENTIALS:
         if call.template.startswith(API):
             return refusal if r.status_code == 401 else [f"{where}: {r.status_code}, expected 401"]
@@ -388,7 +394,7 @@ def check(w: World, caller: str, permission: str, call: Call, r) -> list[str]:
         to_login and (call.method, call.template) not in SIGNS_OUT
     ):
         problems.append(f"{where}: {r.status_code} {r.text[:200]}")
-    problems += [f"{where}: the answer holds {leak}" for leak in leaks(w, caller, call, r.text)]
+    problems += [f"{where}: the answer holds {leak}" for leak in leaks(w, caller, call, data_of(r))]
     return problems
 
 

@@ -67,7 +67,6 @@ class World:
     #: uninspected items (declaration_id, item_no) per office, handed out one per recording call
     uninspected: dict[str, list[tuple[str, int]]]
     credentials: dict[str, dict] = field(default_factory=dict)
-    watched_importer: str = ""
     #: what refused callers aim at (a user, an API key prefix, a rule; an item per office): it must stay as it is
     untouched: dict[str, str] = field(default_factory=dict)
     untouched_items: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -128,7 +127,6 @@ def _world(model_home, tmp_path_factory) -> World:
         add_user(store, role, role, password_of(role), [OFFICE] if role == "officer" else [])
     service_key, _ = create_api_key(store, "clearance-system", "service", "tests")
     revoked_key, revoked_row = create_api_key(store, "retired-etl", "admin", "tests")
-    revoke_api_key(store, revoked_row.prefix)
     # What refused callers aim at: it must still be there, untouched, at the end.
     add_user(store, "untouchable", "analyst", password_of("untouchable"), [])
     _, kept_key = create_api_key(store, "kept-key", "service", "tests")
@@ -140,7 +138,7 @@ def _world(model_home, tmp_path_factory) -> World:
     w = World(
         client=client, app=app, store=store, offices=facts["offices"], declaration_ids=facts["declaration_ids"],
         trader_ids=facts["trader_ids"], own_declaration=facts["own"], other_declaration=facts["other"],
-        uninspected={o: list(items) for o, items in facts["uninspected"].items()}, watched_importer=facts["importer"],
+        uninspected={o: list(items) for o, items in facts["uninspected"].items()},
     )
     w.untouched = {"user": "untouchable", "key": kept_key.prefix, "rule": "kept-rule"}
     w.untouched_items = {o: w.uninspected[o].pop() for o in (OFFICE, OTHER_OFFICE)}
@@ -152,6 +150,11 @@ def _world(model_home, tmp_path_factory) -> World:
     past = int((dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).timestamp())
     login = client.post("/login", data={"username": "admin", "password": password_of("admin")})
     session = login.cookies[SESSION_COOKIE]
+    # Each refused credential below differs from a working one only by its signature, expiry or revocation.
+    for working in ({"Authorization": f"Bearer {admin_token}"}, {"Cookie": f"{SESSION_COOKIE}={session}"},
+                    {"X-API-Key": revoked_key}):
+        assert send(w, "GET", "/api/v1/me", headers=working).json()["role"] == "admin"
+    revoke_api_key(store, revoked_row.prefix)
     w.credentials.update({
         "anonymous": {},
         "forged-token": {"headers": {"Authorization": f"Bearer {_resign(admin_token, 'not-the-portal-secret-' * 3)}"}},

@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
+from clearsight.access.roles import POLICY
+
 API = "/api/v1"
 
 #: (method, path template, permission): one line per route the portal serves.
@@ -94,7 +96,6 @@ class ServedRoute:
     route: BaseRoute
     #: whether the app's dependencies (the authorisation check) run on it: FastAPI routes only
     authorized: bool
-    in_openapi: bool
 
 
 def served_routes(app: FastAPI) -> list[ServedRoute]:
@@ -105,17 +106,13 @@ def served_routes(app: FastAPI) -> list[ServedRoute]:
         route = context.original_route
         methods = context.methods or {"GET"}
         path = context.path_format or context.path
-        authorized = isinstance(route, APIRoute)
-        in_openapi = authorized and bool(getattr(context, "include_in_schema", False))
         for method in sorted(methods - ({"HEAD"} if "GET" in methods else set())):
-            out.append(ServedRoute(method, path, route, authorized, in_openapi))
+            out.append(ServedRoute(method, path, route, isinstance(route, APIRoute)))
     return out
 
 
 def problems(app: FastAPI, routes: dict[tuple[str, str], str] | None = None) -> list[str]:
     """Every disagreement between what ``app`` serves and the route policy table (empty: they agree)."""
-    from clearsight.access.roles import POLICY
-
     routes = ROUTES if routes is None else routes
     found, seen = [], set()
     for served in served_routes(app):

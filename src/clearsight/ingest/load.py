@@ -33,6 +33,7 @@ from clearsight.ingest.readers import (
     inspect_file,
     number_rows,
     read_rejects,
+    reader_stopped,
     reset_rejects,
 )
 from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
@@ -233,6 +234,7 @@ class Staged:
     specs: dict[str, FieldSpec]
     rejects: list[RejectedLine]
     rows: ibis.Table  # view ROWS
+    counted: int  # the file's rows, counted without the reader (``readers.inspect_file``)
 
 
 def _stage(
@@ -259,8 +261,24 @@ def _stage(
     # reads in parallel and still stores the rows in file order, which numbers them.
     con.execute("SET preserve_insertion_order = true")
     reset_rejects(con)
-    _create(con, "TABLE", STAGED, staged)
+    try:
+        _create(con, "TABLE", STAGED, staged)
+    except duckdb.Error as exc:
+        if reader_stopped(src, exc) is None:
+            raise
+        # The parallel CSV reader gives up on some files its one-thread reader reads: try that.
+        # (The views built on the source view read the new one.)
+        reset_rejects(con)
+        create_source_view(con, src, SOURCE_VIEW, parallel=False)
+        try:
+            _create(con, "TABLE", STAGED, staged)
+        except duckdb.Error as again:
+            refusal = reader_stopped(src, again)
+            if refusal is None:
+                raise
+            raise refusal from None
     rejects += read_rejects(con, src)
+    counted = _check_count(con, src, rejects)
     if "_row" in staged.columns:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED} AS SELECT * FROM {STAGED}")
         numbered = ibis.table(staged.schema(), name=NUMBERED)
@@ -271,7 +289,24 @@ def _stage(
     # From here on every row carries its number: no step depends on the order rows come in, so
     # each may run on every core (an insert that keeps order runs on one when its query joins).
     con.execute("SET preserve_insertion_order = false")
-    return Staged(specs=specs, rejects=rejects, rows=rows)
+    return Staged(specs=specs, rejects=rejects, rows=rows, counted=counted)
+
+
+def _check_count(con: duckdb.DuckDBPyConnection, src: SourceFile, rejects: list[RejectedLine]) -> int:
+    """The rows the reader returned (staged or refused) against the file's own count: a row lost
+    or made up by the reader refuses the file before anything is written."""
+    read = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
+    counted = read if src.records is None else src.records
+    if read != counted:
+        raise FileRefused(_mismatch(src, counted, read, "the reader returned"))
+    return counted
+
+
+def _mismatch(src: SourceFile, counted: int, got: int, what: str = "accepted + quarantined make") -> str:
+    return (
+        f"{src.path}: {counted:,} rows in the file (counted apart from the reader) but {what} "
+        f"{got:,}; refused, nothing was written"
+    )
 
 
 def _create(con: duckdb.DuckDBPyConnection, kind: str, name: str, expr: ibis.Table) -> ibis.Table:
@@ -311,12 +346,9 @@ def _write(
     # A second read of the file numbers its rows in the order they come: keep that order.
     con.execute("SET preserve_insertion_order = true")
     result.quarantined = _insert(warehouse, con, "quarantine", quarantine)
-    result.rows_in = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
+    result.rows_in = staged.counted
     if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
-        raise RuntimeError(
-            f"internal error: {result.rows_in} rows in but {result.accepted} accepted + "
-            f"{result.quarantined} quarantined; nothing was written"
-        )
+        raise FileRefused(_mismatch(src, result.rows_in, result.accepted + result.quarantined))
     if result.rows_in == 0:
         raise FileRefused(f"{src.path}: no data rows (only a header?)")
     record = {

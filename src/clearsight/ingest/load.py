@@ -260,25 +260,8 @@ def _stage(
     # One read of the file, parsed and checked as it is read. The query has no join, so DuckDB
     # reads in parallel and still stores the rows in file order, which numbers them.
     con.execute("SET preserve_insertion_order = true")
-    reset_rejects(con)
-    try:
-        _create(con, "TABLE", STAGED, staged)
-    except duckdb.Error as exc:
-        if reader_stopped(src, exc) is None:
-            raise
-        # The parallel CSV reader gives up on some files its one-thread reader reads: try that.
-        # (The views built on the source view read the new one.)
-        reset_rejects(con)
-        create_source_view(con, src, SOURCE_VIEW, parallel=False)
-        try:
-            _create(con, "TABLE", STAGED, staged)
-        except duckdb.Error as again:
-            refusal = reader_stopped(src, again)
-            if refusal is None:
-                raise
-            raise refusal from None
-    rejects += read_rejects(con, src)
-    counted = _check_count(con, src, rejects)
+    rejects += _read(con, src, staged, len(rejects), result)
+    counted = src.records if src.records is not None else _rows_read(con, rejects)
     if "_row" in staged.columns:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED} AS SELECT * FROM {STAGED}")
         numbered = ibis.table(staged.schema(), name=NUMBERED)
@@ -292,14 +275,46 @@ def _stage(
     return Staged(specs=specs, rejects=rejects, rows=rows, counted=counted)
 
 
-def _check_count(con: duckdb.DuckDBPyConnection, src: SourceFile, rejects: list[RejectedLine]) -> int:
-    """The rows the reader returned (staged or refused) against the file's own count: a row lost
-    or made up by the reader refuses the file before anything is written."""
-    read = con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
-    counted = read if src.records is None else src.records
-    if read != counted:
-        raise FileRefused(_mismatch(src, counted, read, "the reader returned"))
-    return counted
+def _read(
+    con: duckdb.DuckDBPyConnection, src: SourceFile, staged: ibis.Table, earlier: int, result
+) -> list[RejectedLine]:
+    """Read the file through the gate into ``STAGED``; return the lines the reader refused (beside
+    the ``earlier`` ones: JSON lines that are not objects, found when the view was made).
+
+    The rows the reader returned (staged or refused) must be the file's own count (``src.records``,
+    made without the reader). DuckDB's parallel CSV reader splits a file into buffers and guesses
+    where a record starts in each; where it guesses wrong (it has taken the end of a quoted field
+    for a line) or gives up, the file is read again on one thread. A difference that remains
+    refuses the file before anything is written.
+    """
+    for parallel in (True, False):
+        if not parallel:
+            create_source_view(con, src, SOURCE_VIEW, parallel=False)  # the views on it follow
+        reset_rejects(con)
+        try:
+            _create(con, "TABLE", STAGED, staged)
+        except duckdb.Error as exc:
+            refusal = reader_stopped(src, exc)
+            if refusal is None:
+                raise
+            if parallel and src.encoding != "utf-16":
+                continue
+            raise refusal from None
+        found = read_rejects(con, src)
+        read = _rows_read(con, found) + earlier
+        if src.records is None or read == src.records:
+            return found
+        if not parallel or src.format != "csv" or src.encoding == "utf-16":
+            break
+        result.notes.append(
+            f"{src.path}: DuckDB's parallel reader returned {read:,} rows of {src.records:,}; "
+            "read again on one thread"
+        )
+    raise FileRefused(_mismatch(src, src.records, read, "the reader returned"))
+
+
+def _rows_read(con: duckdb.DuckDBPyConnection, rejects: list[RejectedLine]) -> int:
+    return con.execute(f"SELECT count(*) FROM {STAGED}").fetchone()[0] + len(rejects)
 
 
 def _mismatch(src: SourceFile, counted: int, got: int, what: str = "accepted + quarantined make") -> str:

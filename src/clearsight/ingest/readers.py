@@ -372,15 +372,17 @@ def create_source_view(
     if len(columns) == 1 and src.header and src.delimiter not in columns[0] and columns[0].count(" ") > 3:
         src.notes.append(f"{src.path}: only one column found; is the delimiter {src.delimiter!r} right?")
     names = ", ".join(f"{_quote(c)}: 'VARCHAR'" for c in columns)
-    # DuckDB wants its buffer larger than the longest line it accepts
-    line = min(MAX_RECORD_BYTES, CSV_BUFFER_SIZE // 2) if CSV_BUFFER_SIZE else MAX_RECORD_BYTES
-    buffer = f", buffer_size={CSV_BUFFER_SIZE}" if CSV_BUFFER_SIZE else ""
+    # DuckDB's longest line is MAX_RECORD_BYTES by default (naming it slows the read by a third);
+    # a smaller buffer needs a smaller limit: DuckDB wants its buffer larger than the longest line
+    buffer = (
+        f", buffer_size={CSV_BUFFER_SIZE}, max_line_size={CSV_BUFFER_SIZE // 2}" if CSV_BUFFER_SIZE else ""
+    )
     # DuckDB's parallel reader can stop in the middle of a UTF-16 file it reads whole on one thread
     if not parallel or src.encoding == "utf-16":
         buffer += ", parallel=false"
     scan = (
         f"read_csv({path}, {common}, auto_detect=false, columns={{{names}}}, strict_mode=true, "
-        f"null_padding=false, max_line_size={line}, {rejects_to}{buffer})"
+        f"null_padding=false, {rejects_to}{buffer})"
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {scan}")
     return rejects

@@ -17,6 +17,7 @@ from clearsight.access.store import open_store
 from clearsight.access.users import add_user, create_api_key
 from clearsight.config import Settings
 from clearsight.portal.app import create_app
+from clearsight.portal.cli import proxy_options
 from clearsight.warehouse import connect
 from engines import skip_or_fail
 
@@ -110,7 +111,8 @@ class LiveServer:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.app = app
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
+                                                    **proxy_options(None)))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property

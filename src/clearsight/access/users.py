@@ -94,27 +94,26 @@ def set_disabled(store: Store, name: str, disabled: bool = True) -> User:
 def change_password(store: Store, name: str, password: str) -> None:
     """Set a user's own password; every session and token of the user ends (sign in again)."""
     check_password(password)
-    digest = hash_password(password)
-    with store.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise UserError(f"no user called {name!r}")
-        user.password_hash, user.must_change_password = digest, False
-        s.execute(delete(SignInSession).where(SignInSession.user_name == name))
+    _set_password(store, name, password, one_time=False)
 
 
 def reset_password(store: Store, name: str) -> str:
     """A new one-time password for ``name`` (returned, to be shown once): every session and token of
     the user ends, and the user must choose a password at the next sign-in."""
     password = new_password()
+    _set_password(store, name, password, one_time=True)
+    return password
+
+
+def _set_password(store: Store, name: str, password: str, one_time: bool) -> None:
+    """Store ``password`` for ``name`` and end every session of the user."""
     digest = hash_password(password)
     with store.session() as s:
         user = s.scalar(select(User).where(User.name == name))
         if user is None:
             raise UserError(f"no user called {name!r}")
-        user.password_hash, user.must_change_password = digest, True
+        user.password_hash, user.must_change_password = digest, one_time
         s.execute(delete(SignInSession).where(SignInSession.user_name == name))
-    return password
 
 
 def set_role(store: Store, name: str, role: str, offices: list[str] | None = None) -> User:

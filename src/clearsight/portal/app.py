@@ -39,6 +39,20 @@ STATIC = Path(__file__).parent / "static"
 API = "/api/v1"
 
 
+def _replay(body: bytes, receive):
+    """An ASGI ``receive`` that hands a body already read to the app, then listens to the client again."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """Refuse request bodies above ``max_bytes`` with 413 before any route reads them."""
 
@@ -69,16 +83,7 @@ class BodyLimit:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return await self.app(scope, replay, send)
+        return await self.app(scope, _replay(body, receive), send)
 
 
 #: Never meaningful in a path or a query value: C0 controls (NUL first), DEL and C1 controls.
@@ -141,16 +146,7 @@ class RefuseControlCharacters:
         form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, errors="replace")
         if why := _control_in(form, _CONTROL_IN_TEXT):
             return await self._refuse(scope, f"form field {why}")(scope, receive, send)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return await self.app(scope, replay, send)
+        return await self.app(scope, _replay(body, receive), send)
 
 
 def _is_api(request: Request) -> bool:

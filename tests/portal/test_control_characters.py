@@ -58,3 +58,34 @@ def test_meaningful_text_passes(portal):
     assert r.status_code == 401
     r = httpx.get(f"{portal.url}/api/v1/declarations", params={"q": "Zürich €"}, headers=portal.admin)
     assert r.status_code == 200 and r.json() == []
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("/api/v1/score", {"seller_id": "SL\x00EVIL"}, "seller_id"),
+        ("/api/v1/score", {"items": [{"goods_description": "frozen\x00beef"}]}, "goods_description"),
+        ("/api/v1/inspections", {"fraud_type": "valuation\x00"}, "fraud_type"),
+    ],
+)
+def test_a_control_character_in_a_json_field_is_refused_naming_it(portal, route, body, field):
+    item = {"item_no": 1, "hs_code": "020230", "country_of_origin": "BR", "customs_value": 1000.0}
+    declaration = {"declaration_id": "D1", "office_id": "KESEA01", "declarant_id": "DC1", "importer_id": "IM1"}
+    if route.endswith("score"):
+        payload = {**declaration, "items": [item], **body}
+        if "items" in body:
+            payload["items"] = [{**item, **body["items"][0]}]
+    else:
+        payload = {"declaration_id": "D1", "item_no": 1, "result": "fraud", **body}
+    r = httpx.post(f"{portal.url}{route}", json=payload, headers=portal.admin)
+    assert r.status_code == 422, (r.status_code, r.text)
+    assert field in r.text and "Traceback" not in r.text
+
+
+def test_free_text_in_json_keeps_line_breaks(portal):
+    item = {"item_no": 1, "hs_code": "020230", "country_of_origin": "BR", "customs_value": 1000.0,
+            "goods_description": "frozen boneless beef\ncuts,\tvacuum packed"}
+    payload = {"declaration_id": "D1", "office_id": "KESEA01", "declarant_id": "DC1", "importer_id": "IM1",
+               "items": [item]}
+    r = httpx.post(f"{portal.url}/api/v1/score", json=payload, headers=portal.admin)
+    assert r.status_code != 422, r.text  # past validation: scored, or no model in this workspace

@@ -10,6 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from clearsight.schema.tables import MODES, RESULTS
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")
+#: Text without control characters (a NUL ends a C string: the engines behind the API cannot store it);
+#: free text may keep tabs and line breaks.
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+NO_CONTROL_IN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def code_field(max_length: int, min_length: int = 0):
+    """An optional short code or name of at most ``max_length`` characters, without control characters."""
+    return Field(default=None, min_length=min_length, max_length=max_length, pattern=NO_CONTROL)
+
 Amount = Field(default=None, ge=0, le=1e13)
 Country = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
 
@@ -23,16 +33,16 @@ class ItemIn(BaseModel):
     hs_code: str = Field(pattern=r"^[0-9]{6,10}$", description="6 to 10 digits")
     country_of_origin: str = Country
     customs_value: float = Field(ge=0, le=1e13)
-    goods_description: str | None = Field(default=None, max_length=512)
+    goods_description: str | None = Field(default=None, max_length=512, pattern=NO_CONTROL_IN_TEXT)
     quantity: float | None = Amount
-    quantity_unit: str | None = Field(default=None, max_length=16)
+    quantity_unit: str | None = code_field(16)
     net_mass_kg: float | None = Amount
     gross_mass_kg: float | None = Amount
     invoice_amount: float | None = Amount
     invoice_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     duty_rate: float | None = Field(default=None, ge=0, le=1000)
     duty_tax_amount: float | None = Amount
-    preference_code: str | None = Field(default=None, max_length=16)
+    preference_code: str | None = code_field(16)
 
 
 class DeclarationIn(BaseModel):
@@ -45,11 +55,11 @@ class DeclarationIn(BaseModel):
     declarant_id: str = Id
     importer_id: str = Id
     lodged_at: dt.datetime | None = None
-    procedure_code: str | None = Field(default=None, max_length=16)
-    declaration_type: str | None = Field(default=None, max_length=16)
+    procedure_code: str | None = code_field(16)
+    declaration_type: str | None = code_field(16)
     mode_of_transport: Literal[MODES] | None = None  # type: ignore[valid-type]
-    seller_id: str | None = Field(default=None, min_length=1, max_length=64)
-    carrier_id: str | None = Field(default=None, min_length=1, max_length=64)
+    seller_id: str | None = code_field(64, min_length=1)
+    carrier_id: str | None = code_field(64, min_length=1)
     country_of_export: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     aeo_status: bool | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=999)
@@ -104,8 +114,8 @@ class InspectionIn(BaseModel):
     declaration_id: str = Id
     item_no: int = Field(ge=1, le=9999)
     result: Literal[RESULTS]  # type: ignore[valid-type]
-    method: str | None = Field(default=None, max_length=32)
-    fraud_type: str | None = Field(default=None, max_length=32)
+    method: str | None = code_field(32)
+    fraud_type: str | None = code_field(32)
     additional_revenue: float | None = Amount
     lane: Literal["green", "yellow", "red", "blue"] | None = None
 

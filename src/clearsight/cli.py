@@ -167,7 +167,8 @@ def main() -> None:
     import os
     import sys
 
-    from clearsight.console import UserError, err_console
+    from clearsight.console import err_console
+    from clearsight.core.errors import UserError
 
     try:
         app()

@@ -19,10 +19,6 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-class UserError(Exception):
-    """A problem the user can fix (bad file, bad option): shown as one line, never as a traceback."""
-
-
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``error: message`` on stderr and exit with ``code``."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)

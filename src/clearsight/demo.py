@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearsight.console import UserError, console, fail
+from clearsight.console import console, fail
+from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:
     from clearsight.config import Settings

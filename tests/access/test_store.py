@@ -24,7 +24,7 @@ from clearsight.access.users import (
     set_disabled,
     set_role,
 )
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from portal_live import app_store
 
 

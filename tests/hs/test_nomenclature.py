@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.hs.lexicon import trade_names
 from clearsight.hs.nomenclature import (
     NOMENCLATURE_TABLE,

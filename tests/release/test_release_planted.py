@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from release_planted import BASE, EVENTS, TOTALS
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.release.milestones import hs_sections
 from clearsight.release.report import build_release_report
 from clearsight.release.times import ReleaseOptions, parse_dimensions

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.engine import evaluate, train
 from clearsight.risk.registry import ModelRegistry
 from clearsight.warehouse import connect

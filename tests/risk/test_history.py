@@ -104,7 +104,7 @@ def test_an_item_inspected_twice_is_one_label_and_is_counted(planted):
 
 
 def test_unreadable_scoring_column_is_one_message():
-    from clearsight.console import UserError
+    from clearsight.core.errors import UserError
 
     bad = pa.table(
         {

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.engine import label_table, train
 from clearsight.risk.registry import ModelRegistry
 from clearsight.risk.retrain import LOG_FILE, history, retrain

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.selectivity.lanes import (
     BLUE,
     EXPLORE,

@@ -9,7 +9,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.schema.tables import LANES
 from clearsight.selectivity.rule_rows import RowRules, condition_fn
 from clearsight.selectivity.rules import (

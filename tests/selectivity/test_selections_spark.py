@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.selectivity.rules import RuleSet, rule_of
 from clearsight.selectivity.selections import (
     ARROW_SCHEMA,

@@ -18,7 +18,7 @@ from trade_planted import (
     planted_flows,
 )
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.trade.flows import normalised_flows
 from clearsight.trade.mirror import MirrorSettings, mirror_pairs, with_revenue
 from clearsight.trade.report import build_mirror

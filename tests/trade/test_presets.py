@@ -9,7 +9,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.ingest.load import ingest_file
 from clearsight.trade.presets import detect_layout, mapping_path
 from clearsight.trade.report import build_mirror

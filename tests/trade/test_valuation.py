@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from trade_planted import CHEAP, FEW_IN, GRID, load, planted_declarations
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.trade.valuation import MAD_SCALE, reference_unit_values, valuation_flags
 
 

@@ -55,7 +55,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from clearsight.access.store.db import Store
 from clearsight.access.store.models import AuditEntry, utcnow
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.files import write_json_atomic
 
 GENESIS = "0" * 64

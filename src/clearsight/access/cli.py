@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, fail
+from clearsight.console import console, fail
+from clearsight.core.errors import UserError
 
 users_app = typer.Typer(help="Portal users: add, list, disable, change role, reset a password.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys for machines (the clearance system).", no_args_is_help=True)

@@ -23,7 +23,7 @@ from clearsight.access.security import (
 )
 from clearsight.access.store.db import Store
 from clearsight.access.store.models import ApiKey, SignInSession, User, utcnow
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 10

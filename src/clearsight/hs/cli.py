@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 
 hs_app = typer.Typer(
     help="HS classification: search the nomenclature, suggest codes, check declared codes.",

@@ -18,7 +18,7 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.warehouse import Warehouse
 
 NOMENCLATURE_TABLE = "hs_nomenclature"

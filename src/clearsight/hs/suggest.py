@@ -11,7 +11,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.hs.classifier import HSClassifier
 from clearsight.hs.nomenclature import entries
 from clearsight.hs.retrieval import NomenclatureRetriever, nomenclature_retriever

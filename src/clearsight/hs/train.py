@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.hs.classifier import HSClassifier
 from clearsight.hs.history import History, holdout_mask, read_history, texts_and_codes
 from clearsight.hs.suggest import Suggester, load_retriever, rank_at, save_model

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail, progress
+from clearsight.console import console, err_console, fail, progress
+from clearsight.core.errors import UserError
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import sqlglot
 import sqlglot.expressions as sge
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.ingest import gate
 from clearsight.ingest.mapping import FieldSpec, Mapping, MappingError, default_mapping, load_mapping, resolve
 from clearsight.ingest.quarantine import strip_markers

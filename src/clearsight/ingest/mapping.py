@@ -22,7 +22,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.schema import Table, get_table
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 import yaml
 from pydantic import ValidationError
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.ingest.mapping import SourceOptions
 from clearsight.ingest.readers import detect_format
 from clearsight.warehouse import Warehouse

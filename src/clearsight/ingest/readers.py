@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.ingest.count import (
     MAX_RECORD_BYTES,
     CsvRecordCounter,

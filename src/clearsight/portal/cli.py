@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from clearsight.console import UserError, console, fail
+from clearsight.console import console, fail
+from clearsight.core.errors import UserError
 
 
 def serve(

@@ -118,7 +118,7 @@ class ScoringService:
             return self._scorer
         with self._lock:
             if self._scorer is None or stamp != self._stamp:
-                from clearsight.console import UserError
+                from clearsight.core.errors import UserError
                 from clearsight.risk.registry import ModelRegistry
                 from clearsight.risk.scorer import RiskScorer
 
@@ -150,7 +150,7 @@ class ScoringService:
         """The selectivity room's real-time decider (the last batch's thresholds, the policy and the
         enabled rules), reloaded when a new batch is decided, a rule changes or a model is promoted — checked at most every
         :data:`DECIDER_CHECK_S` seconds, so a rule added now applies within a second."""
-        from clearsight.console import UserError
+        from clearsight.core.errors import UserError
         from clearsight.selectivity.realtime import RealtimeDecider
 
         now = time.monotonic()

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 
 
 def _names(text: str | None) -> list[str] | None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 KEY_FOLDER = "share-keys"
 RECIPIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

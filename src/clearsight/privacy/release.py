@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.privacy import keys
 from clearsight.privacy.hierarchy import DROPPED, IDENTIFIERS, LADDERS, MISSING
 from clearsight.privacy.kanon import OUTCOME, SearchResult, class_table, failing, generalise, search

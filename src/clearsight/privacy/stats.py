@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.warehouse import Warehouse
 
 MISSING = "?"

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 
 release_app = typer.Typer(
     name="release",

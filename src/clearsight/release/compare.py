@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.release.times import ReleaseOptions, open_study
 from clearsight.warehouse import Warehouse
 

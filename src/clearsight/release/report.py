@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.release import paths
 from clearsight.release.times import (
     ALWAYS_EXCLUDED,

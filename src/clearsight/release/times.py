@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.release.milestones import WEEKDAYS, declaration_timeline
 from clearsight.warehouse import Warehouse
 

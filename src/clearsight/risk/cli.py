@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 
 
 def _when(value: str | None, option: str) -> dt.datetime | None:

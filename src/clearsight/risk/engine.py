@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.history import KEY, labels, point_in_time, repeated_inspections, revenue_basis
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.model import RiskModel, check_labels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clearsight.config import Settings
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.history import ITEM_FIELDS
 from clearsight.risk.registry import ModelRegistry
 from clearsight.risk.scorer import score_history

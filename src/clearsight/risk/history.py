@@ -21,6 +21,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from clearsight.schema.measures import FOUND_RESULTS, is_priced, log_unit_value, robust_log_unit_values
 from clearsight.warehouse import Warehouse
 
 KEY = ("declaration_id", "item_no")
@@ -118,7 +119,7 @@ def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
     # when the last result ended (see ``repeated_inspections``, which the reports state).
     i = i.group_by(["declaration_id", "item_no"]).aggregate(
         inspected_at=i.inspected_at.max(),
-        fraud=i.result.isin(["fraud", "critical"]).cast("int64").max(),
+        fraud=i.result.isin(FOUND_RESULTS).cast("int64").max(),
         critical=(i.result == "critical").cast("int64").max(),
         additional_revenue=i.additional_revenue.sum(),
     )
@@ -150,21 +151,25 @@ def repeated_inspections(warehouse: Warehouse) -> int:
 def revenue_basis(warehouse: Warehouse) -> str:
     """``additional_revenue`` when inspections record it for fraud items, else ``duty_at_stake``."""
     i = warehouse.table("inspections")
-    recorded = i.filter(i.result.isin(["fraud", "critical"]) & i.additional_revenue.notnull()).count()
+    recorded = i.filter(i.result.isin(FOUND_RESULTS) & i.additional_revenue.notnull()).count()
     return "additional_revenue" if int(recorded.execute()) > 0 else "duty_at_stake"
 
 
 def unit_value_reference(decl: ir.Table) -> tuple[ir.Table, ir.Table]:
-    """Median and MAD of ln(customs value per kg) per HS6 × origin and per HS6 (the fallback)."""
-    ok = decl.filter((decl.net_mass_kg > 0) & (decl.customs_value > 0))
-    ok = ok.select("hs6", "country_of_origin", log_uv=(ok.customs_value / ok.net_mass_kg).ln())
+    """Median and MAD of ln(customs value per kg) per HS6 × origin and per HS6 (the fallback).
+
+    The same statistics as the valuation references (``clearsight.trade.valuation``), but over the
+    point-in-time window the caller passes in and with no period: a feature may only use items lodged
+    before the cutoff, while valuation compares each period with itself.
+    """
+    ok = decl.filter(is_priced(decl))
+    ok = ok.select("hs6", "country_of_origin", log_uv=log_unit_value(ok))
     out = []
     for keys in (("hs6", "country_of_origin"), ("hs6",)):
-        med = ok.group_by(list(keys)).aggregate(uv_ref_median=ok.log_uv.median(), uv_ref_n=ok.count())
-        med = med.filter(med.uv_ref_n >= UV_MIN_COUNT)
-        dev = ok.join(med, list(keys))
-        mad = dev.group_by(list(keys)).aggregate(uv_ref_mad=(dev.log_uv - dev.uv_ref_median).abs().median())
-        out.append(med.join(mad, list(keys)))
+        ref = robust_log_unit_values(ok, keys, min_count=UV_MIN_COUNT)
+        out.append(
+            ref.rename(uv_ref_median="median_log_unit_value", uv_ref_mad="mad_log_unit_value", uv_ref_n="items")
+        )
     return out[0], out[1]
 
 

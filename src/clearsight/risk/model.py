@@ -29,7 +29,7 @@ import pyarrow as pa
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.features import FeatureBuilder, duty_at_stake
 
 OBJECTIVES = ("fraud", "revenue", "blend")

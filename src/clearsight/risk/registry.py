@@ -15,7 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.files import write_json_atomic
 from clearsight.risk.model import RiskModel
 

@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.engine import DEFAULT_BUDGETS, _arrays, _labelled, attach_labels, label_table, train
 from clearsight.risk.history import point_in_time
 from clearsight.risk.metrics import budget_metrics

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from ibis import dtype as ibis_dtype
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.history import (
     HISTORY_COLUMNS,
     HISTORY_TYPES,

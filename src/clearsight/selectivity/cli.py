@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 from clearsight.reporting import pct
 
 #: A rule with at least this many inspected hits and no fraud found is worth reviewing.

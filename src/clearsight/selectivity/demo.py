@@ -11,7 +11,8 @@ import ibis
 
 from clearsight.access.store import open_store
 from clearsight.config import Settings
-from clearsight.console import UserError, console
+from clearsight.console import console
+from clearsight.core.errors import UserError
 from clearsight.selectivity.report import drift_lines, write_html
 from clearsight.selectivity.rule_store import add_rules, list_rules
 from clearsight.selectivity.rules import Rule, rule_of

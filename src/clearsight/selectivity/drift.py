@@ -37,7 +37,7 @@ import ibis.expr.types as ir
 import numpy as np
 
 from clearsight.config import Settings
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.files import write_json_atomic
 from clearsight.risk.history import label_history, labels, quiet, revenue_basis
 from clearsight.warehouse import Warehouse

@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 from clearsight.selectivity.drift import ACT, WATCH, level
 
 #: Weeks shown in the terminal (the HTML report has them all).

@@ -13,7 +13,8 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clearsight.console import UserError, console
+from clearsight.console import console
+from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:
     from clearsight.config import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 
 class SelectionPolicy(BaseModel):

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from clearsight.access.store import Store, open_store
 from clearsight.config import Settings
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.lanes import aeo_adjusted
 from clearsight.selectivity.policy import SelectionPolicy

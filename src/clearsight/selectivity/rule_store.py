@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from clearsight.access.store import Store
 from clearsight.access.store.models import RuleProfile, utcnow
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.selectivity.rules import CRITERIA, Rule, RuleSet, rule_of
 
 

@@ -32,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlglot import exp
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.schema.tables import DECLARATIONS, LANES, MODES
 
 #: Lanes from the least to the most strict: a rule hit sends the item to the strictest lane hit.

@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clearsight.access.store import Store
 from clearsight.config import Settings
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.files import write_json_atomic
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.explore import exploration_priority

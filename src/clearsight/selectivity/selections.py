@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.warehouse import Warehouse
 
 TABLE = "selections"

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from clearsight.console import UserError, console, err_console, fail, progress
+from clearsight.console import console, err_console, fail, progress
+from clearsight.core.errors import UserError
 
 
 def _share(value: float, option: str) -> float:

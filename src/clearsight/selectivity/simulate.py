@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
 from clearsight.risk.model import RiskModel, check_labels

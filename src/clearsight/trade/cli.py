@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import UserError, console, err_console, fail
+from clearsight.console import console, err_console, fail
+from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:  # imported when a command runs, not at CLI start-up
     from clearsight.trade.report import MirrorReport

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.types as ir
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.warehouse import Warehouse
 
 #: Columns of a side: one row per (reporter, partner, hs_code, period, mode).

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 from pydantic import BaseModel
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.trade.flows import (
     FlowCounts,
     declared_imports,

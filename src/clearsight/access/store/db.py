@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clearsight.config import Settings
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0004"

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from clearsight.access import audit, users
 from clearsight.access.roles import ROLES
 from clearsight.access.security import Principal, new_password
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.portal.api.routes.hs import SUGGESTERS
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page

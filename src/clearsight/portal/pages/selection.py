@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from clearsight.access import audit
 from clearsight.access.roles import allowed
 from clearsight.access.security import Principal
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.portal.charts import LAYOUT, div
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 #: preset name -> (table it loads, mapping file in this package); "comtrade" picks by header.
 PRESETS: dict[str, tuple[str, str | None]] = {

@@ -18,7 +18,7 @@ from clearsight.access import audit
 from clearsight.access.security import MAX_NAME, MAX_PASSWORD, TOKEN_MINUTES, Principal, issue_token
 from clearsight.access.throttle import throttle_keys
 from clearsight.access.users import authenticate, change_password, check_password, end_session, start_session
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of, refuse
 from clearsight.portal.schemas import TokenOut
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 from clearsight.portal.deps import Portal, PortalDep
 
 router = APIRouter(tags=["hs"])

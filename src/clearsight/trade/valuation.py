@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from clearsight.console import UserError
+from clearsight.core.errors import UserError
 
 MAD_SCALE = 1.4826
 #: Items a group needs before its unit values serve as a reference.

@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, Field
 
 from clearsight.schema import DATA_TABLES, get_table
+from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values
 from clearsight.schema.tables import Table
 from clearsight.warehouse import Warehouse
 
@@ -33,9 +34,8 @@ DATE_FIELDS: dict[str, str] = {
     "parties": "registered_on",
 }
 
-#: Robust z above which a unit value is an outlier, and the constant that makes MAD estimate a sigma.
+#: Robust z above which a unit value is an outlier (the MAD is scaled to a sigma by ``MAD_SCALE``).
 OUTLIER_Z = 3.5
-MAD_SCALE = 1.4826
 OUTLIER_RULE = (
     "Unit value = customs_value / net_mass_kg (items with net_mass_kg > 0 and customs_value > 0). "
     "Per HS6 subheading with at least {min_count} such items: robust z = |ln(uv) − median ln(uv)| / "
@@ -427,20 +427,15 @@ def unit_value_outliers(
     """Robust z-scores of log unit values per HS6 (see ``OUTLIER_RULE``)."""
     d = wh.table("declarations")
     hs6 = ibis.coalesce(d.hs6, d.hs_code.substr(0, 6))
-    items = d.filter(d.net_mass_kg > 0, d.customs_value > 0, hs6.notnull()).select(
-        hs6=hs6, log_uv=(d.customs_value / d.net_mass_kg).ln()
+    items = d.filter(is_priced(d), hs6.notnull()).select(hs6=hs6, log_uv=log_unit_value(d))
+    stats = robust_log_unit_values(items, ["hs6"], min_count=min_count, quartiles=True).rename(
+        median="median_log_unit_value",
+        q1="q1_log_unit_value",
+        q3="q3_log_unit_value",
+        mad="mad_log_unit_value",
     )
-    stats = items.group_by("hs6").aggregate(
-        items=items.count(),
-        median=items.log_uv.median(),
-        q1=items.log_uv.quantile(0.25),
-        q3=items.log_uv.quantile(0.75),
-    )
-    stats = stats.filter(stats["items"] >= min_count)
-    dev = items.join(stats, "hs6")
-    dev = dev.mutate(absdev=(dev.log_uv - dev.median).abs())
-    mads = dev.group_by("hs6").aggregate(mad=dev.absdev.median())
-    scored = dev.join(mads, "hs6")
+    scored = items.join(stats, "hs6")
+    scored = scored.mutate(absdev=(scored.log_uv - scored.median).abs())
     # Guarded explicitly: x / 0 is +inf on DuckDB but NULL on Spark.
     scored = scored.mutate(
         outlier=ibis.ifelse(scored.mad > 0, scored.absdev / (MAD_SCALE * scored.mad) > threshold, False)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from clearsight.risk.history import LABEL_KEYS, VOLUME_KEYS
+from clearsight.schema.measures import MAD_SCALE
 
 #: Low-cardinality fields given to LightGBM as categories (unseen values become "missing").
 CATEGORICAL = ("mode_of_transport", "office_id", "hs2", "country_of_origin")
@@ -43,7 +44,6 @@ HISTORY_NUMERIC = tuple(
     + [f"age_days_{k}" for k in ("importer", "declarant", "seller")]
     + [f"first_time_{k}" for k in VOLUME_KEYS]
 )
-MAD_SCALE = 1.4826
 #: Batches at most this size find category codes with Python dicts.
 SMALL_BATCH = 64
 

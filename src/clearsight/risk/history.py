@@ -167,9 +167,8 @@ def unit_value_reference(decl: ir.Table) -> tuple[ir.Table, ir.Table]:
     out = []
     for keys in (("hs6", "country_of_origin"), ("hs6",)):
         ref = robust_log_unit_values(ok, keys, min_count=UV_MIN_COUNT)
-        out.append(
-            ref.rename(uv_ref_median="median_log_unit_value", uv_ref_mad="mad_log_unit_value", uv_ref_n="items")
-        )
+        names = {"uv_ref_median": "median_log_unit_value", "uv_ref_mad": "mad_log_unit_value"}
+        out.append(ref.rename(uv_ref_n="items", **names))
     return out[0], out[1]
 
 

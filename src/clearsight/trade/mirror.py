@@ -28,6 +28,8 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from clearsight.schema.measures import MAD_SCALE
+
 #: Conventional CIF/FOB factor when the mode is unknown (the IMF's long-standing 10 %).
 DEFAULT_CIF_FOB = 1.10
 #: CIF/FOB factors by mode of transport: freight and insurance weigh less over land.
@@ -52,7 +54,6 @@ Z_THRESHOLD = 3.5
 MIN_PAIRS = 5
 #: Weights "agree" when their ratio is within this factor (either way).
 WEIGHT_TOLERANCE = 1.5
-MAD_SCALE = 1.4826
 FLAGGED = ("valuation", "volume_or_classification", "value_gap", "entrepot")
 PATTERNS = (
     *FLAGGED,

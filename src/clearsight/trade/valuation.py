@@ -3,8 +3,10 @@
 A unit value is customs value per kilogram of net mass. Per HS6 × country of origin × period the
 reference keeps robust statistics of the log unit value (median, quartiles, MAD) and the item count;
 a group with fewer than ``min_count`` items falls back to the HS6 × period reference (all origins),
-and an item with neither has no reference (counted, never flagged). The Risk engine calls
-``reference_unit_values`` to get these statistics as an Ibis table (features for its models).
+and an item with neither has no reference (counted, never flagged). ``reference_unit_values`` gives
+these statistics as an Ibis table. The statistics themselves (log unit value, median, MAD) come from
+:func:`clearsight.schema.measures.robust_log_unit_values`, which the Risk engine's point-in-time
+unit-value features (:mod:`clearsight.risk.history`) and the data-quality report use too.
 
 Medians and quartiles are exact (``percentile_cont`` on DuckDB, ``percentile`` on Spark), so both
 engines give the same references.
@@ -19,8 +21,8 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from clearsight.core.errors import UserError
+from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values
 
-MAD_SCALE = 1.4826
 #: Items a group needs before its unit values serve as a reference.
 MIN_COUNT = 10
 #: An item is flagged when its robust z of log unit value is at or below minus this.
@@ -58,8 +60,7 @@ def priced_items(declarations: ir.Table, period: str = "year") -> ir.Table:
     d = declarations
     hs6 = ibis.coalesce(d.hs6, d.hs_code.substr(0, 6)) if "hs6" in d.columns else d.hs_code.substr(0, 6)
     ok = d.filter(
-        d.customs_value > 0,
-        d.net_mass_kg > 0,
+        is_priced(d),
         d.hs_code.notnull(),
         d.country_of_origin.notnull(),
         d.lodged_at.notnull(),
@@ -68,26 +69,17 @@ def priced_items(declarations: ir.Table, period: str = "year") -> ir.Table:
         hs6=hs6,
         period=period_of(ok.lodged_at, period),
         unit_value=ok.customs_value / ok.net_mass_kg,
-        log_uv=(ok.customs_value / ok.net_mass_kg).ln(),
+        log_uv=log_unit_value(ok),
     )
 
 
-def _robust(items: ir.Table, keys: list[str]) -> ir.Table:
-    stats = items.group_by(keys).aggregate(
-        items=items.count(),
-        median_log_unit_value=items.log_uv.median(),
-        q1_log=items.log_uv.quantile(0.25),
-        q3_log=items.log_uv.quantile(0.75),
-    )
-    dev = items.select(*keys, "log_uv").inner_join(stats, keys)
-    dev = dev.mutate(_dev=(dev.log_uv - dev.median_log_unit_value).abs())
-    mad = dev.group_by(keys).aggregate(mad_log_unit_value=dev._dev.median())
-    out = stats.inner_join(mad, keys)
+def _robust(items: ir.Table, keys: list[str], min_count: int) -> ir.Table:
+    out = robust_log_unit_values(items, keys, min_count=min_count, quartiles=True)
     return out.mutate(
         median_unit_value=out.median_log_unit_value.exp(),
-        q1_unit_value=out.q1_log.exp(),
-        q3_unit_value=out.q3_log.exp(),
-    ).drop("q1_log", "q3_log")
+        q1_unit_value=out.q1_log_unit_value.exp(),
+        q3_unit_value=out.q3_log_unit_value.exp(),
+    )
 
 
 def reference_unit_values(
@@ -100,10 +92,9 @@ def reference_unit_values(
     if min_count < 2:
         raise UserError(f"the minimum count must be at least 2, not {min_count}")
     items = priced_items(declarations, period)
-    by_origin = _robust(items, ["hs6", "country_of_origin", "period"])
-    by_origin = by_origin.filter(by_origin["items"] >= min_count).mutate(level=ibis.literal("hs6_origin"))
-    by_hs6 = _robust(items, ["hs6", "period"])
-    by_hs6 = by_hs6.filter(by_hs6["items"] >= min_count).mutate(
+    by_origin = _robust(items, ["hs6", "country_of_origin", "period"], min_count)
+    by_origin = by_origin.mutate(level=ibis.literal("hs6_origin"))
+    by_hs6 = _robust(items, ["hs6", "period"], min_count).mutate(
         level=ibis.literal("hs6"), country_of_origin=ibis.null(dt.string)
     )
     return ibis.union(by_origin.select(*REFERENCE_COLUMNS), by_hs6.select(*REFERENCE_COLUMNS), distinct=False)

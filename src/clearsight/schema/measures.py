@@ -1,0 +1,57 @@
+"""Domain measures shared by every room: what counts as a find, and the robust unit-value statistics.
+
+Defined once here so the risk engine, the valuation analysis, the mirror analysis, the data-quality
+report and the selectivity figures measure the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis.expr.types as ir
+
+from clearsight.schema.tables import RESULTS
+
+#: Inspection results that count as a find (a hit): anything but "compliant".
+FOUND_RESULTS: tuple[str, ...] = tuple(r for r in RESULTS if r != "compliant")
+#: Makes the median absolute deviation estimate a standard deviation under a normal distribution.
+MAD_SCALE = 1.4826
+
+
+def is_priced(t: ir.Table) -> ir.BooleanValue:
+    """Items with a unit value: positive customs value and positive net mass."""
+    return (t.net_mass_kg > 0) & (t.customs_value > 0)
+
+
+def log_unit_value(t: ir.Table) -> ir.FloatingValue:
+    """ln(customs value per kg of net mass); meaningful on priced items only (see ``is_priced``)."""
+    return (t.customs_value / t.net_mass_kg).ln()
+
+
+def robust_log_unit_values(
+    items: ir.Table,
+    keys: Sequence[str],
+    *,
+    min_count: int = 1,
+    quartiles: bool = False,
+) -> ir.Table:
+    """Per group of ``keys``: ``items`` (count), ``median_log_unit_value`` and ``mad_log_unit_value``
+    (median absolute deviation from that median) of the ``log_uv`` column, for groups of at least
+    ``min_count`` items; with ``quartiles``, also ``q1_log_unit_value`` and ``q3_log_unit_value``.
+
+    Lazy: an Ibis expression for any backend. Which items go in (a period, a point-in-time window) is
+    the caller's choice. A group whose key is NULL is left out (the MAD is found by joining on keys).
+    """
+    keys = list(keys)
+    aggs = {"items": items.count(), "median_log_unit_value": items.log_uv.median()}
+    if quartiles:
+        aggs["q1_log_unit_value"] = items.log_uv.quantile(0.25)
+        aggs["q3_log_unit_value"] = items.log_uv.quantile(0.75)
+    stats = items.group_by(keys).aggregate(**aggs)
+    if min_count > 1:
+        stats = stats.filter(stats["items"] >= min_count)
+    dev = items.select(*keys, "log_uv").inner_join(stats, keys)
+    mad = dev.group_by(keys).aggregate(
+        mad_log_unit_value=(dev.log_uv - dev.median_log_unit_value).abs().median()
+    )
+    return stats.inner_join(mad, keys)

@@ -70,29 +70,31 @@ class Warehouse:
         self._on_wait = on_wait
         self._lock = threading.Lock()
         self._started: float | None = None  # inside a shared session: when it began waiting
+        self._session_wait = wait_s  # ...and how long it may wait in all
 
     @property
     def con(self) -> BaseBackend:
         if self._con is None:
             if self._started is None:
                 raise RuntimeError("a shared warehouse is used inside `with warehouse.session() as wh:` only")
-            self._con = _open_duckdb(_duckdb_path(self.url), self._wait_s, self._on_wait, since=self._started)
+            self._con = _open_duckdb(_duckdb_path(self.url), self._session_wait, self._on_wait, since=self._started)
         return self._con
 
     @contextmanager
-    def session(self) -> Iterator[Warehouse]:
+    def session(self, wait_s: float | None = None) -> Iterator[Warehouse]:
         """This warehouse for one unit of work, one thread at a time. A shared warehouse opens its
-        file at the first use inside the session (waiting up to its ``wait_s`` in all, this
-        process's other sessions included) and closes it at the end."""
+        file at the first use inside the session (waiting up to ``wait_s``, by default its own, in all,
+        this process's other sessions included) and closes it at the end."""
         started = time.monotonic()
-        if not self._lock.acquire(timeout=self._wait_s if self.shared else -1):
+        wait = self._wait_s if wait_s is None else wait_s
+        if not self._lock.acquire(timeout=wait if self.shared else -1):
             raise WarehouseBusy(
                 f"the warehouse {_duckdb_path(self.url)} is still busy with this process's other requests "
-                f"after {self._wait_s:g} s", "this process",
+                f"after {wait:g} s", "this process",
             )
         try:
             if self.shared:
-                self._started = started
+                self._started, self._session_wait = started, wait
             yield self
         finally:
             if self.shared:

@@ -159,6 +159,30 @@ def test_while_another_process_holds_the_file_pages_say_who_and_scoring_goes_on(
     assert httpx.get(f"{base}/api/v1/declarations/X", headers=headers).status_code == 404  # the file again
 
 
+def test_a_promotion_while_another_process_holds_the_file_keeps_the_loaded_model_serving(serving, tmp_path):
+    from clearsight.risk.registry import ModelRegistry
+
+    home, base, _, key = serving
+    registry = ModelRegistry(home / "models")
+    score = lambda n: httpx.post(  # noqa: E731
+        f"{base}/api/v1/score", json=sample_declaration(f"SHARED-PROMOTED-{n}"), headers={"X-API-Key": key}, timeout=60
+    )
+    version = score(0).json()["model_version"]
+    holder = _hold(home / "warehouse.duckdb", tmp_path)
+    try:
+        registry.promote(registry.promoted())  # the registry changes: the model and lanes are to be reloaded
+        for n in range(1, 4):
+            started = time.monotonic()
+            scored = score(n)
+            assert scored.status_code == 200, scored.text  # the loaded model serves meanwhile
+            assert scored.json()["model_version"] == version
+            assert time.monotonic() - started < 1  # without waiting for the file (the pages wait 1 s)
+    finally:
+        _release(holder)
+    time.sleep(2.5)  # the reload is tried again after RELOAD_RETRY_S, and the file is free
+    assert score(4).status_code == 200
+
+
 def test_a_command_names_the_process_holding_the_warehouse_waits_then_stops_in_one_line(tmp_path):
     home = tmp_path / "home"
     connect(f"duckdb://{home / 'warehouse.duckdb'}").close()

@@ -70,10 +70,11 @@ class Portal:
         self.refusals = RefusalAudit(self.store, self.audit_writer)
 
     @contextmanager
-    def warehouse(self) -> Iterator[Warehouse]:
+    def warehouse(self, wait_s: float | None = None) -> Iterator[Warehouse]:
         """The warehouse, one request at a time (an embedded DuckDB connection is not shared across
-        threads); a shared DuckDB file is opened for the request and closed after it."""
-        with self.warehouse_obj.session() as wh:
+        threads); a shared DuckDB file is opened for the request and closed after it, waiting up to
+        ``wait_s`` (default: the portal's setting) while a command holds it."""
+        with self.warehouse_obj.session(wait_s) as wh:
             yield wh
 
 

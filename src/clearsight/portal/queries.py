@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.warehouse import Warehouse
 
 LIST_COLUMNS = (
@@ -19,7 +20,6 @@ LIST_COLUMNS = (
     "goods_description", "country_of_origin", "customs_value", "duty_tax_amount",
 )
 MAX_LIMIT = 1000
-HITS = ("fraud", "critical")
 
 
 def _rows(expr: ir.Table) -> list[dict[str, Any]]:
@@ -45,7 +45,7 @@ def overview(wh: Warehouse, offices: list[str] | None) -> dict[str, Any]:
     )
     month = joined.lodged_at.truncate("M").cast("date").name("month")
     inspected = joined.result.notnull()
-    hit = joined.result.isin(HITS).fill_null(False)
+    hit = joined.result.isin(FOUND_RESULTS).fill_null(False)
     monthly = (
         joined.group_by(month)
         .aggregate(
@@ -65,7 +65,7 @@ def overview(wh: Warehouse, offices: list[str] | None) -> dict[str, Any]:
         m["revenue_recovered"] = float(m["revenue_recovered"] or 0.0)
     laned = joined.filter(joined.lane.notnull())
     lanes = _rows(
-        laned.group_by("lane").aggregate(items=laned.count(), hits=laned.result.isin(HITS).fill_null(False).sum()).order_by("lane")
+        laned.group_by("lane").aggregate(items=laned.count(), hits=laned.result.isin(FOUND_RESULTS).fill_null(False).sum()).order_by("lane")
     )
     totals = {
         "items": sum(m["items"] for m in months),
@@ -135,7 +135,7 @@ def importer_history(wh: Warehouse, importer_id: str, *, offices: list[str] | No
             last=mine.lodged_at.max(),
             customs_value=mine.customs_value.sum(),
             inspected=mine.result.notnull().sum(),
-            hits=mine.result.isin(HITS).fill_null(False).sum(),
+            hits=mine.result.isin(FOUND_RESULTS).fill_null(False).sum(),
             revenue_recovered=mine.additional_revenue.sum(),
         )
     )[0]

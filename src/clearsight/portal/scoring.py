@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -23,10 +26,16 @@ from clearsight.access.store import Store
 from clearsight.access.store.models import utcnow
 from clearsight.config import Settings
 from clearsight.portal.schemas import DeclarationIn
+from clearsight.warehouse import Warehouse, WarehouseBusy
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
 DECIDER_CHECK_S = 1.0
+#: While a command holds the warehouse, a model or decider already loaded keeps serving; its reload is
+#: tried again (without waiting) at most this often.
+RELOAD_RETRY_S = 2.0
+
+log = logging.getLogger("clearsight.portal")
 #: Most items the API scores in one call (well under the scorer's limit on items given reasons).
 GROUP_ITEMS = 5_000
 
@@ -94,6 +103,7 @@ class ScoringService:
         self._decider = None
         self._decider_stamp: tuple | None = None
         self._decider_checked = 0.0
+        self._reload_refused = -RELOAD_RETRY_S  # when a reload last found the warehouse busy
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._busy = False  # a call of the API's scoring thread is running or about to
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
@@ -110,6 +120,25 @@ class ScoringService:
         stamp = self._registry_stamp()
         return stamp is not None and (self._scorer is None or stamp != self._stamp)
 
+    @contextmanager
+    def _reload_warehouse(self, serving: object | None) -> Iterator[Warehouse]:
+        """The warehouse for loading a model or decider: waited for as a request does when nothing is
+        loaded yet; when ``serving`` is, not waited for, and not tried again for RELOAD_RETRY_S after
+        it was found busy (the caller keeps serving on WarehouseBusy): a command holding the
+        warehouse delays no request."""
+        if serving is None:
+            with self._warehouse() as wh:
+                yield wh
+            return
+        if time.monotonic() - self._reload_refused < RELOAD_RETRY_S:
+            raise WarehouseBusy("the warehouse was busy a moment ago", "another process")
+        try:
+            with self._warehouse(wait_s=0) as wh:
+                yield wh
+        except WarehouseBusy:
+            self._reload_refused = time.monotonic()
+            raise
+
     def scorer(self):
         stamp = self._registry_stamp()
         if stamp is None:
@@ -125,12 +154,17 @@ class ScoringService:
                 if ModelRegistry(self.settings.models_dir).promoted() is None:
                     raise NoModel(NO_MODEL)
                 try:
-                    with self._warehouse() as wh:
+                    with self._reload_warehouse(self._scorer) as wh:
                         scorer = RiskScorer.load(self.settings, warehouse=wh)
                     # A few declarations per call: OpenMP threads inside each small prediction would
                     # only oversubscribe the CPUs that serve other requests.
                     scorer.model.set_params(n_jobs=1)
                     self._scorer = scorer
+                except WarehouseBusy as exc:
+                    if self._scorer is None:
+                        raise
+                    log.warning("a new model is promoted; the loaded one serves until it loads: %s", exc)
+                    return self._scorer
                 except UserError as exc:
                     raise NoModel(f"{NO_MODEL} ({exc})") from None
                 self._stamp = stamp
@@ -161,8 +195,13 @@ class ScoringService:
             self._decider_checked = time.monotonic()
             if self._decider is None or stamp != self._decider_stamp:
                 try:
-                    with self._warehouse() as wh:
+                    with self._reload_warehouse(self._decider) as wh:
                         self._decider = RealtimeDecider.load(self.settings, store=self._store, warehouse=wh)
+                except WarehouseBusy as exc:
+                    if self._decider is None:
+                        raise
+                    log.warning("lanes changed; the loaded ones serve until they load: %s", exc)
+                    return self._decider
                 except UserError as exc:
                     raise NoModel(f"lanes cannot be decided: {exc}") from None
                 self._decider_stamp = stamp

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clearsight.privacy.kanon import failing, generalise
+from clearsight.schema.measures import FOUND_RESULTS
 
 BUDGETS = (0.05, 0.10)
 TRAIN_SHARE = 0.7
@@ -202,7 +203,7 @@ def model_utility(labelled: pa.Table, engine: str = "auto") -> dict:
     n = labelled.num_rows
     cut = int(n * TRAIN_SHARE)
     y_all = np.asarray(
-        pc.is_in(labelled["result"], pa.array(["fraud", "critical"])).to_numpy(zero_copy_only=False),
+        pc.is_in(labelled["result"], pa.array(FOUND_RESULTS)).to_numpy(zero_copy_only=False),
         dtype=np.int64,
     )
     rev_all = np.nan_to_num(

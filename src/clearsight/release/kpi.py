@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 from clearsight.release.milestones import UNCONTROLLED_LANE, _lane_of_declarations, declaration_attributes
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.warehouse import Warehouse
 
 REASON_COLUMN = "selection_reason"
@@ -98,7 +99,7 @@ def _by_reason(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, dict[str, An
         return None, None
     per = i.group_by("declaration_id").aggregate(
         reason=i[REASON_COLUMN].min(),
-        hit=i.result.isin(("fraud", "critical")).any(),
+        hit=i.result.isin(FOUND_RESULTS).any(),
         revenue=i.additional_revenue.fill_null(0).sum(),
     )
     per = per.mutate(selected=ibis.literal(True), reason=per.reason.fill_null("unknown"))
@@ -152,7 +153,7 @@ def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]],
     """Per ``selected_by``: items decided, inspected, hits, revenue; and the random sample's fraud rate."""
     i = wh.table("inspections")
     label = i.group_by(["declaration_id", "item_no"]).aggregate(
-        hit=i.result.isin(("fraud", "critical")).any(),
+        hit=i.result.isin(FOUND_RESULTS).any(),
         revenue=i.additional_revenue.fill_null(0).sum(),
     )
     j = sel.select("declaration_id", "item_no", "selected_by").left_join(label, ["declaration_id", "item_no"])

@@ -14,6 +14,7 @@ from functools import cache
 import ibis
 import ibis.expr.types as ir
 
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import EVENT_CODES
 from clearsight.warehouse import Warehouse
 
@@ -96,7 +97,7 @@ def _lane_of_declarations(wh: Warehouse) -> ir.Table:
         lane_rank=rank.max(),
         method=i.method.argmin(i.item_no),
         items_inspected=i.count(),
-        hit=i.result.isin(("fraud", "critical")).any(),
+        hit=i.result.isin(FOUND_RESULTS).any(),
         critical=(i.result == "critical").any(),
         revenue=i.additional_revenue.fill_null(0).sum(),
     )

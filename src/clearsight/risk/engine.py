@@ -24,6 +24,7 @@ from clearsight.risk.history import KEY, labels, point_in_time, repeated_inspect
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.model import RiskModel, check_labels
 from clearsight.risk.registry import ModelEntry, ModelRegistry
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.warehouse import Warehouse
 
 DEFAULT_BUDGETS = (0.01, 0.02, 0.05, 0.10)
@@ -104,9 +105,7 @@ def fingerprint(warehouse: Warehouse, until: dt.datetime | None) -> str:
         .to_pylist()[0]
     )
     i = warehouse.table("inspections")
-    lab = (
-        i.aggregate(n=i.count(), fraud=i.result.isin(["fraud", "critical"]).sum()).to_pyarrow().to_pylist()[0]
-    )
+    lab = i.aggregate(n=i.count(), fraud=i.result.isin(FOUND_RESULTS).sum()).to_pyarrow().to_pylist()[0]
     text = json.dumps({"declarations": agg, "inspections": lab}, default=str, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -13,6 +13,7 @@ from clearsight.access.store import open_store
 from clearsight.config import Settings
 from clearsight.console import console
 from clearsight.core.errors import UserError
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.selectivity.report import drift_lines, write_html
 from clearsight.selectivity.rule_store import add_rules, list_rules
 from clearsight.selectivity.rules import Rule, rule_of
@@ -28,7 +29,7 @@ def watch_list(warehouse: Warehouse, before: dt.datetime) -> list[str]:
     """The importers with the most frauds found in the 90 days before ``before`` (what an
     intelligence unit would put on a watch list)."""
     d, i = warehouse.table("declarations"), warehouse.table("inspections")
-    found = i.filter(i.result.isin(["fraud", "critical"])).select("declaration_id", "item_no")
+    found = i.filter(i.result.isin(FOUND_RESULTS)).select("declaration_id", "item_no")
     recent = d.filter(
         d.lodged_at >= ibis.timestamp(before - dt.timedelta(days=90)), d.lodged_at < ibis.timestamp(before)
     )

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from clearsight.core.errors import UserError
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.warehouse import Warehouse
 
 TABLE = "selections"
@@ -41,8 +42,6 @@ SCHEMA = ibis.schema(
     }
 )
 ARROW_SCHEMA: pa.Schema = SCHEMA.to_pyarrow()
-#: inspection results that count as a fraud found
-FOUND = ("fraud", "critical")
 
 
 def selections_table(warehouse: Warehouse) -> ir.Table:
@@ -182,7 +181,7 @@ def rule_stats(warehouse: Warehouse) -> dict[str, dict]:
     ins = ins.select("declaration_id", "item_no", "result", "additional_revenue")
     # one label per item, whatever the inspections table holds
     ins = ins.group_by(["declaration_id", "item_no"]).aggregate(
-        found=ins.result.isin(FOUND).any(),
+        found=ins.result.isin(FOUND_RESULTS).any(),
         inspected=ins.result.notnull().any(),
         revenue=ins.additional_revenue.sum(),
     )

@@ -48,6 +48,7 @@ from clearsight.core.errors import UserError
 from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
 from clearsight.risk.model import RiskModel, check_labels
+from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import DECLARATIONS, INSPECTIONS, LANES, RESULTS, Table
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import LaneDecision, decide_lanes
@@ -385,7 +386,7 @@ class RulesStrategy(Strategy):
         self.offenders: set[str] = set()
         # Frauds found by the legacy controls, as they became known.
         legacy = sim.legacy_labels
-        fraud = legacy.filter(pc.is_in(legacy["result"], pa.array(["fraud", "critical"])))
+        fraud = legacy.filter(pc.is_in(legacy["result"], pa.array(FOUND_RESULTS)))
         self._legacy_offenders = fraud.select(["importer_id", "known_at"]).sort_by("known_at")
         self._legacy_done = 0
 

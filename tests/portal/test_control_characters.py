@@ -20,36 +20,45 @@ def portal(tmp_path_factory):
     server.stop()
 
 
-def _one_line_400(r: httpx.Response, where: str) -> None:
-    assert r.status_code == 400, (r.status_code, r.text)
-    detail = r.json()["detail"] if r.headers["content-type"].startswith("application/json") else r.text
-    assert where in detail and "control character" in detail and "\n" not in detail.strip()
+def refusal(r: httpx.Response) -> tuple[int, str]:
+    """The status and the one-line message of an answer (JSON ``detail`` or plain text)."""
     assert "Traceback" not in r.text
+    detail = r.json()["detail"] if r.headers["content-type"].startswith("application/json") else r.text
+    return r.status_code, detail.strip()
+
+
+def refused_for(where: str, detail: str) -> bool:
+    """The message names where the control character was, and is one line."""
+    return where in detail and "control character" in detail and "\n" not in detail
 
 
 @pytest.mark.parametrize("raw_query", ["batch=%00", "batch=a%00b", "batch=%01", "batch=%7F", "batch=%C2%85", "b%00atch=x"])
 def test_a_control_character_in_a_query_is_400(portal, raw_query):
-    r = httpx.get(f"{portal.url}/quarantine?{raw_query}", headers=portal.admin)
-    _one_line_400(r, "query")
+    status, detail = refusal(httpx.get(f"{portal.url}/quarantine?{raw_query}", headers=portal.admin))
+    assert status == 400 and refused_for("query", detail), (status, detail)
     # The connection is still usable and the page answers a clean query.
     assert httpx.get(f"{portal.url}/quarantine", params={"batch": "clean"}, headers=portal.admin).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/api/v1/declarations/a%00b", "/declarations/%0A", "/api/v1/audit%00"])
 def test_a_control_character_in_the_path_is_400(portal, path):
-    _one_line_400(httpx.get(f"{portal.url}{path}", headers={**portal.admin, "Accept": "application/json"}), "path")
+    status, detail = refusal(httpx.get(f"{portal.url}{path}", headers={**portal.admin, "Accept": "application/json"}))
+    assert status == 400 and refused_for("path", detail), (status, detail)
 
 
 def test_refused_before_sign_in_and_routes(portal):
     r = httpx.get(f"{portal.url}/api/v1/declarations", params={"q": "IM\x00"})  # no credentials at all
-    _one_line_400(r, "query")
+    status, detail = refusal(r)
+    assert status == 400 and refused_for("query", detail), (status, detail)  # not 401: refused first
 
 
 def test_a_control_character_in_a_form_value_is_400(portal):
     r = httpx.post(f"{portal.url}/login", data={"username": "admin\x00", "password": password_of("admin")})
-    _one_line_400(r, "form")
+    status, detail = refusal(r)
+    assert status == 400 and refused_for("form", detail), (status, detail)
     r = httpx.post(f"{portal.url}/api/v1/auth/token", data={"username": "admin", "password": "pw\x1b[2J"})
-    _one_line_400(r, "form")
+    status, detail = refusal(r)
+    assert status == 400 and refused_for("form", detail), (status, detail)
 
 
 def test_meaningful_text_passes(portal):

@@ -39,8 +39,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _to_password_page(next: str) -> RedirectResponse:
-    return RedirectResponse(f"/password?next={quote(next, safe='/?=&')}", status_code=303)
+def _password_url(next: str) -> str:
+    """The password page, coming back to ``next`` (already made safe) once the password is chosen."""
+    return f"/password?next={quote(next, safe='/?=&')}"
 
 
 def _with_session(request: Request, portal: Portal, principal: Principal, target: str) -> Response:
@@ -62,7 +63,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
     except NotSignedIn:
         signed_in = None
     if signed_in is not None and signed_in.must_change_password:
-        return _to_password_page(_safe_next(next))
+        return RedirectResponse(_password_url(_safe_next(next)), status_code=303)
     return page(request, "login.html", {"next": _safe_next(next)}, title="Sign in")
 
 
@@ -80,7 +81,7 @@ def login(
         data = {"next": _safe_next(next), "error": exc.detail}
         return page(request, "login.html", data, title="Sign in", status_code=exc.status_code)
     if principal.must_change_password:
-        return _with_session(request, portal, principal, f"/password?next={quote(_safe_next(next), safe='/?=&')}")
+        return _with_session(request, portal, principal, _password_url(_safe_next(next)))
     return _with_session(request, portal, principal, _safe_next(next))
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from clearsight.core.errors import UserError
 from clearsight.ingest.mapping import SourceOptions
-from clearsight.ingest.readers import detect_format
+from clearsight.ingest.readers import detect_format, sniff_delimiter
 from clearsight.warehouse import Warehouse
 
 #: Columns ``export`` writes after the source columns. ``ingest`` reads the batch ids from the
@@ -32,7 +32,6 @@ LINE_COLUMN = "_quarantine_line"
 MARKERS = (BATCH_COLUMN, ROW_COLUMN, FIELDS_COLUMN, REASONS_COLUMN, LINE_COLUMN)
 #: The ``fields`` of a quarantined line the reader could not split into the header's columns.
 REFUSED_LINE = "(row)"
-_DELIMITERS = (",", ";", "\t", "|")
 
 
 def summary(warehouse: Warehouse) -> pa.Table:
@@ -190,16 +189,9 @@ def _file_header(path: Path, layout: _Layout) -> list[str]:
             first = fh.readline()
     except (OSError, UnicodeDecodeError):
         return []
-    delimiter = layout.delimiter or _sniff(first)
+    delimiter = layout.delimiter or sniff_delimiter(first)
     layout.delimiter = layout.delimiter or delimiter
     return next(csv.reader([first], delimiter=delimiter), [])
-
-
-def _sniff(line: str) -> str:
-    """The candidate delimiter found most often in a line (the reader's own rule for a header)."""
-    counts = {d: line.count(d) for d in _DELIMITERS}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else ","
 
 
 def _refused_line(r: dict) -> str:
@@ -215,7 +207,7 @@ def _source_values(r: dict, columns: list[str], layout: _Layout) -> list[str | N
     line = _refused_line(r)
     if not columns or not layout.csv:
         return [None] * len(columns)
-    fields = next(csv.reader([line], delimiter=layout.delimiter or _sniff(line)), [])
+    fields = next(csv.reader([line], delimiter=layout.delimiter or sniff_delimiter(line)), [])
     if len(fields) > len(columns):  # which field is the extra one is the user's call
         return [None] * len(columns)
     return [*fields, *[None] * (len(columns) - len(fields))]

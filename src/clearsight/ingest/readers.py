@@ -49,6 +49,13 @@ MAGIC = {
 }
 
 
+def sniff_delimiter(header: str) -> str:
+    """The candidate that splits a header line into the most columns (a comma when none does)."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
 class FileRefused(UserError):
     """A file that cannot be read at all; nothing of it is written."""
 
@@ -209,9 +216,7 @@ class _TextScan:
             self._counter = LineCounter()
             return
         if not self.options.delimiter:
-            counts = {d: line.count(d) for d in DELIMITERS}
-            best = max(counts, key=counts.get)
-            self.delimiter = best if counts[best] > 0 else ","
+            self.delimiter = sniff_delimiter(line)
         try:
             width = len(next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter), []))
         except csv.Error:  # a header field beyond the csv module's limit: the count decides

@@ -40,12 +40,12 @@ TARGET = {"requests_per_s": 300, "p99_ms": 50, "errors": 0}
 
 def build_workspace(home: Path, items: int) -> str:
     """World, ingestion, model, API key; returns the key."""
-    from clearsight.config import Settings, init_workspace
+    from clearsight.core.settings import Settings, init_workspace
+    from clearsight.core.warehouse import connect
     from clearsight.ingest.load import ingest_file
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
     from clearsight.synth import generate_world, write_world
-    from clearsight.warehouse import connect
 
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(home=home)
@@ -55,15 +55,15 @@ def build_workspace(home: Path, items: int) -> str:
     wh = connect(settings.warehouse_url)
     for table in ("parties", "declarations", "inspections"):
         ingest_file(wh, table, world / f"{table}.parquet")
-    train(wh, ModelRegistry(settings.models_dir), promote=True, name="bench-model")
+    train(wh, ModelRegistry(settings.workspace.models_dir), promote=True, name="bench-model")
     wh.close()
     return new_key(home)
 
 
 def new_key(home: Path) -> str:
-    from clearsight.access.store import open_store
     from clearsight.access.users import create_api_key
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.store import open_store
 
     store = open_store(Settings(home=home))
     key, _ = create_api_key(store, f"bench-{time.time_ns()}"[:60], "service", "benchmark")
@@ -180,9 +180,9 @@ def decisions_and_chain(home: Path) -> tuple[int, bool]:
     from sqlalchemy import func, select
 
     from clearsight.access import audit
-    from clearsight.access.store import open_store
-    from clearsight.access.store.models import Decision
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.store import open_store
+    from clearsight.core.store.models import Decision
 
     store = open_store(Settings(home=home))
     try:

@@ -164,8 +164,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="Times every kind is sent (a second round shows the plateau).")
     args = parser.parse_args()
 
-    from clearsight.access.store import open_store
     from clearsight.access.users import add_user
+    from clearsight.core.store import open_store
 
     home = Path(tempfile.mkdtemp(prefix="auth-flood-"))
     try:

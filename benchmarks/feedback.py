@@ -42,8 +42,8 @@ def prepare(path: Path, items: int, seed: int) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from clearsight.core.warehouse import connect
     from clearsight.synth import generate_world
-    from clearsight.warehouse import connect
 
     world = generate_world(items, seed)
     decl = world.declarations
@@ -95,13 +95,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
 
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import connect
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.retrain import retrain
     from clearsight.risk.snapshot import Snapshot
     from clearsight.selectivity.drift import compute_drift, drift_warnings
-    from clearsight.warehouse import connect
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="clearsight-feedback-"))
     shutil.rmtree(work, ignore_errors=True)
@@ -109,7 +109,7 @@ def main() -> None:
     settings = Settings(home=work)
     rows, prep = timed(prepare, work / "warehouse.duckdb", args.items, args.seed)
     wh = connect(settings.warehouse_url)
-    registry = ModelRegistry(settings.models_dir)
+    registry = ModelRegistry(settings.workspace.models_dir)
     d = wh.table("declarations")
     last = d.aggregate(hi=d.lodged_at.max()).to_pyarrow().to_pylist()[0]["hi"]
     deployed = dt.datetime.combine((last - dt.timedelta(weeks=args.deployed_weeks)).date(), dt.time())
@@ -124,7 +124,7 @@ def main() -> None:
         "warnings": full.warnings(),
         "max_psi": {f.name: round(max(f.psi), 3) for f in full.features if f.psi},
     }
-    shutil.rmtree(settings.tmp_dir, ignore_errors=True)
+    shutil.rmtree(settings.workspace.tmp_dir, ignore_errors=True)
     _, out["warnings_cold"] = timed(drift_warnings, wh, settings)
     warm = []
     for _ in range(20):

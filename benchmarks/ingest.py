@@ -74,8 +74,8 @@ def make_csv(path: Path, items: int) -> None:
 
 def run_one(csv: Path, home: Path) -> dict:
     """Ingest in this process (called in a child); return the figures."""
+    from clearsight.core.warehouse import connect
     from clearsight.ingest.load import ingest_file
-    from clearsight.warehouse import connect
 
     home.mkdir(parents=True, exist_ok=True)
     wh = connect(f"duckdb://{home / 'warehouse.duckdb'}")

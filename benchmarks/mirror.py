@@ -82,7 +82,7 @@ COUNTRIES = (
 
 def generate(path: Path, reporters: int, products: int, years: int) -> int:
     """Write the trade flows into a fresh warehouse at ``path``; return the row count."""
-    from clearsight.warehouse import connect
+    from clearsight.core.warehouse import connect
 
     path.unlink(missing_ok=True)
     wh = connect(f"duckdb://{path}")
@@ -131,9 +131,9 @@ def _cpu_seconds() -> float:
 
 def analyse(path: Path) -> dict:
     """Run the mirror analysis (in this process) and return timings and findings."""
+    from clearsight.core.warehouse import connect
     from clearsight.trade.mirror import MirrorSettings
     from clearsight.trade.report import build_mirror
-    from clearsight.warehouse import connect
 
     wh = connect(f"duckdb://{path}")
     load_before = os.getloadavg()[0]

@@ -32,9 +32,9 @@ TARGET_SECONDS = 120.0  # a 1M-item release within two minutes on a 2-core machi
 
 
 def prepare(items: int, workdir: Path) -> Path:
+    from clearsight.core.warehouse import connect
     from clearsight.ingest.load import ingest_file
     from clearsight.synth import generate_world, write_world
-    from clearsight.warehouse import connect
 
     home = workdir / f"home-{items}"
     if (home / "warehouse.duckdb").exists():
@@ -62,9 +62,9 @@ def peak_rss_mb() -> int:
 
 def run_step(step: str, home: Path) -> dict:
     """One step in this process; returns its figures (peak RSS is this process's)."""
+    from clearsight.core.warehouse import connect
     from clearsight.privacy.release import ReleaseOptions, build_release
     from clearsight.privacy.stats import StatsOptions, publish
-    from clearsight.warehouse import connect
 
     wh = connect(f"duckdb://{home / 'warehouse.duckdb'}")
     out = home / "bench-out" / step
@@ -80,7 +80,7 @@ def run_step(step: str, home: Path) -> dict:
             utility=step == "research",
             max_suppression=1.0,
         )
-        result = build_release(wh, options, home / "secrets", home)
+        result = build_release(wh, options, home / "secrets", home / "releases")
         m = result.manifest
         figures = {
             "rows": m["rows"],
@@ -117,7 +117,7 @@ def run_step(step: str, home: Path) -> dict:
             out=out,
             overwrite=True,
         )
-        m = publish(wh, options, home / "reports")
+        m = publish(wh, options, home / "reports" / "statistics")
         figures = m.get("suppression") or {
             "cells": m["differential_privacy"]["cells"],
             "items_accuracy95": m["differential_privacy"]["items"]["accuracy95"],

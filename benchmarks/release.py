@@ -35,8 +35,8 @@ def prepare(path: Path, items: int, events: int, seed: int) -> dict:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from clearsight.core.warehouse import connect
     from clearsight.synth import generate_world
-    from clearsight.warehouse import connect
 
     world = generate_world(items, seed)
     copies = max(1, math.ceil(events / world.events.num_rows))
@@ -61,7 +61,7 @@ def prepare(path: Path, items: int, events: int, seed: int) -> dict:
 
 
 def count(path: Path) -> dict:
-    from clearsight.warehouse import connect
+    from clearsight.core.warehouse import connect
 
     wh = connect(f"duckdb://{path}")
     rows = {n: wh.table(n).count().to_pyarrow().as_py() for n in ("declarations", "inspections", "events")}
@@ -76,9 +76,9 @@ def _cpu() -> float:
 
 def measure(path: Path) -> dict:
     """Time the release report and the indicators; peak RSS of this process."""
+    from clearsight.core.warehouse import connect
     from clearsight.release.kpi import kpi_report
     from clearsight.release.report import build_release_report
-    from clearsight.warehouse import connect
 
     wh = connect(f"duckdb://{path}")
     load = os.getloadavg()[0]

@@ -44,9 +44,9 @@ def _peak_mb() -> int:
 
 def _world(workdir: Path, items: int, seed: int, **kw) -> tuple[Path, str]:
     """Generate and ingest a world (not timed); return its folder and warehouse URL."""
+    from clearsight.core.warehouse import connect
     from clearsight.ingest.load import ingest_file
     from clearsight.synth import generate_world, write_world
-    from clearsight.warehouse import connect
 
     folder = workdir / f"world-{items}-{seed}{'-'.join(f'{k}{v}' for k, v in kw.items())}"
     url = f"duckdb://{folder / 'warehouse.duckdb'}"
@@ -61,8 +61,8 @@ def _world(workdir: Path, items: int, seed: int, **kw) -> tuple[Path, str]:
 
 
 def part_detection(args) -> dict:
+    from clearsight.core.warehouse import connect
     from clearsight.risk.engine import evaluate
-    from clearsight.warehouse import connect
 
     folder, url = _world(args.workdir, args.items, SEED)
     wh = connect(url)
@@ -106,19 +106,19 @@ def part_detection(args) -> dict:
 def part_scoring(args) -> dict:
     import numpy as np
 
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import connect
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.scorer import RiskScorer
     from clearsight.synth import generate_world
-    from clearsight.warehouse import connect
 
     _, url = _world(args.workdir, args.items, SEED)
     home = args.workdir / "scoring-home"
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(home=home, warehouse=url)
     wh = connect(url)
-    train(wh, ModelRegistry(settings.models_dir), name="bench")
+    train(wh, ModelRegistry(settings.workspace.models_dir), name="bench")
     started = time.perf_counter()
     scorer = RiskScorer.load(settings, warehouse=wh)
     load_seconds = time.perf_counter() - started
@@ -162,10 +162,10 @@ def part_training(args) -> dict:
     import numpy as np
     import pyarrow as pa
 
+    from clearsight.core.warehouse import connect
     from clearsight.risk.engine import _arrays, _labelled, attach_labels, label_table
     from clearsight.risk.history import point_in_time, revenue_basis
     from clearsight.risk.model import RiskModel
-    from clearsight.warehouse import connect
 
     _, url = _world(args.workdir, args.train_items, SEED, inspection_rate=0.9, random_share=0.05)
     wh = connect(url)

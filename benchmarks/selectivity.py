@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.tables import LANES
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import decide_lanes
@@ -38,7 +39,6 @@ from clearsight.selectivity.rule_rows import RowRules
 from clearsight.selectivity.rules import RuleSet, declarations_schema, rule_of
 from clearsight.selectivity.select import quantile_thresholds, random_draws
 from clearsight.selectivity.selections import ARROW_SCHEMA, selections_table, write_selections
-from clearsight.warehouse import Warehouse
 
 RESULTS = Path(__file__).parent / "results" / "selectivity.json"
 TARGET_ITEMS_PER_SECOND = 200_000

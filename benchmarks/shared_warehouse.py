@@ -87,9 +87,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/clearsight-bench-api"))
     args = parser.parse_args()
 
-    from clearsight.access.store import open_store
     from clearsight.access.users import add_user
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.store import open_store
     from clearsight.risk.registry import ModelRegistry
 
     if (args.workdir / "models" / "registry.json").exists():

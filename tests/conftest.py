@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from clearsight.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse, connect
 from engines import java_available, skip_or_fail
 
 
@@ -28,7 +28,7 @@ def spark_session(tmp_path_factory):
         import pyspark  # noqa: F401
     except ImportError:
         skip_or_fail("pyspark is not installed (pip install 'clearsight[spark]')")
-    from clearsight.warehouse import spark_session as make_session
+    from clearsight.core.warehouse import spark_session as make_session
 
     session = make_session("local[2]", str(tmp_path_factory.mktemp("spark-warehouse")))
     session.sparkContext.setLogLevel("ERROR")

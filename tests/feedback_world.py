@@ -7,7 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from clearsight.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse, connect
 
 TABLES = ("parties", "declarations", "inspections")
 

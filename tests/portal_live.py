@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from clearsight.access.store import open_store
 from clearsight.access.users import add_user, create_api_key
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
+from clearsight.core.store import open_store
+from clearsight.core.warehouse import connect
 from clearsight.portal.app import create_app
 from clearsight.portal.cli import proxy_options
-from clearsight.warehouse import connect
 from engines import skip_or_fail
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

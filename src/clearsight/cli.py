@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.config import Settings, init_workspace
 from clearsight.console import console, fail
+from clearsight.core.settings import Settings, init_workspace
 
 app = typer.Typer(
     name="clearsight",
@@ -44,7 +44,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the workspace folder and its warehouse."""
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     home = init_workspace(settings)

@@ -17,8 +17,8 @@ from clearsight.console import console, fail
 from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:
-    from clearsight.config import Settings
-    from clearsight.warehouse import Warehouse
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import Warehouse
 
 #: Load order: parties first, declarations before what refers to them.
 LOAD_ORDER = ("parties", "declarations", "inspections", "events", "trade_flows", "seizures")
@@ -119,12 +119,12 @@ def demo_risk(settings: Settings, warehouse: Warehouse) -> list[Path]:
     if span["lo"] is None:
         raise UserError("no declarations loaded")
     cutoff = dt.datetime.combine((span["lo"] + (span["hi"] - span["lo"]) * 2 / 3).date(), dt.time())
-    world = settings.home / "demo-world"
-    registry = ModelRegistry(settings.models_dir)
+    world = settings.workspace.demo_world_dir
+    registry = ModelRegistry(settings.workspace.models_dir)
     ev = evaluate(warehouse, cutoff, world_dir=world if (world / "ground_truth.csv").exists() else None)
     if not any(e.name == "demo" for e in registry.entries()):
         train(warehouse, registry, name="demo", promote=True)
-    path = write_html(ev, settings.reports_dir / "risk-evaluation.html")
+    path = write_html(ev, settings.workspace.reports_dir / "risk-evaluation.html")
     if ev.ground_truth:  # the synthetic world knows every item's truth, inspected or not
         m, r = ev.ground_truth["metrics"]["model"], ev.ground_truth["metrics"]["random"]
         basis = "all test items, against the ground truth"
@@ -147,7 +147,7 @@ def demo_trade(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.trade.valuation import valuation_flags
 
     report = build_mirror(warehouse, limit=20)
-    path = write_html(report, settings.reports_dir / "mirror.html")
+    path = write_html(report, settings.workspace.reports_dir / "mirror.html")
     flags = valuation_flags(warehouse.table("declarations"))
     flagged = int(flags.filter(flags.flagged).count().to_pyarrow().as_py())
     console.print(
@@ -166,9 +166,9 @@ def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.release.times import ReleaseOptions
 
     report = build_release_report(warehouse, ReleaseOptions(targets=(24.0, 48.0)), ["office", "lane"])
-    release_path = write_release_html(report, settings.reports_dir / "release.html")
+    release_path = write_release_html(report, settings.workspace.reports_dir / "release.html")
     kpi = kpi_report(warehouse)
-    kpi_path = write_kpi_html(kpi, settings.reports_dir / "kpi.html")
+    kpi_path = write_kpi_html(kpi, settings.workspace.reports_dir / "kpi.html")
     overall, lanes = report["overall"], report["dimensions"]["lane"]
     console.print(
         f"   {report['declarations']:,} declarations, median {overall['median_h']:.1f} h, "
@@ -190,8 +190,8 @@ def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.hs.suggest import load_suggester
     from clearsight.hs.train import train
 
-    trained = train(warehouse, settings.models_dir)
-    result = check_declarations(warehouse, load_suggester(settings.models_dir))
+    trained = train(warehouse, settings.workspace.models_dir)
+    result = check_declarations(warehouse, load_suggester(settings.workspace.models_dir))
     flagged = result.flagged.sort_by([("revenue_at_risk", "descending")])
     at_risk = sum(v or 0 for v in flagged["revenue_at_risk"].to_pylist())
     console.print(
@@ -199,7 +199,7 @@ def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
         f"{flagged.num_rows:,} declared codes do not fit their description, revenue at risk {at_risk:,.0f}",
         highlight=False,
     )
-    path = settings.reports_dir / "hs-check.json"
+    path = settings.workspace.reports_dir / "hs-check.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "checked": result.items.num_rows,
@@ -277,16 +277,16 @@ def demo(
 ) -> None:
     """Synthesise a customs world, ingest it, check its quality and say where to look."""
     from clearsight.cli import settings_of
-    from clearsight.config import init_workspace
+    from clearsight.core.settings import init_workspace
+    from clearsight.core.warehouse import WarehouseError, connect
     from clearsight.ingest.load import ingest_file
     from clearsight.quality.html import write_html
     from clearsight.quality.report import build_report
     from clearsight.synth import generate_world, write_world
-    from clearsight.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     home = init_workspace(settings)
-    world_dir = home / "demo-world"
+    world_dir = settings.workspace.demo_world_dir
     console.rule(f"[bold]clearsight demo[/] — workspace {home.resolve()}")
 
     marker = world_dir / "world.json"
@@ -313,7 +313,7 @@ def demo(
                     warehouse,
                     table,
                     path,
-                    tmp_dir=settings.tmp_dir / "duckdb",
+                    tmp_dir=settings.workspace.duckdb_spill_dir,
                     memory_limit=settings.ingest_memory_limit,
                 )
             except UserError as exc:
@@ -331,7 +331,7 @@ def demo(
         extract, mapping = write_messy_extract(world_dir)
         try:
             result = ingest_file(
-                warehouse, "declarations", extract, mapping, tmp_dir=settings.tmp_dir / "duckdb"
+                warehouse, "declarations", extract, mapping, tmp_dir=settings.workspace.duckdb_spill_dir
             )
         except UserError as exc:
             fail(str(exc))
@@ -346,7 +346,7 @@ def demo(
 
         console.print("3. checking data quality")
         report = build_report(warehouse, dt.datetime.now(dt.UTC).date())
-        reports = {"quality report": write_html(report, settings.reports_dir / "quality.html")}
+        reports = {"quality report": write_html(report, settings.workspace.reports_dir / "quality.html")}
         for number, (title, step) in enumerate(ROOM_STEPS, start=4):
             console.print(f"{number}. {title}")
             try:

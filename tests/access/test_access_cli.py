@@ -65,9 +65,9 @@ def test_audit_verify_detects_tampering(tmp_path):
 
 
 def test_demo_admin_gets_a_new_one_time_password_at_each_run(tmp_path):
-    from clearsight.access.store import open_store
     from clearsight.access.users import authenticate, list_users
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.store import open_store
     from clearsight.portal.demo import DEMO_ADMIN, demo_admin
 
     settings = Settings(home=tmp_path)
@@ -82,7 +82,7 @@ def test_demo_admin_gets_a_new_one_time_password_at_each_run(tmp_path):
 
 
 def test_demo_step_prints_the_password_once(tmp_path, capsys):
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
     from clearsight.portal.demo import demo_step
 
     settings = Settings(home=tmp_path)

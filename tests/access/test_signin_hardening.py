@@ -165,7 +165,7 @@ def _serve(home: Path, *options: str) -> tuple[subprocess.Popen, str]:
 
 
 def _sign_in_clients(home: Path) -> list[str]:
-    from clearsight.access.store import open_store
+    from clearsight.core.store import open_store
 
     store = open_store(url=f"sqlite:///{home / 'app.sqlite'}")
     try:

@@ -11,9 +11,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from clearsight.access import audit
-from clearsight.access.store import open_store
-from clearsight.access.store.db import HEAD
-from clearsight.access.store.models import AuditEntry, Decision, utcnow
 from clearsight.access.users import (
     add_user,
     authenticate,
@@ -25,6 +22,9 @@ from clearsight.access.users import (
     set_role,
 )
 from clearsight.core.errors import UserError
+from clearsight.core.store import open_store
+from clearsight.core.store.db import HEAD
+from clearsight.core.store.models import AuditEntry, Decision, utcnow
 from portal_live import app_store
 
 

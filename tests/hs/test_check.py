@@ -9,12 +9,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from clearsight.core.warehouse import connect
 from clearsight.hs.check import FIT_SCHEMA, check_declarations, declared_code_fit
 from clearsight.hs.classifier import HSClassifier
 from clearsight.hs.history import history_expr, read_history, texts_and_codes
 from clearsight.hs.nomenclature import duty_by_hs6
 from clearsight.hs.suggest import load_suggester, save_model
-from clearsight.warehouse import connect
 
 KEY = ["declaration_id", "item_no"]
 

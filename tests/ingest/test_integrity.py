@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from clearsight.cli import app
+from clearsight.core.warehouse import connect
 from clearsight.ingest import load, readers
 from clearsight.ingest.count import CsvRecordCounter
 from clearsight.ingest.load import ingest_file
 from clearsight.ingest.readers import MAX_COLUMNS, FileRefused
-from clearsight.warehouse import connect
 
 COLUMNS = [
     "declaration_id",
@@ -369,7 +369,7 @@ KILLED_CHILD = """
 import sys, time
 from pathlib import Path
 from clearsight.ingest import load
-from clearsight.warehouse import connect
+from clearsight.core.warehouse import connect
 
 real = load._append_row
 def hold_before_the_batch_record(warehouse, con, name, row):

@@ -30,8 +30,8 @@ from fastapi.testclient import TestClient
 
 from clearsight.access import security
 from clearsight.access.roles import ROLES, allowed
-from clearsight.access.store import open_store
 from clearsight.access.users import add_user, create_api_key, revoke_api_key
+from clearsight.core.store import open_store
 from clearsight.portal.app import create_app
 from clearsight.portal.routes_policy import ROUTES
 from clearsight.selectivity.rule_store import add_rules

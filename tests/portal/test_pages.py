@@ -166,10 +166,10 @@ def test_releases_page_shows_researchers_public_releases_and_their_own(live, tok
         build_release(
             wh,
             ReleaseOptions(
-                profile="public", out=settings.home / "releases" / "open-data", max_suppression=1.0
+                profile="public", out=settings.workspace.releases_dir / "open-data", max_suppression=1.0
             ),
-            settings.secrets_dir,
-            settings.home,
+            settings.workspace.secrets_dir,
+            settings.workspace.releases_dir,
         )
         build_release(
             wh,
@@ -177,11 +177,11 @@ def test_releases_page_shows_researchers_public_releases_and_their_own(live, tok
                 profile="research",
                 recipient="another-university",
                 new_key=True,
-                out=settings.home / "releases" / "for-another",
+                out=settings.workspace.releases_dir / "for-another",
                 max_suppression=1.0,
             ),
-            settings.secrets_dir,
-            settings.home,
+            settings.workspace.secrets_dir,
+            settings.workspace.releases_dir,
         )
     as_json = {"Accept": "application/json"}
     researcher = httpx.get(

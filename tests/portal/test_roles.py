@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from clearsight.access.roles import POLICY, ROLES, allowed, check_role
-from clearsight.access.store import open_store
 from clearsight.access.users import add_user
+from clearsight.core.store import open_store
 from clearsight.portal import routes_policy
 from clearsight.portal.app import create_app
 from clearsight.portal.routes_policy import (

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clearsight.access.users import add_user
 from clearsight.cli import app as cli_app
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
 from clearsight.portal.demo import DEMO_ADMIN, demo_admin
 from portal_live import password_of, start_portal, workspace
 

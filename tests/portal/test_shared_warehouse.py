@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clearsight.access.store import open_store
 from clearsight.access.users import add_user, create_api_key
-from clearsight.warehouse import WarehouseBusy, connect, holder_of, open_shared
+from clearsight.core.store import open_store
+from clearsight.core.warehouse import WarehouseBusy, connect, holder_of, open_shared
 from portal_live import password_of, sample_declaration, token, workspace
 
 CLEARSIGHT = str(Path(sys.executable).parent / "clearsight")

@@ -215,9 +215,9 @@ def test_existing_folder_is_kept_unless_overwrite(home):
 
 
 def test_demo_step_is_rerunnable(home):
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import connect
     from clearsight.privacy.demo import demo_step
-    from clearsight.warehouse import connect
 
     settings = Settings(home=home)
     wh = connect(settings.warehouse_url)

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 from quality_planted import load_duckdb, planted_tables
 
-from clearsight.warehouse import Warehouse
+from clearsight.core.warehouse import Warehouse
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema import TABLES
-from clearsight.warehouse import Warehouse
 
 AS_OF = dt.date(2024, 7, 1)
 START = dt.datetime(2024, 1, 1, 8, 0)

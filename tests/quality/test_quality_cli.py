@@ -9,7 +9,7 @@ from quality_planted import AS_OF, load_duckdb
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.warehouse import connect
+from clearsight.core.warehouse import connect
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from release_planted import load, planted_tables
 
-from clearsight.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse, connect
 
 
 @pytest.fixture(scope="session")

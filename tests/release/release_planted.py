@@ -8,8 +8,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema import TABLES
-from clearsight.warehouse import Warehouse
 
 BASE = dt.datetime(2024, 3, 4, 8, 0)  # a Monday, 08:00
 ARROW_TYPES = {

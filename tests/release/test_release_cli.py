@@ -11,7 +11,7 @@ from release_planted import load
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.warehouse import connect
+from clearsight.core.warehouse import connect
 
 runner = CliRunner()
 SCRIPT_SRC = re.compile(r"<script[^>]*\bsrc\s*=", re.IGNORECASE)

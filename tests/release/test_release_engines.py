@@ -46,7 +46,7 @@ def same(a: Any, b: Any, path: str = "") -> None:
 @pytest.fixture(scope="module")
 def mixed_tables(planted, synthetic_warehouse_file) -> dict[str, pa.Table]:
     """The planted log plus the first declarations of the synthetic world."""
-    from clearsight.warehouse import connect
+    from clearsight.core.warehouse import connect
 
     wh = connect(f"duckdb://{synthetic_warehouse_file}")
     try:

@@ -7,8 +7,8 @@ import datetime as dt
 import ibis.expr.schema as sch
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema import get_table
-from clearsight.warehouse import Warehouse
 
 D = dt.datetime(2024, 1, 1, 9, 0)
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import connect
 from clearsight.risk.engine import evaluate, train
 from clearsight.risk.registry import ModelRegistry
-from clearsight.warehouse import connect
 
 CUTOFF = dt.datetime(2024, 3, 1)
 METRIC_KEYS = {

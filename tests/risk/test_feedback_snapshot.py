@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.risk.history import label_columns
 from clearsight.risk.snapshot import Snapshot, prepare_items
-from clearsight.warehouse import Warehouse
 from portal_live import OFFICE, start_portal, token, trained_home, workspace
 
 LABEL_COLUMNS = label_columns()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
 from clearsight.risk.scorer import RiskScorer
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from clearsight.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse, connect
 from feedback_world import copy, world_file
 
 __all__ = ["PLANTED_FROM", "TRAIN_UNTIL", "copy", "planted_file", "train_model"]

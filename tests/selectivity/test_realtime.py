@@ -12,16 +12,16 @@ import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
 
-from clearsight.access.store import open_store
 from clearsight.cli import app
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
+from clearsight.core.store import open_store
+from clearsight.core.warehouse import connect
 from clearsight.risk.scorer import RiskScorer
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows, decider_stamp
 from clearsight.selectivity.rule_store import add_rules, disable_rule
 from clearsight.selectivity.rules import rule_of
 from clearsight.selectivity.select import random_draws
-from clearsight.warehouse import connect
 from portal_live import trained_home, workspace
 
 runner = CliRunner()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from clearsight.access.store.db import HEAD
 from clearsight.core.errors import UserError
+from clearsight.core.store.db import HEAD
 from clearsight.selectivity.rule_store import add_rules, disable_rule, enabled_rules, list_rules
 from clearsight.selectivity.rules import rule_of
 from portal_live import app_store

@@ -8,11 +8,11 @@ import datetime as dt
 import httpx
 import pytest
 
-from clearsight.access.store import open_store
+from clearsight.core.store import open_store
+from clearsight.core.warehouse import connect
 from clearsight.selectivity.rule_store import add_rules, list_rules
 from clearsight.selectivity.rules import rule_of
 from clearsight.selectivity.select import SelectSettings, select_batch
-from clearsight.warehouse import connect
 from portal_live import ROLES, start_portal, token, trained_home, workspace
 
 

@@ -112,7 +112,7 @@ def inspections(warehouse) -> pa.Table:
 
 def test_a_failed_replacement_leaves_the_previous_decisions(tmp_path):
     """DuckDB: the delete and the insert are one transaction."""
-    from clearsight.warehouse import connect
+    from clearsight.core.warehouse import connect
 
     path = tmp_path / "w.duckdb"
     wh = connect(f"duckdb://{path}")
@@ -190,10 +190,10 @@ def test_rules_hit_the_same_items_on_spark_and_duckdb(spark_warehouse, synthetic
 
 def test_select_runs_on_spark(spark_warehouse, synthetic_warehouse_file, tmp_path_factory, tmp_path):
     """A whole ``select`` on a Spark warehouse: the same decisions as on DuckDB for the same items."""
-    from clearsight.access.store import open_store
+    from clearsight.core.store import open_store
+    from clearsight.core.warehouse import connect
     from clearsight.selectivity.rule_store import add_rules
     from clearsight.selectivity.select import SelectSettings, select_batch
-    from clearsight.warehouse import connect
     from portal_live import trained_home, workspace
 
     template = trained_home(tmp_path_factory, synthetic_warehouse_file)

@@ -161,7 +161,7 @@ def test_a_world_too_short_for_the_weeks_is_refused(tmp_path) -> None:
 
 
 def test_demo_step_simulates_the_demo_world_and_writes_the_report(tmp_path) -> None:
-    from clearsight.config import Settings
+    from clearsight.core.settings import Settings
     from clearsight.selectivity.sim_demo import demo_simulation
 
     write_world(generate_world(items=20_000, seed=5), tmp_path / "demo-world", "parquet")

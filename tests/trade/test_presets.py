@@ -27,7 +27,7 @@ def quarantine_reasons(wh) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sample_warehouse(tmp_path_factory):
-    from clearsight.warehouse import connect
+    from clearsight.core.warehouse import connect
 
     if not SAMPLE.is_file():
         pytest.skip(f"shared Comtrade sample not found at {SAMPLE}")

@@ -10,7 +10,7 @@ from trade_planted import load, planted_declarations, planted_flows
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.warehouse import connect
+from clearsight.core.warehouse import connect
 
 runner = CliRunner()
 ROW_KEYS = [

@@ -13,8 +13,8 @@ import math
 
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema import TABLES
-from clearsight.warehouse import Warehouse
 
 ARROW_TYPES = {
     "string": pa.string(),

@@ -53,10 +53,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from clearsight.access.store.db import Store
-from clearsight.access.store.models import AuditEntry, utcnow
 from clearsight.core.errors import UserError
-from clearsight.files import write_json_atomic
+from clearsight.core.files import write_json_atomic
+from clearsight.core.store.db import Store
+from clearsight.core.store.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
 FIELDS = ("at", "actor", "role", "action", "resource", "filter", "rows", "client", "outcome")

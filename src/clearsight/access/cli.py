@@ -21,8 +21,8 @@ Office = Annotated[list[str] | None, typer.Option("--office", help="Office the a
 
 
 def _store(ctx: typer.Context):
-    from clearsight.access.store import open_store
     from clearsight.cli import settings_of
+    from clearsight.core.store import open_store
 
     return open_store(settings_of(ctx))
 

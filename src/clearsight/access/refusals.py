@@ -21,7 +21,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from clearsight.access import audit
-from clearsight.access.store.db import Store
+from clearsight.core.store.db import Store
 
 #: one refusal kind: (client, action, reason)
 Kind = tuple[str, str, str]

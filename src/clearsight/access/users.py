@@ -21,9 +21,9 @@ from clearsight.access.security import (
     same,
     verify_password,
 )
-from clearsight.access.store.db import Store
-from clearsight.access.store.models import ApiKey, SignInSession, User, utcnow
 from clearsight.core.errors import UserError
+from clearsight.core.store.db import Store
+from clearsight.core.store.models import ApiKey, SignInSession, User, utcnow
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 10

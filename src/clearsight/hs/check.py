@@ -15,10 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.hs.history import described_items
 from clearsight.hs.nomenclature import duty_by_hs6
 from clearsight.hs.suggest import MIN_CONFIDENCE, Suggester, load_suggester, rank_at
-from clearsight.warehouse import Warehouse
 
 #: The declared subheading is called unlikely below this probability ...
 UNLIKELY = 0.05

@@ -28,7 +28,7 @@ def _settings(ctx: typer.Context):
 
 
 def _warehouse(ctx: typer.Context):
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     try:
         return connect(_settings(ctx).warehouse_url)
@@ -37,7 +37,7 @@ def _warehouse(ctx: typer.Context):
 
 
 def _models_dir(ctx: typer.Context) -> Path:
-    return _settings(ctx).models_dir
+    return _settings(ctx).workspace.models_dir
 
 
 @hs_app.command("load")

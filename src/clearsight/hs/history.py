@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clearsight.warehouse import Warehouse
+from clearsight.core.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

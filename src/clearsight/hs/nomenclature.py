@@ -19,7 +19,7 @@ import ibis
 import pyarrow as pa
 
 from clearsight.core.errors import UserError
-from clearsight.warehouse import Warehouse
+from clearsight.core.warehouse import Warehouse
 
 NOMENCLATURE_TABLE = "hs_nomenclature"
 TARIFF_TABLE = "hs_tariff_lines"

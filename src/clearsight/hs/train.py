@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.hs.classifier import HSClassifier
 from clearsight.hs.history import History, holdout_mask, read_history, texts_and_codes
 from clearsight.hs.suggest import Suggester, load_retriever, rank_at, save_model
-from clearsight.warehouse import Warehouse
 
 #: Fewest usable pairs worth training on.
 MIN_PAIRS = 50

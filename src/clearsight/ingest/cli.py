@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
 
 def _warehouse(ctx: typer.Context):
     from clearsight.cli import settings_of
-    from clearsight.config import init_workspace
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.settings import init_workspace
+    from clearsight.core.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     init_workspace(settings)
@@ -81,7 +81,7 @@ def ingest(
                     table,
                     path,
                     _preset_mapping(preset, table, path) if preset else mapping,
-                    tmp_dir=settings.tmp_dir / "duckdb",
+                    tmp_dir=settings.workspace.duckdb_spill_dir,
                     memory_limit=settings.ingest_memory_limit,
                 )
             except UserError as exc:

@@ -21,6 +21,7 @@ import sqlglot
 import sqlglot.expressions as sge
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.ingest import gate
 from clearsight.ingest.mapping import FieldSpec, Mapping, MappingError, default_mapping, load_mapping, resolve
 from clearsight.ingest.quarantine import strip_markers
@@ -37,7 +38,6 @@ from clearsight.ingest.readers import (
     reset_rejects,
 )
 from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
-from clearsight.warehouse import Warehouse
 
 SOURCE_VIEW = "_cs_source"
 PARSED = "_cs_parsed"

@@ -16,9 +16,9 @@ import yaml
 from pydantic import ValidationError
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.ingest.mapping import SourceOptions
 from clearsight.ingest.readers import detect_format, sniff_delimiter
-from clearsight.warehouse import Warehouse
 
 #: Columns ``export`` writes after the source columns. ``ingest`` reads the batch ids from the
 #: first and leaves them all out of the data (no "ignored column" note): the corrected file is

@@ -19,8 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearsight.access.security import secret_key
-from clearsight.access.store import Store, open_store
-from clearsight.config import Settings, init_workspace
+from clearsight.core.settings import Settings, init_workspace
+from clearsight.core.store import Store, open_store
+from clearsight.core.warehouse import Warehouse, WarehouseBusy, open_shared
 from clearsight.portal import routes_policy
 from clearsight.portal.api.routes import audit as audit_api
 from clearsight.portal.api.routes import auth, declarations, health, overview, score
@@ -32,7 +33,6 @@ from clearsight.portal.pages import declarations as declaration_pages
 from clearsight.portal.pages import overview as overview_page
 from clearsight.portal.pages.render import page, wants_json
 from clearsight.portal.settings import PortalSettings
-from clearsight.warehouse import Warehouse, WarehouseBusy, open_shared
 
 log = logging.getLogger("clearsight.portal")
 STATIC = Path(__file__).parent / "static"

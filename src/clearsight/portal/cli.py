@@ -29,9 +29,9 @@ def serve(
     import uvicorn
 
     from clearsight.cli import settings_of
+    from clearsight.core.warehouse import WarehouseBusy, WarehouseError
     from clearsight.portal.app import create_app
     from clearsight.portal.scoring import NoModel
-    from clearsight.warehouse import WarehouseBusy, WarehouseError
 
     settings = settings_of(ctx)
     try:

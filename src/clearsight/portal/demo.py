@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clearsight.config import Settings
 from clearsight.console import console
+from clearsight.core.settings import Settings
 
 DEMO_ADMIN = "demo-admin"
 
@@ -15,8 +15,8 @@ def demo_admin(settings: Settings) -> str:
     gives it a new one-time password (ending its sessions), so each run can tell how to sign in."""
     from clearsight.access import audit
     from clearsight.access.security import new_password
-    from clearsight.access.store import open_store
     from clearsight.access.users import add_user, list_users, reset_password
+    from clearsight.core.store import open_store
 
     store = open_store(settings)
     try:

@@ -21,14 +21,14 @@ from clearsight.access import audit
 from clearsight.access.refusals import RefusalAudit
 from clearsight.access.roles import OFFICE_BOUND, allowed
 from clearsight.access.security import MAX_API_KEY, MAX_TOKEN, BadCredentials, Principal, read_token, same
-from clearsight.access.store import Store
 from clearsight.access.throttle import CheckLimiter, LoginThrottle
 from clearsight.access.users import principal_of_key, principal_of_session
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
+from clearsight.core.store import Store
+from clearsight.core.warehouse import Warehouse
 from clearsight.portal.routes_policy import permission_of
 from clearsight.portal.scoring import ScoringService
 from clearsight.portal.settings import PortalSettings
-from clearsight.warehouse import Warehouse
 
 log = logging.getLogger("clearsight.portal")
 SESSION_COOKIE = "clearsight_session"

@@ -12,8 +12,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS
-from clearsight.warehouse import Warehouse
 
 LIST_COLUMNS = (
     "declaration_id", "item_no", "lodged_at", "office_id", "importer_id", "declarant_id", "hs_code",

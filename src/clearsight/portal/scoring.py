@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from clearsight.access.store import Store
-from clearsight.access.store.models import utcnow
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
+from clearsight.core.store import Store
+from clearsight.core.store.models import utcnow
+from clearsight.core.warehouse import Warehouse, WarehouseBusy
 from clearsight.portal.schemas import DeclarationIn
-from clearsight.warehouse import Warehouse, WarehouseBusy
+from clearsight.risk.registry import ModelRegistry
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
@@ -107,7 +108,7 @@ class ScoringService:
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._busy = False  # a call of the API's scoring thread is running or about to
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
-        self._registry = settings.models_dir / "registry.json"  # checked at every call: a promotion applies at once
+        self._registry = ModelRegistry(settings.workspace.models_dir).path  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
         try:
@@ -151,7 +152,7 @@ class ScoringService:
                 from clearsight.risk.registry import ModelRegistry
                 from clearsight.risk.scorer import RiskScorer
 
-                if ModelRegistry(self.settings.models_dir).promoted() is None:
+                if ModelRegistry(self.settings.workspace.models_dir).promoted() is None:
                     raise NoModel(NO_MODEL)
                 try:
                     with self._reload_warehouse(self._scorer) as wh:

@@ -22,7 +22,7 @@ def _names(text: str | None) -> list[str] | None:
 
 
 def _connect(settings):
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     try:
         return connect(settings.warehouse_url)
@@ -115,12 +115,12 @@ def register(app: typer.Typer) -> None:
             warehouse = _connect(settings)
             try:
                 with err_console.status("searching generalisation levels, suppressing, writing..."):
-                    result = build_release(warehouse, options, settings.secrets_dir, settings.home)
+                    result = build_release(warehouse, options, settings.workspace.secrets_dir, settings.workspace.releases_dir)
             finally:
                 warehouse.close()
         except UserError as exc:
             fail(str(exc))
-        html = write_html(result.manifest, report or settings.reports_dir / f"share-{result.name}.html")
+        html = write_html(result.manifest, report or settings.workspace.reports_dir / f"share-{result.name}.html")
         m = result.manifest
         if as_json:
             print(json.dumps(m | {"path": str(result.path), "report": str(html)}, indent=2, default=str))
@@ -159,8 +159,8 @@ def register(app: typer.Typer) -> None:
         from clearsight.privacy.keys import key_folder, release_history
 
         settings = settings_of(ctx)
-        history = release_history(settings.secrets_dir)
-        folder = key_folder(settings.secrets_dir)
+        history = release_history(settings.workspace.secrets_dir)
+        folder = key_folder(settings.workspace.secrets_dir)
         names = sorted({p.stem for p in folder.glob("*.key")} | set(history)) if folder.exists() else []
         if not names:
             console.print(
@@ -220,7 +220,7 @@ def register(app: typer.Typer) -> None:
             check_options(options)
             warehouse = _connect(settings)
             try:
-                manifest = publish(warehouse, options, settings.reports_dir)
+                manifest = publish(warehouse, options, settings.workspace.statistics_dir)
             finally:
                 warehouse.close()
         except UserError as exc:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clearsight.config import Settings
 from clearsight.console import console
-from clearsight.warehouse import Warehouse
+from clearsight.core.settings import Settings
+from clearsight.core.warehouse import Warehouse
 
 
 def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -19,12 +19,12 @@ def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
         profile="research",
         recipient="demo-university",
         new_key=True,  # only when the demo has no key yet: a re-run keeps the same pseudonyms
-        out=settings.home / "releases" / "demo-university",
+        out=settings.workspace.releases_dir / "demo-university",
         overwrite=True,
         max_suppression=1.0,
     )
-    result = build_release(warehouse, options, settings.secrets_dir, settings.home)
-    html = write_html(result.manifest, settings.reports_dir / "share-demo-university.html")
+    result = build_release(warehouse, options, settings.workspace.secrets_dir, settings.workspace.releases_dir)
+    html = write_html(result.manifest, settings.workspace.reports_dir / "share-demo-university.html")
     rows = result.manifest["rows"]
     kept = result.utility.get("model", {}).get("budgets", {}).get("5", {}).get("precision_kept")
     console.print(
@@ -38,10 +38,10 @@ def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
         warehouse,
         StatsOptions(
             by=["hs2", "partner", "month"],
-            out=settings.reports_dir / "statistics" / "hs2-partner-month",
+            out=settings.workspace.statistics_dir / "hs2-partner-month",
             overwrite=True,
         ),
-        settings.reports_dir,
+        settings.workspace.statistics_dir,
     )
     s = stats["suppression"]
     console.print(

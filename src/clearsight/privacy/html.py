@@ -10,7 +10,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from clearsight.reporting import chart_div, pct, render_page, write_page
+from clearsight.core.reports import chart_div, pct, render_page, write_page
 
 CHART_IDS = {"class_sizes": "chart-class-sizes", "distributions": "chart-distributions"}
 _LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}

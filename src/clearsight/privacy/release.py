@@ -24,13 +24,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.privacy import keys
 from clearsight.privacy.hierarchy import DROPPED, IDENTIFIERS, LADDERS, MISSING
 from clearsight.privacy.kanon import OUTCOME, SearchResult, class_table, failing, generalise, search
 from clearsight.privacy.profiles import PROFILES, Profile
 from clearsight.privacy.risk import DisclosureRisk, assess
 from clearsight.schema import get_table
-from clearsight.warehouse import Warehouse
 
 RELEASABLE_TABLES = ("declarations",)
 #: Inspection outcome columns a research release carries (the labels), and how.
@@ -282,23 +282,23 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _default_out(settings_home: Path, plan: Plan, stamp: str) -> Path:
+def _default_out(releases_dir: Path, plan: Plan, stamp: str) -> Path:
     who = plan.recipient or "public"
-    return settings_home / "releases" / f"declarations-{plan.profile.name}-{who}-{stamp}"
+    return releases_dir / f"declarations-{plan.profile.name}-{who}-{stamp}"
 
 
 def build_release(
     warehouse: Warehouse,
     options: ReleaseOptions,
     secrets_dir: Path,
-    home: Path,
+    releases_dir: Path,
     now: dt.datetime | None = None,
 ) -> ReleaseResult:
     """Check, search, suppress, pseudonymise, assess and write one release (all or nothing)."""
     plan = make_plan(options)
     now = now or dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    out = Path(options.out) if options.out else _default_out(home, plan, stamp)
+    out = Path(options.out) if options.out else _default_out(releases_dir, plan, stamp)
     if out.exists() and any(out.iterdir()) and not options.overwrite:
         raise UserError(f"{out} already exists and is not empty: choose another --out or pass --overwrite")
     key, key_is_new = (

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from clearsight.core.errors import UserError
-from clearsight.warehouse import Warehouse
+from clearsight.core.warehouse import Warehouse
 
 MISSING = "?"
 MEASURES = ("items", "trade_value", "revenue")
@@ -318,12 +318,12 @@ def dp_table(base: ir.Table, o: StatsOptions) -> tuple[pa.Table, dict]:
     return pa.table(cols), params
 
 
-def publish(warehouse: Warehouse, o: StatsOptions, reports_dir: Path, now: dt.datetime | None = None) -> dict:
+def publish(warehouse: Warehouse, o: StatsOptions, statistics_dir: Path, now: dt.datetime | None = None) -> dict:
     """Compute and write the statistics (all files or none); returns the manifest."""
     check_options(o)
     now = now or dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    out = Path(o.out) if o.out else reports_dir / "statistics" / f"{'-'.join(o.by)}-{stamp}"
+    out = Path(o.out) if o.out else statistics_dir / f"{'-'.join(o.by)}-{stamp}"
     if out.exists() and any(out.iterdir()) and not o.overwrite:
         raise UserError(f"{out} already exists and is not empty: choose another --out or pass --overwrite")
     base = base_table(warehouse, o.by)

@@ -26,7 +26,7 @@ def _parse_date(value: str | None) -> dt.date:
 
 
 def _print_summary(report: QualityReport, html_path: Path) -> None:
-    from clearsight.reporting import pct
+    from clearsight.core.reports import pct
 
     if report.empty:
         console.print(f"[yellow]{report.message}[/]")
@@ -107,9 +107,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Report data quality: completeness, validity, duplicates, freshness, warnings, quarantine, outliers."""
         from clearsight.cli import settings_of
+        from clearsight.core.warehouse import WarehouseError, connect
         from clearsight.quality.html import write_html
         from clearsight.quality.report import build_report
-        from clearsight.warehouse import WarehouseError, connect
 
         settings = settings_of(ctx)
         report_date = _parse_date(as_of)
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
             report = build_report(warehouse, report_date, min_count=min_count, top=top)
         finally:
             warehouse.close()
-        html_path = write_html(report, out or settings.reports_dir / "quality.html")
+        html_path = write_html(report, out or settings.workspace.reports_dir / "quality.html")
         if as_json:
             print(json.dumps(report.to_json_dict(), indent=2))
             err_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 from markupsafe import Markup
 
+from clearsight.core.reports import chart_div, pct, render_page, write_page
 from clearsight.quality.report import QualityReport
-from clearsight.reporting import chart_div, pct, render_page, write_page
 
 __all__ = ["CHART_IDS", "chart_divs", "pct", "render_html", "write_html"]
 

@@ -19,10 +19,10 @@ import ibis
 import ibis.expr.types as ir
 from pydantic import BaseModel, Field
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema import DATA_TABLES, get_table
 from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values
 from clearsight.schema.tables import Table
-from clearsight.warehouse import Warehouse
 
 #: The field whose latest value says how fresh a table is.
 DATE_FIELDS: dict[str, str] = {

@@ -73,7 +73,7 @@ def _options(date_from: str | None, date_to: str | None, targets: str, exclude: 
 
 def _connect(ctx: typer.Context):
     from clearsight.cli import settings_of
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     try:
@@ -172,7 +172,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         finally:
             wh.close()
-        path = write_release_html(report, out or settings.reports_dir / "release.html")
+        path = write_release_html(report, out or settings.workspace.reports_dir / "release.html")
         if as_json:
             print(json.dumps(report, default=str))
             err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
@@ -245,7 +245,7 @@ def register(app: typer.Typer) -> None:
             report = kpi_report(wh, first, last)
         finally:
             wh.close()
-        path = write_kpi_html(report, out or settings.reports_dir / "kpi.html")
+        path = write_kpi_html(report, out or settings.workspace.reports_dir / "kpi.html")
         if as_json:
             print(json.dumps(report))
             err_console.print(f"report: {path}", highlight=False, soft_wrap=True)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.release.times import ReleaseOptions, open_study
-from clearsight.warehouse import Warehouse
 
 #: Quantiles compared, and the name each difference takes in the result.
 COMPARED: dict[str, float] = {"median_h": 0.5, "p90_h": 0.9}

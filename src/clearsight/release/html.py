@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.reporting import chart_div, pct, render_page, write_page
+from clearsight.core.reports import chart_div, pct, render_page, write_page
 
 _LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
 Figure = Callable[[dict[str, Any]], go.Figure | None]

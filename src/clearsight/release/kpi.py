@@ -23,9 +23,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.release.milestones import UNCONTROLLED_LANE, _lane_of_declarations, declaration_attributes
 from clearsight.schema.measures import FOUND_RESULTS
-from clearsight.warehouse import Warehouse
 
 REASON_COLUMN = "selection_reason"
 RANDOM_REASON = "random"

@@ -14,9 +14,9 @@ from functools import cache
 import ibis
 import ibis.expr.types as ir
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import EVENT_CODES
-from clearsight.warehouse import Warehouse
 
 MILESTONES: tuple[str, ...] = EVENT_CODES
 #: The clearance chain in its expected order. Arrival is not in it: goods lodged in advance arrive

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.release import paths
 from clearsight.release.times import (
     ALWAYS_EXCLUDED,
@@ -23,7 +24,6 @@ from clearsight.release.times import (
     open_study,
     release_curves,
 )
-from clearsight.warehouse import Warehouse
 
 #: Dimensions the page shows one by one, whatever ``--by`` asked for.
 PAGE_DIMENSIONS: tuple[str, ...] = (

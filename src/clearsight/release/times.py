@@ -18,8 +18,8 @@ import ibis
 import ibis.expr.types as ir
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.release.milestones import WEEKDAYS, declaration_timeline
-from clearsight.warehouse import Warehouse
 
 #: Reasons a declaration can be left out, in the order they are tried.
 ALWAYS_EXCLUDED: tuple[str, ...] = ("unknown_declaration", "no_start", "no_release")

@@ -35,7 +35,7 @@ def _budgets(text: str) -> list[float]:
 
 def _connect(ctx: typer.Context):
     from clearsight.cli import settings_of
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     try:
@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         if objective not in OBJECTIVES:
             fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
         settings, wh = _connect(ctx)
-        registry = ModelRegistry(settings.models_dir)
+        registry = ModelRegistry(settings.workspace.models_dir)
         try:
             with err_console.status("computing point-in-time features and training"):
                 result = train(
@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         finally:
             wh.close()
-        path = write_html(ev, out or settings.reports_dir / "risk-evaluation.html")
+        path = write_html(ev, out or settings.workspace.reports_dir / "risk-evaluation.html")
         data = ev.to_json_dict()
         if as_json:
             print(json.dumps(data, indent=2))
@@ -258,7 +258,7 @@ def register(app: typer.Typer) -> None:
                 name = scorer.entry.name
             else:
                 start, stop = _when(date_from, "--from"), _when(date_to, "--to")
-                entry, risk_model = ModelRegistry(settings.models_dir).load(model)
+                entry, risk_model = ModelRegistry(settings.workspace.models_dir).load(model)
                 hist = point_in_time(wh, start=start, end=stop, basis=entry.revenue_basis)
                 if hist.num_rows == 0:
                     fail(
@@ -331,7 +331,7 @@ def register(app: typer.Typer) -> None:
         from clearsight.cli import settings_of
         from clearsight.risk.registry import ModelRegistry
 
-        registry = ModelRegistry(settings_of(ctx).models_dir)
+        registry = ModelRegistry(settings_of(ctx).workspace.models_dir)
         try:
             entries, promoted = registry.entries(), registry.promoted()
         except UserError as exc:
@@ -379,7 +379,7 @@ def register(app: typer.Typer) -> None:
         from clearsight.risk.registry import ModelRegistry
 
         try:
-            ModelRegistry(settings_of(ctx).models_dir).promote(name)
+            ModelRegistry(settings_of(ctx).workspace.models_dir).promote(name)
         except UserError as exc:
             fail(str(exc))
         console.print(f"model {name} promoted: scoring uses it from now on", highlight=False)
@@ -431,7 +431,7 @@ def register(app: typer.Typer) -> None:
         from clearsight.risk.retrain import MIN_NEW_LABELS, history, retrain
 
         if show_history:
-            registry = ModelRegistry(settings_of(ctx).models_dir)
+            registry = ModelRegistry(settings_of(ctx).workspace.models_dir)
             try:
                 past = history(registry)
             except UserError as exc:
@@ -441,7 +441,7 @@ def register(app: typer.Typer) -> None:
         if not 0 < budget <= 100:
             fail(f"--budget must be a percentage above 0 and at most 100, got {budget:g}")
         settings, wh = _connect(ctx)
-        registry = ModelRegistry(settings.models_dir)
+        registry = ModelRegistry(settings.workspace.models_dir)
         try:
             with err_console.status("training the challenger and comparing it with the promoted model"):
                 result = retrain(

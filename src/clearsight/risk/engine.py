@@ -20,12 +20,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.risk.history import KEY, labels, point_in_time, repeated_inspections, revenue_basis
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.model import RiskModel, check_labels
 from clearsight.risk.registry import ModelEntry, ModelRegistry
 from clearsight.schema.measures import FOUND_RESULTS
-from clearsight.warehouse import Warehouse
 
 DEFAULT_BUDGETS = (0.01, 0.02, 0.05, 0.10)
 OPTIONAL_FIELDS = (

@@ -21,8 +21,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS, is_priced, log_unit_value, robust_log_unit_values
-from clearsight.warehouse import Warehouse
 
 KEY = ("declaration_id", "item_no")
 

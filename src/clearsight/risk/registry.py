@@ -16,11 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clearsight.core.errors import UserError
-from clearsight.files import write_json_atomic
+from clearsight.core.files import write_json_atomic
 from clearsight.risk.model import RiskModel
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-REGISTRY_FILE = "registry.json"
 
 
 @dataclass
@@ -45,10 +44,12 @@ class ModelRegistry:
 
     def __init__(self, models_dir: Path) -> None:
         self.dir = Path(models_dir)
+        #: The registry file (scoring watches it: a promotion applies at the next call).
+        self.path = self.dir / "registry.json"
 
     # -- the registry file ------------------------------------------------------------------------
     def _read(self) -> dict:
-        path = self.dir / REGISTRY_FILE
+        path = self.path
         if not path.exists():
             return {"promoted": None, "models": []}
         try:
@@ -57,7 +58,7 @@ class ModelRegistry:
             raise UserError(f"{path} is not valid JSON ({exc}); fix or delete it") from None
 
     def _write(self, data: dict) -> None:
-        write_json_atomic(self.dir / REGISTRY_FILE, data, indent=2)
+        write_json_atomic(self.path, data, indent=2)
 
     def entries(self) -> list[ModelEntry]:
         return [ModelEntry(**m) for m in self._read()["models"]]

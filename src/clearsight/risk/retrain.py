@@ -29,11 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.risk.engine import DEFAULT_BUDGETS, _arrays, _labelled, attach_labels, label_table, train
 from clearsight.risk.history import point_in_time
 from clearsight.risk.metrics import budget_metrics
 from clearsight.risk.registry import ModelRegistry
-from clearsight.warehouse import Warehouse
 
 LOG_FILE = "retrain-log.jsonl"
 #: Criteria a challenger can be judged on: key in ``budget_metrics`` (AUC has no budget).

@@ -14,12 +14,12 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
+from clearsight.core.warehouse import Warehouse, connect
 from clearsight.risk.explain import reasons
 from clearsight.risk.model import RiskModel
 from clearsight.risk.registry import ModelEntry, ModelRegistry
 from clearsight.risk.snapshot import Snapshot, prepare_items
-from clearsight.warehouse import Warehouse, connect
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -95,7 +95,7 @@ class RiskScorer:
         as_of: dt.datetime | None = None,
     ) -> RiskScorer:
         """The promoted model (or ``name``) with the warehouse's history (as of ``as_of``: default all)."""
-        entry, model = ModelRegistry(settings.models_dir).load(name)
+        entry, model = ModelRegistry(settings.workspace.models_dir).load(name)
         own = warehouse is None
         wh = connect(settings.warehouse_url) if own else warehouse
         try:

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 from ibis import dtype as ibis_dtype
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.risk.history import (
     HISTORY_COLUMNS,
     HISTORY_TYPES,
@@ -43,7 +44,6 @@ from clearsight.risk.history import (
     unit_value_reference,
 )
 from clearsight.schema.tables import DECLARATIONS
-from clearsight.warehouse import Warehouse
 
 SEP = "\x1f"
 #: Batches at most this size are looked up with Python dicts (no per-call hash-table build).

@@ -13,7 +13,7 @@ from rich.table import Table as RichTable
 
 from clearsight.console import console, err_console, fail
 from clearsight.core.errors import UserError
-from clearsight.reporting import pct
+from clearsight.core.reports import pct
 
 #: A rule with at least this many inspected hits and no fraud found is worth reviewing.
 REVIEW_AFTER = 20
@@ -37,8 +37,8 @@ def _user() -> str:
 
 
 def _store(ctx: typer.Context):
-    from clearsight.access.store import open_store
     from clearsight.cli import settings_of
+    from clearsight.core.store import open_store
 
     settings = settings_of(ctx)
     try:
@@ -110,9 +110,9 @@ def _register_select(app: typer.Typer) -> None:
         Policy defaults: red 5, yellow 10, blue 0, random 0.5, exploration 0, AEO factor 50 (percent),
         or CLEARSIGHT_SELECT_RED_BUDGET and the like.
         """
+        from clearsight.core.warehouse import WarehouseError, connect
         from clearsight.selectivity.report import drift_lines, write_html
         from clearsight.selectivity.select import SelectSettings, select_batch
-        from clearsight.warehouse import WarehouseError, connect
 
         if (date is None) == (date_from is None and date_to is None):
             fail("give --date DATE, or --from DATE --to DATE")
@@ -146,7 +146,7 @@ def _register_select(app: typer.Typer) -> None:
         finally:
             wh.close()
             store.close()
-        path = write_html(result, out or settings.reports_dir / "selection.html", warnings)
+        path = write_html(result, out or settings.workspace.reports_dir / "selection.html", warnings)
         data = {**result.to_json_dict(), "drift_warnings": warnings, "report": str(path)}
         if as_json:
             print(json.dumps(data, indent=2, default=str))
@@ -332,9 +332,9 @@ def _register_rules(rules: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Per rule: items hit, inspected, frauds found, hit rate, revenue found, last hit."""
+        from clearsight.core.warehouse import WarehouseError, connect
         from clearsight.selectivity.rule_store import list_rules, with_stats
         from clearsight.selectivity.selections import rule_stats
-        from clearsight.warehouse import WarehouseError, connect
 
         settings, store = _store(ctx)
         try:

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import ibis
 
-from clearsight.access.store import open_store
-from clearsight.config import Settings
 from clearsight.console import console
 from clearsight.core.errors import UserError
+from clearsight.core.settings import Settings
+from clearsight.core.store import open_store
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.selectivity.report import drift_lines, write_html
 from clearsight.selectivity.rule_store import add_rules, list_rules
 from clearsight.selectivity.rules import Rule, rule_of
 from clearsight.selectivity.select import SelectSettings, select_batch
-from clearsight.warehouse import Warehouse
 
 #: Importers with at least this many frauds found in the 90 days before the week join the watch list.
 WATCH_FRAUDS = 2
@@ -98,7 +98,7 @@ def demo_selectivity(settings: Settings, warehouse: Warehouse) -> list[Path]:
         result = select_batch(settings, warehouse, store, start, end, policy, replace=True)
     finally:
         store.close()
-    path = write_html(result, settings.reports_dir / "selection.html", drift_lines(warehouse, settings))
+    path = write_html(result, settings.workspace.reports_dir / "selection.html", drift_lines(warehouse, settings))
     lanes = result.lanes()
     by_rule = int(result.hits.any.sum())
     console.print(

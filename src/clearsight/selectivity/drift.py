@@ -36,11 +36,11 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
-from clearsight.config import Settings
 from clearsight.core.errors import UserError
-from clearsight.files import write_json_atomic
+from clearsight.core.files import write_json_atomic
+from clearsight.core.settings import Settings
+from clearsight.core.warehouse import Warehouse
 from clearsight.risk.history import label_history, labels, quiet, revenue_basis
-from clearsight.warehouse import Warehouse
 
 #: PSI thresholds: at or above WATCH the feature is worth a look, at or above ACT it calls for action.
 WATCH = 0.10
@@ -57,7 +57,6 @@ MIN_WEEK_ITEMS = 500
 MIN_REFERENCE_ITEMS = 2000
 #: Weeks forming the reference (the model's last training weeks, or the warehouse's first weeks).
 REFERENCE_WEEKS = 8
-CACHE_FILE = "drift-cache.json"
 MISSING = "missing"
 OTHER = "other"
 
@@ -402,7 +401,7 @@ def _promoted(settings: Settings, with_model: bool) -> tuple[Any, Any]:
     (reading the model files is the costly part, and the features' drift needs only the entry)."""
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.models_dir)
+    registry = ModelRegistry(settings.workspace.models_dir)
     name = registry.promoted()
     if name is None:
         return None, None
@@ -539,7 +538,7 @@ def state_key(warehouse: Warehouse, settings: Settings) -> str:
     """What the drift depends on: the promoted model and the warehouse's items and labels (cheap)."""
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.models_dir)
+    registry = ModelRegistry(settings.workspace.models_dir)
     name = registry.promoted()
     created = registry.entry(name).created_at if name else None
     d = warehouse.table("declarations")
@@ -550,7 +549,7 @@ def state_key(warehouse: Warehouse, settings: Settings) -> str:
 
 
 def cache_path(settings: Settings) -> Path:
-    return settings.tmp_dir / CACHE_FILE
+    return settings.workspace.drift_cache
 
 
 def save_cached(settings: Settings, key: str, report: DriftReport) -> None:

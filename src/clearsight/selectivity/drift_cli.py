@@ -43,9 +43,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Population stability (PSI) of key features and the model's score, week by week."""
         from clearsight.cli import settings_of
+        from clearsight.core.warehouse import WarehouseError, connect
         from clearsight.selectivity.drift import MIN_WEEK_ITEMS, compute_drift, save_cached, state_key
         from clearsight.selectivity.drift_html import write_html
-        from clearsight.warehouse import WarehouseError, connect
 
         settings = settings_of(ctx)
         try:
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         finally:
             wh.close()
         shown = report.trimmed(weeks)
-        path = write_html(shown, out or settings.reports_dir / "drift.html")
+        path = write_html(shown, out or settings.workspace.reports_dir / "drift.html")
         data = shown.to_json_dict()
         if as_json:
             print(json.dumps(data, indent=2))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from clearsight.reporting import chart_div, pct, render_page, write_page
+from clearsight.core.reports import chart_div, pct, render_page, write_page
 from clearsight.selectivity.drift import ACT, WATCH, DriftReport
 
 #: Chart name -> div id (tests rely on these ids).

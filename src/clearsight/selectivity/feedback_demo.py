@@ -17,8 +17,8 @@ from clearsight.console import console
 from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:
-    from clearsight.config import Settings
-    from clearsight.warehouse import Warehouse
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import Warehouse
 
 DEPLOYED = "demo-deployed"
 #: The holdout holds at least this many labelled items (more weeks on a small world), at most 52 weeks.
@@ -52,7 +52,7 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.selectivity.drift import ACT, compute_drift
     from clearsight.selectivity.drift_html import write_html
 
-    registry = ModelRegistry(settings.models_dir)
+    registry = ModelRegistry(settings.workspace.models_dir)
     before = registry.promoted()
     d = warehouse.table("declarations")
     last = d.aggregate(hi=d.lodged_at.max()).to_pyarrow().to_pylist()[0]["hi"]
@@ -65,7 +65,7 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
         deployed = dt.datetime.combine((last - dt.timedelta(weeks=2 * weeks)).date(), dt.time())
         train(warehouse, registry, until=deployed, name=DEPLOYED, promote=True)
     report = compute_drift(warehouse, settings)
-    path = write_html(report, settings.reports_dir / "drift.html")
+    path = write_html(report, settings.workspace.reports_dir / "drift.html")
     try:
         result = retrain(warehouse, registry, holdout_weeks=weeks)
     finally:

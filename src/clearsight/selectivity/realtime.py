@@ -26,9 +26,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clearsight.access.store import Store, open_store
-from clearsight.config import Settings
 from clearsight.core.errors import UserError
+from clearsight.core.settings import Settings
+from clearsight.core.store import Store, open_store
+from clearsight.core.warehouse import Warehouse, connect
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.lanes import aeo_adjusted
 from clearsight.selectivity.policy import SelectionPolicy
@@ -42,7 +43,6 @@ from clearsight.selectivity.select import (
     random_draws,
     realtime_state_path,
 )
-from clearsight.warehouse import Warehouse, connect
 
 #: Items (the most recently lodged) scored to set thresholds before any batch decision exists.
 FALLBACK_ITEMS = 20_000
@@ -152,7 +152,7 @@ def decider_stamp(settings: Settings, store: Store) -> tuple:
     added or disabled): a server compares stamps now and then and reloads the decider when they differ."""
     from sqlalchemy import func, select
 
-    from clearsight.access.store.models import RuleProfile
+    from clearsight.core.store.models import RuleProfile
 
     try:
         saved = realtime_state_path(settings).stat().st_mtime_ns
@@ -213,7 +213,7 @@ def fallback_thresholds(
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.scorer import RiskScorer
 
-    registry = ModelRegistry(settings.models_dir)
+    registry = ModelRegistry(settings.workspace.models_dir)
     if registry.promoted() is None:
         raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
     own = warehouse is None

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from clearsight.config import Settings
-from clearsight.reporting import chart_div, pct, render_page, write_page
+from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core.settings import Settings
+from clearsight.core.warehouse import Warehouse
 from clearsight.selectivity.select import SelectionResult
-from clearsight.warehouse import Warehouse
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {"offices": "chart-lanes-by-office", "reasons": "chart-reasons"}

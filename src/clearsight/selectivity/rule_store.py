@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from clearsight.access.store import Store
-from clearsight.access.store.models import RuleProfile, utcnow
 from clearsight.core.errors import UserError
+from clearsight.core.store import Store
+from clearsight.core.store.models import RuleProfile, utcnow
 from clearsight.selectivity.rules import CRITERIA, Rule, RuleSet, rule_of
 
 

@@ -27,10 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from clearsight.access.store import Store
-from clearsight.config import Settings
 from clearsight.core.errors import UserError
-from clearsight.files import write_json_atomic
+from clearsight.core.files import write_json_atomic
+from clearsight.core.settings import Settings
+from clearsight.core.store import Store
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, decide_lanes
@@ -38,7 +39,6 @@ from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.rule_store import enabled_rules
 from clearsight.selectivity.rules import RuleHits, RuleSet
 from clearsight.selectivity.selections import write_selections
-from clearsight.warehouse import Warehouse
 
 KEY = ["declaration_id", "item_no"]
 #: Lanes a budget fills, strictest first (the real-time decider tests thresholds in this order).
@@ -261,7 +261,7 @@ def select_batch(
 
     if end < start:
         raise UserError(f"--to ({end}) is before --from ({start})")
-    if ModelRegistry(settings.models_dir).promoted() is None:
+    if ModelRegistry(settings.workspace.models_dir).promoted() is None:
         raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
     rules = enabled_rules(store).applying(start, end)
     table, hits = window_items(warehouse, rules, start, end)
@@ -330,7 +330,7 @@ def select_batch(
 
 # -- thresholds for the real-time decider ----------------------------------------------------------
 def realtime_state_path(settings: Settings) -> Path:
-    return settings.home / "selectivity" / "realtime.json"
+    return settings.workspace.realtime_thresholds
 
 
 def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:

@@ -18,8 +18,8 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS
-from clearsight.warehouse import Warehouse
 
 TABLE = "selections"
 SCHEMA = ibis.schema(

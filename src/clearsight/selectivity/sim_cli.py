@@ -83,7 +83,7 @@ def simulate_cmd(
     except UserError as exc:
         fail(str(exc))
     settings = settings_of(ctx)
-    path = write_html(result, out or settings.reports_dir / "simulation.html")
+    path = write_html(result, out or settings.workspace.reports_dir / "simulation.html")
     data = result.to_json_dict()
     if as_json:
         print(json.dumps(data, indent=2))

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from clearsight.console import console
 
 if TYPE_CHECKING:
-    from clearsight.config import Settings
-    from clearsight.warehouse import Warehouse
+    from clearsight.core.settings import Settings
+    from clearsight.core.warehouse import Warehouse
 
 #: Short enough for the demo (a minute or two on a laptop), long enough to see the models learn.
 DEMO_WEEKS = 10
@@ -26,7 +26,7 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.selectivity.sim_html import write_html
     from clearsight.selectivity.simulate import generated_world, read_world, simulate
 
-    folder = settings.home / "demo-world"
+    folder = settings.workspace.demo_world_dir
     with progress(transient=True) as bar:
         task = bar.add_task("simulating", total=DEMO_WEEKS)
         if (folder / "ground_truth.csv").exists() or (folder / "ground_truth.parquet").exists():
@@ -50,4 +50,4 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
         f"{shares}",
         highlight=False,
     )
-    return [write_html(result, settings.reports_dir / "simulation.html")]
+    return [write_html(result, settings.workspace.reports_dir / "simulation.html")]

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.reporting import chart_div, pct, render_page, write_page
+from clearsight.core.reports import chart_div, pct, render_page, write_page
 from clearsight.selectivity.simulate import SCHEME_FOUND, SimulationResult
 
 #: Chart name -> div id (tests rely on these ids).

@@ -45,6 +45,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse, connect
 from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
 from clearsight.risk.model import RiskModel, check_labels
@@ -55,7 +56,6 @@ from clearsight.selectivity.lanes import LaneDecision, decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.synth.control import DETECTION, HIGH_VALUE_QUANTILE, LEGACY_RULES, NEW_IMPORTER_DAYS
 from clearsight.synth.reference import WATCH_CHAPTERS, WATCH_ORIGINS
-from clearsight.warehouse import Warehouse, connect
 
 STRATEGIES = ("random", "rules", "model", "model+explore")
 #: Scheme frauds a strategy must have found to have detected the new scheme.

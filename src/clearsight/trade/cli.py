@@ -13,13 +13,13 @@ from clearsight.console import console, err_console, fail
 from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:  # imported when a command runs, not at CLI start-up
+    from clearsight.core.warehouse import Warehouse
     from clearsight.trade.report import MirrorReport
-    from clearsight.warehouse import Warehouse
 
 
 def _warehouse(ctx: typer.Context) -> tuple:
     from clearsight.cli import settings_of
-    from clearsight.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError, connect
 
     settings = settings_of(ctx)
     try:
@@ -170,7 +170,7 @@ def mirror(
         fail(str(exc))
     finally:
         warehouse.close()
-    html_path = write_html(report, out or settings.reports_dir / "mirror.html")
+    html_path = write_html(report, out or settings.workspace.reports_dir / "mirror.html")
     if as_json:
         print(json.dumps(report.to_json_dict(limit)))
         for note in report.notes:

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from clearsight.core.errors import UserError
-from clearsight.warehouse import Warehouse
+from clearsight.core.warehouse import Warehouse
 
 #: Columns of a side: one row per (reporter, partner, hs_code, period, mode).
 SIDE_KEYS = ["reporter", "partner", "hs_code", "period"]

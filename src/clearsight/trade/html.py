@@ -11,7 +11,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.reporting import chart_div, render_page, write_page
+from clearsight.core.reports import chart_div, render_page, write_page
 from clearsight.trade.mirror import PATTERNS
 from clearsight.trade.report import MirrorReport, Total
 

@@ -12,6 +12,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel
 
 from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
 from clearsight.trade.flows import (
     FlowCounts,
     declared_imports,
@@ -28,7 +29,6 @@ from clearsight.trade.mirror import (
     score,
     with_revenue,
 )
-from clearsight.warehouse import Warehouse
 
 #: Points drawn in the imports-against-exports chart (the largest flows, plus every flagged row shown).
 SCATTER_POINTS = 3000

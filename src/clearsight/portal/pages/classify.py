@@ -27,7 +27,7 @@ def classify(
     data: dict = {"text": text, "top": top, "mode": None, "suggestions": [], "note": None}
     if text.strip():
         try:
-            suggester = SUGGESTERS.get(portal.settings.models_dir)
+            suggester = SUGGESTERS.get(portal.settings.workspace.models_dir)
         except UserError as exc:
             data["note"] = str(exc)
         else:

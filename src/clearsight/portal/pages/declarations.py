@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from clearsight.access.security import Principal
-from clearsight.access.store.models import Decision
+from clearsight.core.store.models import Decision
 from clearsight.portal.api.routes.declarations import get_declaration, list_declarations
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page

@@ -21,7 +21,7 @@ def registry_view(portal: Portal) -> dict:
 
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(portal.settings.models_dir)
+    registry = ModelRegistry(portal.settings.workspace.models_dir)
     models = []
     for entry in registry.entries():
         row = asdict(entry)

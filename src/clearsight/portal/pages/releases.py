@@ -40,7 +40,7 @@ def visible_releases(releases: list[dict], principal: Principal) -> list[dict]:
 @router.get("/releases", name="page.releases")
 def releases(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     settings = portal.settings
-    shown = visible_releases(_manifests(settings.home / "releases"), principal)
+    shown = visible_releases(_manifests(settings.workspace.releases_dir), principal)
     data = {
         "releases": [
             {
@@ -57,7 +57,7 @@ def releases(request: Request, portal: Portal = PortalDep, principal: Principal 
         ],
         "statistics": [
             {"folder": s["folder"], "by": s.get("by"), "suppression": s.get("suppression"), "method": s.get("method")}
-            for s in _manifests(settings.reports_dir / "statistics")
+            for s in _manifests(settings.workspace.statistics_dir)
         ],
     }
     return page(request, "releases.html", data, title="Releases and statistics", principal=principal)

@@ -12,7 +12,7 @@ import json
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from clearsight.access.store.models import Decision, utcnow
+from clearsight.core.store.models import Decision, utcnow
 from clearsight.portal.deps import audit_committed, current_principal, get_portal
 from clearsight.portal.schemas import DeclarationIn, ScoreOut
 from clearsight.portal.scoring import NoModel, score_declaration

@@ -1,5 +1,5 @@
 """The app store: SQLAlchemy models and Alembic migrations (SQLite by default, PostgreSQL by URL)."""
 
-from clearsight.access.store.db import Store, open_store
+from clearsight.core.store.db import Store, open_store
 
 __all__ = ["Store", "open_store"]

@@ -1,8 +1,8 @@
-"""Alembic environment: run on the connection :func:`clearsight.access.store.db.migrate` passes in."""
+"""Alembic environment: run on the connection :func:`clearsight.core.store.db.migrate` passes in."""
 
 from alembic import context
 
-from clearsight.access.store.models import Base
+from clearsight.core.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)

@@ -28,7 +28,7 @@ import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 
-from clearsight.config import Settings
+from clearsight.core.settings import Settings
 from clearsight.schema import TABLES, get_table
 
 #: Longest pause between two tries at a locked file.

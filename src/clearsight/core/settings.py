@@ -8,8 +8,12 @@ reports and secrets, so that one folder is one administration's installation.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from clearsight.core.workspace import Workspace
 
 
 class Settings(BaseSettings):
@@ -38,29 +42,13 @@ class Settings(BaseSettings):
         return self.app_db or f"sqlite:///{(self.home / 'app.sqlite').resolve()}"
 
     @property
-    def models_dir(self) -> Path:
-        return self.home / "models"
+    def workspace(self) -> Workspace:
+        """The workspace these settings point at: every path lives there."""
+        from clearsight.core.workspace import Workspace
 
-    @property
-    def reports_dir(self) -> Path:
-        return self.home / "reports"
-
-    @property
-    def secrets_dir(self) -> Path:
-        return self.home / "secrets"
-
-    @property
-    def tmp_dir(self) -> Path:
-        return self.home / "tmp"
-
-
-WORKSPACE_FOLDERS = ("models", "reports", "secrets", "tmp")
+        return Workspace(self)
 
 
 def init_workspace(settings: Settings) -> Path:
     """Create the workspace folders (idempotent) and return the workspace path."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    for name in WORKSPACE_FOLDERS:
-        (settings.home / name).mkdir(exist_ok=True)
-    settings.secrets_dir.chmod(0o700)
-    return settings.home
+    return settings.workspace.create()

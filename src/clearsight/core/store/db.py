@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from clearsight.config import Settings
 from clearsight.core.errors import UserError
+from clearsight.core.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0004"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from clearsight.console import console
 from clearsight.core.settings import Settings
+from clearsight.core.steps import DemoStep
 
 DEMO_ADMIN = "demo-admin"
 
@@ -57,3 +58,6 @@ def serve_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level="warning", timeout_keep_alive=60, **proxy_options(None)
     )
+
+
+STEP = DemoStep("the portal: a demo admin", demo_step)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from clearsight.console import console
 from clearsight.core.settings import Settings
+from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
 
 
@@ -50,3 +51,6 @@ def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
         highlight=False,
     )
     return [html]
+
+
+STEP = DemoStep("an anonymised release and public statistics", demo_step)

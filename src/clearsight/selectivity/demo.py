@@ -12,6 +12,7 @@ import ibis
 from clearsight.console import console
 from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
+from clearsight.core.steps import DemoStep
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import Warehouse
 from clearsight.schema.measures import FOUND_RESULTS
@@ -108,3 +109,6 @@ def demo_selectivity(settings: Settings, warehouse: Warehouse) -> list[Path]:
         highlight=False,
     )
     return [path]
+
+
+STEP = DemoStep("lanes for the last week: rules, budgets, random control", demo_selectivity)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from clearsight.console import console
 from clearsight.core.errors import UserError
+from clearsight.core.steps import DemoStep
 
 if TYPE_CHECKING:
     from clearsight.core.settings import Settings
@@ -82,3 +83,6 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     )
     console.print(f"   scoring uses model {registry.promoted()}", highlight=False)
     return [path]
+
+
+STEP = DemoStep("feedback: drift since a deployed model, one retraining", demo_feedback)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clearsight.console import console
+from clearsight.core.steps import DemoStep
 
 if TYPE_CHECKING:
     from clearsight.core.settings import Settings
@@ -51,3 +52,6 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
         highlight=False,
     )
     return [write_html(result, settings.workspace.reports_dir / "simulation.html")]
+
+
+STEP = DemoStep("simulation: inspection strategies learning from their own results", demo_simulation)

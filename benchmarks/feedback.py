@@ -54,7 +54,7 @@ def prepare(path: Path, items: int, seed: int) -> dict:
         columns = wh.table(name).schema()
         data = data.append_column("batch_id", pa.array(["benchmark"] * data.num_rows))
         data = data.append_column("quality_flags", pa.nulls(data.num_rows, pa.string()))
-        wh.con.create_table(name, data.select(list(columns.names)).cast(columns.to_pyarrow()), overwrite=True)
+        wh.create_table(name, data.select(list(columns.names)).cast(columns.to_pyarrow()), overwrite=True)
     rows = {n: int(wh.table(n).count().execute()) for n in ("declarations", "inspections")}
     wh.close()
     return rows

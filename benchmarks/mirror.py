@@ -86,10 +86,9 @@ def generate(path: Path, reporters: int, products: int, years: int) -> int:
 
     path.unlink(missing_ok=True)
     wh = connect(f"duckdb://{path}")
-    con = wh.con.con
     countries = ", ".join(f"('{c}', {i})" for i, c in enumerate(COUNTRIES[:reporters]))
     # h: a deterministic uniform in [0, 1) per pair, from a hash of its key
-    con.execute(
+    wh.run_sql(
         f"""
         INSERT INTO trade_flows BY NAME
         WITH c(code, i) AS (VALUES {countries}),
@@ -118,7 +117,7 @@ def generate(path: Path, reporters: int, products: int, years: int) -> int:
         FROM valued
         """
     )
-    n = con.execute("SELECT count(*) FROM trade_flows").fetchone()[0]
+    n = wh.sql_scalar("SELECT count(*) FROM trade_flows")
     wh.close()
     return n
 

@@ -48,13 +48,12 @@ def prepare(path: Path, items: int, events: int, seed: int) -> dict:
         columns = wh.table(name).schema()
         data = data.append_column("batch_id", pa.array(["benchmark"] * data.num_rows))
         data = data.append_column("quality_flags", pa.nulls(data.num_rows, pa.string()))
-        wh.con.create_table(f"base_{name}", data.select(list(columns.names)), overwrite=True)
-        base = wh.con.table(f"base_{name}")
+        base = wh.create_table(f"base_{name}", data.select(list(columns.names)), overwrite=True)
         copied = ibis.union(
             *[base.mutate(declaration_id=base.declaration_id + f"-{k:02d}") for k in range(copies)]
         )
-        wh.con.create_table(name, copied.cast(columns), overwrite=True)
-        wh.con.drop_table(f"base_{name}")
+        wh.create_table(name, copied.cast(columns), overwrite=True)
+        wh.drop_table(f"base_{name}")
     counts = {n: wh.table(n).count().to_pyarrow().as_py() for n in ("declarations", "inspections", "events")}
     wh.close()
     return {"copies": copies, "rows": counts}

@@ -62,7 +62,7 @@ def test_search_by_digits_and_by_words():
 
 
 def _nomenclature_rows(warehouse):
-    t = warehouse.con.table(NOMENCLATURE_TABLE)
+    t = warehouse.table(NOMENCLATURE_TABLE)
     expr = t.filter(t.code.startswith("61")).order_by("code").select("code", "level", "parent", "description")
     return expr.to_pyarrow().to_pylist()
 

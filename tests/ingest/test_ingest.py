@@ -335,10 +335,10 @@ def test_a_crash_mid_batch_leaves_nothing(duckdb_warehouse, tmp_path, monkeypatc
     )
     real = load._append_row
 
-    def crash_on_batch_record(warehouse, con, name, row):
+    def crash_on_batch_record(stage, name, row):
         if name == "ingest_batches":
             raise OSError("disk full")
-        real(warehouse, con, name, row)
+        real(stage, name, row)
 
     monkeypatch.setattr(load, "_append_row", crash_on_batch_record)
     with pytest.raises(OSError):

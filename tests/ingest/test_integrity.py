@@ -372,11 +372,11 @@ from clearsight.ingest import load
 from clearsight.core.warehouse import connect
 
 real = load._append_row
-def hold_before_the_batch_record(warehouse, con, name, row):
+def hold_before_the_batch_record(stage, name, row):
     if name == "ingest_batches":  # every row of the batch is written, not committed
         Path(sys.argv[3]).write_text("ready")
         time.sleep(60)
-    real(warehouse, con, name, row)
+    real(stage, name, row)
 load._append_row = hold_before_the_batch_record
 load.ingest_file(connect("duckdb://" + sys.argv[1]), "declarations", Path(sys.argv[2]))
 """

@@ -254,4 +254,4 @@ def test_plain_lightgbm_utility_on_the_same_split(synthetic_warehouse):
 
 
 def duckdb_count(warehouse, sql: str) -> int:
-    return int(warehouse.con.raw_sql(sql).fetchone()[0])
+    return int(warehouse.sql_scalar(sql))

@@ -272,12 +272,7 @@ def load_duckdb(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
 
 
 def load_spark(wh: Warehouse, tables: dict[str, pa.Table]) -> None:
-    """Load through Spark's own Arrow path into the existing canonical tables.
-
-    ``Warehouse.replace``/``insert`` on Spark go through Ibis's pandas conversion, which turns a NULL
-    string into the text 'NaN'; the planted NULLs would be lost, so Spark gets the Arrow data directly.
-    """
-    session = wh.con._session
+    """Load into the existing canonical tables: ``Warehouse.replace`` writes Arrow straight into
+    Spark (Ibis's pandas route would turn a NULL string into the text 'NaN' and lose the planted NULLs)."""
     for name, data in tables.items():
-        frame = session.createDataFrame(data)  # columns already in the table's order
-        frame.write.insertInto(name, overwrite=True)
+        wh.replace(name, data)

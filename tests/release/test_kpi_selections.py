@@ -62,7 +62,7 @@ def test_hit_rates_by_selected_by_and_the_random_sample(synthetic_warehouse):
     older = older.set_column(
         older.column_names.index("selected_by"), "selected_by", pa.array(["model"] * rows.num_rows)
     )
-    wh.con.create_table("selections", pa.concat_tables([rows, older]), overwrite=True)
+    wh.create_table("selections", pa.concat_tables([rows, older]), overwrite=True)
     report = kpi_report(wh)
     assert NO_REASON_NOTE not in report["notes"]
     got = {r["selected_by"]: r for r in report["by_selected_by"]}
@@ -97,11 +97,11 @@ def test_hit_rates_by_selected_by_and_the_random_sample(synthetic_warehouse):
 def test_period_and_absent_or_empty_table(synthetic_warehouse):
     wh = synthetic_warehouse
     assert kpi_report(wh)["by_selected_by"] is None
-    wh.con.create_table("selections", schema=SCHEMA)
+    wh.create_table("selections", schema=SCHEMA)
     empty = kpi_report(wh)
     assert empty["by_selected_by"] is None and NO_REASON_NOTE in empty["notes"]
     rows, _ = _decisions(wh)
-    wh.con.create_table("selections", rows, overwrite=True)
+    wh.create_table("selections", rows, overwrite=True)
     start, end = dt.date(2024, 1, 1), dt.date(2024, 3, 31)
     lodged = pc.cast(rows["lodged_at"], pa.timestamp("us"))
     inside = pc.and_(

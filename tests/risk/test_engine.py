@@ -24,7 +24,7 @@ METRIC_KEYS = {
 
 
 def sql(wh, text: str) -> None:
-    wh.con.raw_sql(text)
+    wh.run_sql(text)
 
 
 def test_evaluation_contract_and_ground_truth(synthetic_warehouse, synthetic_world_dir):

@@ -73,7 +73,7 @@ def test_replaying_the_batch_gives_the_batch_lanes(template, tmp_path):
 
     wh = connect(settings.warehouse_url)
     d = wh.table("declarations")
-    s = wh.con.table("selections")
+    s = wh.table("selections")
     joined = d.join(s, ["declaration_id", "item_no"]).order_by(["declaration_id", "item_no"])
     rows = joined.select(
         *DECLARATIONS.field_names,

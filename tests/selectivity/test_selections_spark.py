@@ -101,7 +101,7 @@ def test_rule_stats_join_the_inspections(warehouse):
 
 def inspections(warehouse) -> pa.Table:
     """Three inspection results, in the warehouse's own column layout."""
-    cols = warehouse.con.table("inspections").schema().to_pyarrow()
+    cols = warehouse.table("inspections").schema().to_pyarrow()
     rows = [
         {"declaration_id": "D0304-0", "item_no": 1, "result": "fraud", "additional_revenue": 500.0},
         {"declaration_id": "D0304-1", "item_no": 1, "result": "compliant", "additional_revenue": None},
@@ -117,7 +117,7 @@ def test_a_failed_replacement_leaves_the_previous_decisions(tmp_path):
     path = tmp_path / "w.duckdb"
     wh = connect(f"duckdb://{path}")
     # a table that refuses a lane it does not know, so the insert fails after the delete
-    wh.con.raw_sql(
+    wh.run_sql(
         "CREATE TABLE selections (selection_id VARCHAR, decided_at TIMESTAMP, declaration_id VARCHAR, item_no BIGINT, "
         "office_id VARCHAR, lodged_at TIMESTAMP, lane VARCHAR CHECK (lane IN ('green', 'yellow', 'red', 'blue')), "
         "selected_by VARCHAR, random_control BOOLEAN, exploration BOOLEAN, rules_hit VARCHAR[], model_version VARCHAR, "
@@ -222,7 +222,7 @@ def test_select_runs_on_spark(spark_warehouse, synthetic_warehouse_file, tmp_pat
     assert on_spark.items == on_duckdb.items > 0
     assert on_spark.rows["lane"].to_pylist() == on_duckdb.rows["lane"].to_pylist()
     assert on_spark.rows["rules_hit"].to_pylist() == on_duckdb.rows["rules_hit"].to_pylist()
-    stored = spark_warehouse.con.table("selections")
+    stored = spark_warehouse.table("selections")
     assert (
         stored.filter(stored.selection_id == on_spark.selection_id).count().to_pyarrow().as_py()
         == on_spark.items

@@ -3,8 +3,9 @@ tables of this room.
 
 ``hs_nomenclature``: one row per section-qualified chapter (2 digits), heading (4) and subheading (6),
 with its official text and its parent. ``hs_tariff_lines``: national lines (8-10 digits) with their
-duty rates, loaded from a CSV an administration keeps. Both are created through the Warehouse, so
-they live next to the declarations on DuckDB or Spark.
+duty rates, loaded from a CSV an administration keeps. Both are derived tables (declared with their
+columns in ``clearsight.schema.derived``) created through the Warehouse, so they live next to the
+declarations on DuckDB or Spark.
 """
 
 from __future__ import annotations
@@ -20,27 +21,13 @@ import pyarrow as pa
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.derived import HS_NOMENCLATURE, HS_TARIFF_LINES
 
-NOMENCLATURE_TABLE = "hs_nomenclature"
-TARIFF_TABLE = "hs_tariff_lines"
+NOMENCLATURE_TABLE = HS_NOMENCLATURE.name
+TARIFF_TABLE = HS_TARIFF_LINES.name
 LEVELS = {2: "chapter", 4: "heading", 6: "subheading"}
-NOMENCLATURE_SCHEMA = pa.schema(
-    [
-        ("code", pa.string()),
-        ("level", pa.string()),
-        ("parent", pa.string()),
-        ("section", pa.string()),
-        ("description", pa.string()),
-    ]
-)
-TARIFF_SCHEMA = pa.schema(
-    [
-        ("hs_code", pa.string()),
-        ("hs6", pa.string()),
-        ("description", pa.string()),
-        ("duty_rate", pa.float64()),
-    ]
-)
+NOMENCLATURE_SCHEMA = HS_NOMENCLATURE.arrow_schema()
+TARIFF_SCHEMA = HS_TARIFF_LINES.arrow_schema()
 
 
 @dataclass(frozen=True)
@@ -120,15 +107,15 @@ def lineage(code: str) -> list[Entry]:
 def load_nomenclature(warehouse: Warehouse) -> int:
     """Write HS 2022 into ``hs_nomenclature`` (replacing what was there); returns the number of codes."""
     data = hs2022()
-    warehouse.con.create_table(NOMENCLATURE_TABLE, data, overwrite=True)
+    warehouse.create_table(NOMENCLATURE_TABLE, data, overwrite=True)
     return data.num_rows
 
 
 def nomenclature_table(warehouse: Warehouse) -> ibis.Table:
     """The nomenclature table, loaded on first use."""
-    if NOMENCLATURE_TABLE not in warehouse.con.list_tables():
+    if not warehouse.has_table(NOMENCLATURE_TABLE):
         load_nomenclature(warehouse)
-    return warehouse.con.table(NOMENCLATURE_TABLE)
+    return warehouse.table(NOMENCLATURE_TABLE)
 
 
 @dataclass(frozen=True)
@@ -195,15 +182,15 @@ def load_tariff(warehouse: Warehouse, path: Path) -> TariffLoad:
     table, refused = read_tariff_csv(path)
     if table.num_rows == 0:
         raise UserError(f"{path}: no usable tariff line ({len(refused)} rows refused)")
-    warehouse.con.create_table(TARIFF_TABLE, table, overwrite=True)
+    warehouse.create_table(TARIFF_TABLE, table, overwrite=True)
     return TariffLoad(table.num_rows, refused)
 
 
 def duty_by_hs6(warehouse: Warehouse) -> ibis.Table:
     """Duty rate per subheading (hs6, duty_rate): from the national tariff when one is loaded (highest
     line of the subheading), else the median rate applied on the declarations themselves."""
-    if TARIFF_TABLE in warehouse.con.list_tables():
-        lines = warehouse.con.table(TARIFF_TABLE)
+    if warehouse.has_table(TARIFF_TABLE):
+        lines = warehouse.table(TARIFF_TABLE)
         return lines.group_by("hs6").aggregate(duty_rate=lines.duty_rate.max())
     decl = warehouse.table("declarations")
     decl = decl.filter(decl.duty_rate.notnull() & decl.hs6.notnull())

@@ -16,12 +16,11 @@ from pathlib import Path
 
 import duckdb
 import ibis
-import pyarrow as pa
 import sqlglot
 import sqlglot.expressions as sge
 
 from clearsight.core.errors import UserError
-from clearsight.core.warehouse import Warehouse
+from clearsight.core.warehouse import Staging, Warehouse
 from clearsight.ingest import gate
 from clearsight.ingest.mapping import FieldSpec, Mapping, MappingError, default_mapping, load_mapping, resolve
 from clearsight.ingest.quarantine import strip_markers
@@ -36,6 +35,7 @@ from clearsight.ingest.readers import (
     read_rejects,
     reader_stopped,
     reset_rejects,
+    sql_value,
 )
 from clearsight.schema import LINEAGE_COLUMNS, TABLES, Table, get_table
 
@@ -101,32 +101,36 @@ def ingest_file(
         result.notes.append(f"{path}: already ingested as batch {previous}; nothing to do")
         return result
 
-    if warehouse.is_duckdb:
-        con = warehouse.con.con  # stage beside the warehouse: checks against it are plain joins
-        stage = warehouse.con
-    else:
-        stage = ibis.duckdb.connect()
-        con = stage.con
+    with warehouse.staging() as stage:
+        _stage_and_write(warehouse, stage, table, mapping, src, result, batch_id, loaded_by, tmp_dir, memory_limit)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _stage_and_write(
+    warehouse: Warehouse,
+    stage: Staging,
+    table: Table,
+    mapping: Mapping,
+    src: SourceFile,
+    result: IngestResult,
+    batch_id: str,
+    loaded_by: str | None,
+    tmp_dir: Path | None,
+    memory_limit: str,
+) -> None:
+    """Stage the file in ``stage`` (beside the warehouse on DuckDB: checks against it are plain
+    joins), then write the batch in one warehouse transaction."""
+    con = stage.duckdb
     _configure(con, tmp_dir, memory_limit)
     started_at = datetime.now(UTC).replace(tzinfo=None)
     # Staging writes only temporary tables, outside the batch's transaction: DuckDB reads a table
     # created inside the running transaction on one thread, and the writes below read the staged
     # rows. The batch itself (every warehouse write) is one transaction.
-    own_transaction = warehouse.is_duckdb
     try:
         staged = _stage(stage, con, table, mapping, src, result)
-        if own_transaction:
-            con.execute("BEGIN TRANSACTION")
-        try:
-            _write(
-                warehouse, stage, con, table, mapping, src, staged, batch_id, result, loaded_by, started_at
-            )
-            if own_transaction:
-                con.execute("COMMIT")
-        except BaseException:
-            if own_transaction:
-                con.execute("ROLLBACK")
-            raise
+        with warehouse.transaction():
+            _write(warehouse, stage, con, table, mapping, src, staged, batch_id, result, loaded_by, started_at)
     finally:
         con.execute("SET preserve_insertion_order = true")
         for name in (ROWS, NUMBERED, PARSED, "_cs_exprs", SOURCE_VIEW, f"{SOURCE_VIEW}_marked"):
@@ -145,8 +149,6 @@ def ingest_file(
         ):
             con.execute(f"DROP TABLE IF EXISTS {name}")
         gate.drop_lookups(con)
-    result.seconds = round(time.perf_counter() - started, 3)
-    return result
 
 
 def _configure(con: duckdb.DuckDBPyConnection, tmp_dir: Path | None, memory_limit: str) -> None:
@@ -161,11 +163,7 @@ def _configure(con: duckdb.DuckDBPyConnection, tmp_dir: Path | None, memory_limi
 def _batch_with_hash(warehouse: Warehouse, table: str, sha256: str) -> str | None:
     b = warehouse.table("ingest_batches")
     found = b.filter((b.table_name == table) & (b.sha256 == sha256)).select("batch_id").limit(1)
-    if warehouse.is_duckdb:  # a plain query: Ibis's route to a result goes through pandas
-        row = warehouse.con.con.execute(ibis.to_sql(found, dialect="duckdb")).fetchone()
-        return row[0] if row else None
-    rows = found.to_pyarrow()
-    return rows.column(0)[0].as_py() if rows.num_rows else None
+    return warehouse.sql_scalar(found)
 
 
 def _number_sql(column: str, decimal: str) -> str:
@@ -238,7 +236,7 @@ class Staged:
 
 
 def _stage(
-    stage, con: duckdb.DuckDBPyConnection, table: Table, mapping: Mapping, src: SourceFile, result
+    stage: Staging, con: duckdb.DuckDBPyConnection, table: Table, mapping: Mapping, src: SourceFile, result
 ) -> Staged:
     """Read the file through the quality gate into temporary table ``STAGED``; view ``ROWS`` shows
     its rows with their numbers and every field of the table."""
@@ -333,7 +331,7 @@ def _create(con: duckdb.DuckDBPyConnection, kind: str, name: str, expr: ibis.Tab
 
 def _write(
     warehouse: Warehouse,
-    stage,
+    stage: Staging,
     con: duckdb.DuckDBPyConnection,
     table: Table,
     mapping: Mapping,
@@ -347,20 +345,20 @@ def _write(
     """Check across rows, then write the batch: accepted rows, control outcomes, quarantine, record."""
     specs, rejects = staged.specs, staged.rejects
     staged_t = staged.rows
-    late_t = _create(con, "TABLE", LATE, _late_checks(warehouse, stage, con, table, staged_t))
+    late_t = _create(con, "TABLE", LATE, _late_checks(stage, table, staged_t))
     late_count = con.execute(f"SELECT count(*) FROM {LATE}").fetchone()[0]
     clean = _clean(staged_t, late_t if late_count else None)
 
     result.accepted, result.warnings = _append(
-        warehouse, con, table.name, _accepted(table, staged_t, clean), batch_id
+        warehouse, stage, table.name, _accepted(table, staged_t, clean), batch_id
     )
     if table.name == "declarations" and any(name in specs for name in OUTCOME_FIELDS):
-        result.inspections, _ = _append(warehouse, con, "inspections", _outcomes(clean), batch_id)
+        result.inspections, _ = _append(warehouse, stage, "inspections", _outcomes(clean), batch_id)
 
     quarantine = _quarantine_sql(con, src, table, staged_t, late_count, rejects, batch_id)
     # A second read of the file numbers its rows in the order they come: keep that order.
     con.execute("SET preserve_insertion_order = true")
-    result.quarantined = _insert(warehouse, con, "quarantine", quarantine)
+    result.quarantined = stage.append("quarantine", quarantine)
     result.rows_in = staged.counted
     if result.rows_in != result.accepted + result.quarantined:  # the invariant users rely on
         raise FileRefused(_mismatch(src, result.rows_in, result.accepted + result.quarantined))
@@ -381,7 +379,7 @@ def _write(
         "finished_at": datetime.now(UTC).replace(tzinfo=None),
         "corrects_batch": result.corrects,
     }
-    _append_row(warehouse, con, "ingest_batches", record)
+    _append_row(stage, "ingest_batches", record)
     result.batch = batch_id
 
 
@@ -392,14 +390,7 @@ def _user() -> str:
         return "unknown"
 
 
-def _temp_table(stage, name: str, data: pa.Table) -> ibis.Table:
-    stage.con.register(f"{name}_arrow", data)
-    stage.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-    stage.con.unregister(f"{name}_arrow")
-    return stage.table(name)
-
-
-def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Table) -> ibis.Table:
+def _late_checks(stage: Staging, table: Table, staged: ibis.Table) -> ibis.Table:
     """Checks across rows: duplicate keys (in the file, against the warehouse) and references to nothing."""
     clean = staged.filter(~gate.has_errors(staged))
     parts: list[ibis.Table] = []
@@ -422,7 +413,7 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
                 _check=ibis.literal(len(parts)),
             )
         )
-        existing = _warehouse_keys(warehouse, stage, table.name, [*key, "batch_id"], "_cs_keys")
+        existing = stage.warehouse_table(table.name, [*key, "batch_id"], "_cs_keys")
         hits = clean.inner_join(existing, key)
         parts.append(
             hits.select(
@@ -436,7 +427,7 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
             )
         )
     for columns, target in table.references:
-        refs = _warehouse_keys(warehouse, stage, target, list(columns), "_cs_refs")
+        refs = stage.warehouse_table(target, list(columns), "_cs_refs")
         missing = clean.anti_join(refs, list(columns))
         parts.append(
             missing.select(
@@ -457,14 +448,6 @@ def _late_checks(warehouse: Warehouse, stage, con, table: Table, staged: ibis.Ta
         _reason=late._reason.group_concat("; ", order_by=order),
         _fields=late._fields.group_concat(",", order_by=order),
     )
-
-
-def _warehouse_keys(warehouse: Warehouse, stage, table: str, columns: list[str], name: str) -> ibis.Table:
-    """The key columns of a warehouse table, as a table the staging engine can join."""
-    if warehouse.is_duckdb:
-        return warehouse.table(table).select(*columns)
-    data = warehouse.table(table).select(*columns).to_pyarrow()
-    return _temp_table(stage, name, data)
 
 
 def _clean(staged: ibis.Table, late: ibis.Table | None) -> ibis.Table:
@@ -514,13 +497,7 @@ def _outcomes(ok: ibis.Table) -> ibis.Table:
     )
 
 
-def _arrow_schema(name: str) -> pa.Schema:
-    import ibis.expr.schema as sch
-
-    return sch.Schema(TABLES[name].storage_schema()).to_pyarrow()
-
-
-def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: str) -> tuple[int, int]:
+def _append(warehouse: Warehouse, stage: Staging, name: str, rows: ibis.Table, batch_id: str) -> tuple[int, int]:
     """Append staged rows to a canonical table, adding the lineage columns.
 
     Returns (rows written, rows with a quality flag).
@@ -528,38 +505,15 @@ def _append(warehouse: Warehouse, con, name: str, rows: ibis.Table, batch_id: st
     target = TABLES[name]
     cols = [c for c in target.storage_schema() if c not in LINEAGE_COLUMNS]
     final = rows.select(*cols, batch_id=ibis.literal(batch_id), quality_flags=rows._quality_flags)
-    sql = ibis.to_sql(final, dialect="duckdb")
-    if warehouse.is_duckdb:
-        written = _insert(warehouse, con, name, sql)
-        b = warehouse.table(name)
-        flagged = b.filter((b.batch_id == batch_id) & b.quality_flags.notnull()).count()
-        return written, con.execute(ibis.to_sql(flagged, dialect="duckdb")).fetchone()[0]
-    written = flagged = 0
-    for batch in con.execute(sql).to_arrow_reader(500_000):
-        chunk = pa.Table.from_batches([batch]).cast(_arrow_schema(name))
-        written += chunk.num_rows
-        flagged += chunk.num_rows - chunk.column("quality_flags").null_count
-        warehouse.insert(name, chunk)
-    return written, flagged
+    written = stage.append(name, ibis.to_sql(final, dialect="duckdb"))
+    b = warehouse.table(name)
+    return written, warehouse.sql_scalar(b.filter((b.batch_id == batch_id) & b.quality_flags.notnull()).count())
 
 
-def _insert(warehouse: Warehouse, con, name: str, sql: str) -> int:
-    """Append the rows of a staging query to a warehouse table; returns how many."""
-    if warehouse.is_duckdb:
-        return con.execute(f"INSERT INTO {name} BY NAME {sql}").fetchone()[0]
-    data = con.execute(sql).arrow()
-    data = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
-    if data.num_rows:
-        warehouse.insert(name, data.cast(_arrow_schema(name)))
-    return data.num_rows
-
-
-def _append_row(warehouse: Warehouse, con, name: str, row: dict) -> None:
-    """Append one row (column -> value) to a warehouse table."""
-    if warehouse.is_duckdb:
-        insert_values(con, name, [tuple(row.values())], columns=f"({', '.join(row)})")
-    else:
-        warehouse.insert(name, pa.Table.from_pylist([row], schema=_arrow_schema(name)))
+def _append_row(stage: Staging, name: str, row: dict) -> None:
+    """Append one row (column -> value) to a warehouse table. Its values are SQL literals: DuckDB's
+    parameter binding loads pandas (see ``readers.insert_values``)."""
+    stage.append(name, "SELECT " + ", ".join(f'{sql_value(value)} AS "{column}"' for column, value in row.items()))
 
 
 def _quarantine_sql(

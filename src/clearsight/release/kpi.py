@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 
 from clearsight.core.warehouse import Warehouse
 from clearsight.release.milestones import UNCONTROLLED_LANE, _lane_of_declarations, declaration_attributes
+from clearsight.schema.derived import SELECTIONS as DERIVED_SELECTIONS
 from clearsight.schema.measures import FOUND_RESULTS
 
 REASON_COLUMN = "selection_reason"
@@ -125,7 +126,7 @@ def _random_sample(hits: int, controls: int, **extra: Any) -> dict[str, Any] | N
     }
 
 
-SELECTIONS = "selections"
+SELECTIONS = DERIVED_SELECTIONS.name
 #: Order of ``selected_by`` values in the report (others follow alphabetically).
 SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "none")
 
@@ -134,7 +135,7 @@ def _selections(wh: Warehouse, date_from: dt.date | None, date_to: dt.date | Non
     """The latest decision per item lodged in the period, or None when the warehouse has no selections."""
     if not wh.has_table(SELECTIONS):
         return None
-    t = wh.con.table(SELECTIONS)
+    t = wh.table(SELECTIONS)
     if date_from:
         t = t.filter(t.lodged_at >= ibis.timestamp(dt.datetime.combine(date_from, dt.time())))
     if date_to:

@@ -103,8 +103,7 @@ HISTORY_TYPES = {
 
 def quiet(warehouse: Warehouse) -> None:
     """No DuckDB progress bar: it would land in the middle of ``--json`` output on stdout."""
-    if warehouse.is_duckdb:
-        warehouse.con.raw_sql("SET enable_progress_bar = false")
+    warehouse.hide_progress()
 
 
 def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:

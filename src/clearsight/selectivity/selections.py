@@ -5,8 +5,8 @@
 transaction on DuckDB, one overwrite job on Spark — so a failed run leaves nothing half-written, and
 items are decided once unless a run is asked to replace them.
 
-Other rooms read it with :func:`selections_table` (it is not a loadable canonical table: the
-warehouse creates it, nobody ingests it).
+Other rooms read it with :func:`selections_table`. It is a derived table (declared with its columns
+in ``clearsight.schema.derived``): the warehouse creates it, nobody ingests it.
 """
 
 from __future__ import annotations
@@ -19,36 +19,17 @@ import pyarrow as pa
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.derived import SELECTIONS
 from clearsight.schema.measures import FOUND_RESULTS
 
-TABLE = "selections"
-SCHEMA = ibis.schema(
-    {
-        "selection_id": "string",
-        "decided_at": "timestamp",
-        "declaration_id": "string",
-        "item_no": "int64",
-        "office_id": "string",
-        "lodged_at": "timestamp",
-        "lane": "string",
-        "selected_by": "string",
-        "random_control": "boolean",
-        "exploration": "boolean",
-        "rules_hit": "array<string>",
-        "model_version": "string",
-        "score": "float64",
-        "fraud_probability": "float64",
-        "expected_revenue": "float64",
-    }
-)
+TABLE = SELECTIONS.name
+SCHEMA = SELECTIONS.schema()
 ARROW_SCHEMA: pa.Schema = SCHEMA.to_pyarrow()
 
 
 def selections_table(warehouse: Warehouse) -> ir.Table:
     """The ``selections`` table (created empty the first time)."""
-    if not warehouse.has_table(TABLE):
-        warehouse.con.create_table(TABLE, schema=SCHEMA)
-    return warehouse.con.table(TABLE)
+    return warehouse.table(TABLE)
 
 
 def _window(t: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.BooleanValue:
@@ -87,53 +68,11 @@ def write_selections(
             "add --replace to decide them again"
         )
     replaced = previous["items"] if previous else 0
-    if warehouse.is_duckdb:
-        _write_duckdb(warehouse, rows, start, end, replace=bool(previous))
+    if previous:  # one step: a transaction on DuckDB, one overwrite job on Spark
+        warehouse.replace_rows(TABLE, rows, where=lambda t: _window(t, start, end))
     else:
-        _write_rewrite(warehouse, rows, start, end, replace=bool(previous))
-    return replaced
-
-
-def _write_duckdb(
-    warehouse: Warehouse, rows: pa.Table, start: dt.datetime, end: dt.datetime, replace: bool
-) -> None:
-    """Delete and insert in one DuckDB transaction."""
-    con = warehouse.con
-    con.raw_sql("BEGIN TRANSACTION")
-    try:
-        if replace:
-            con.raw_sql(
-                f"DELETE FROM {TABLE} WHERE lodged_at >= TIMESTAMP '{start.isoformat(sep=' ')}' "
-                f"AND lodged_at < TIMESTAMP '{end.isoformat(sep=' ')}'"
-            )
-        con.insert(TABLE, rows)
-        con.raw_sql("COMMIT")
-    except BaseException:
-        con.raw_sql("ROLLBACK")
-        raise
-
-
-def _write_rewrite(
-    warehouse: Warehouse, rows: pa.Table, start: dt.datetime, end: dt.datetime, replace: bool
-) -> None:
-    """Backends without transactions (Spark): an append is one job; a replacement is staged first,
-    then written over the table in one overwrite, so a failure before it leaves the table as it was."""
-    if not replace:
         warehouse.insert(TABLE, rows)
-        return
-    t = selections_table(warehouse)
-    staging = f"{TABLE}_staging"
-    kept = t.filter(~_window(t, start, end))
-    warehouse.con.create_table(staging, kept, overwrite=True)
-    try:
-        warehouse.insert(staging, rows)
-        session = getattr(warehouse.con, "_session", None)
-        if session is not None:  # Spark: one INSERT OVERWRITE job, the rows never leave the cluster
-            session.table(staging).select(*SCHEMA.names).write.insertInto(TABLE, overwrite=True)
-        else:
-            warehouse.replace(TABLE, warehouse.con.table(staging).to_pyarrow())
-    finally:
-        warehouse.con.drop_table(staging, force=True)
+    return replaced
 
 
 def latest_selection_id(warehouse: Warehouse) -> str | None:

@@ -1,0 +1,86 @@
+"""Derived tables: warehouse tables that clearsight writes itself, beside the canonical ones.
+
+Nobody loads them from a file (``clearsight ingest`` refuses their names); the room that owns each
+one writes it, and other rooms read it through that room. They are declared here, once, with their
+columns, so the warehouse creates them with the right types, ``Warehouse.table`` knows their names,
+and a listing of the warehouse can show them next to the canonical tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.schema as sch
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """One table a room writes: its name, owner room, what a row is, and its columns (Ibis types)."""
+
+    name: str
+    owner: str
+    description: str
+    columns: tuple[tuple[str, str], ...]
+
+    def schema(self) -> sch.Schema:
+        return ibis.schema(dict(self.columns))
+
+    def arrow_schema(self) -> pa.Schema:
+        return self.schema().to_pyarrow()
+
+    def storage_schema(self) -> dict[str, str]:
+        """Column name -> Ibis type string (as ``Table.storage_schema`` of a canonical table)."""
+        return dict(self.columns)
+
+
+SELECTIONS = DerivedTable(
+    "selections",
+    owner="selectivity",
+    description="every lane decision of `clearsight select` with its reasons, one row per goods item",
+    columns=(
+        ("selection_id", "string"),
+        ("decided_at", "timestamp"),
+        ("declaration_id", "string"),
+        ("item_no", "int64"),
+        ("office_id", "string"),
+        ("lodged_at", "timestamp"),
+        ("lane", "string"),
+        ("selected_by", "string"),
+        ("random_control", "boolean"),
+        ("exploration", "boolean"),
+        ("rules_hit", "array<string>"),
+        ("model_version", "string"),
+        ("score", "float64"),
+        ("fraud_probability", "float64"),
+        ("expected_revenue", "float64"),
+    ),
+)
+
+HS_NOMENCLATURE = DerivedTable(
+    "hs_nomenclature",
+    owner="hs",
+    description="HS 2022 chapters, headings and subheadings with their official text and parent",
+    columns=(
+        ("code", "string"),
+        ("level", "string"),
+        ("parent", "string"),
+        ("section", "string"),
+        ("description", "string"),
+    ),
+)
+
+HS_TARIFF_LINES = DerivedTable(
+    "hs_tariff_lines",
+    owner="hs",
+    description="national tariff lines (8-10 digits) with their duty rates, loaded from an administration's CSV",
+    columns=(
+        ("hs_code", "string"),
+        ("hs6", "string"),
+        ("description", "string"),
+        ("duty_rate", "float64"),
+    ),
+)
+
+DERIVED_TABLES: dict[str, DerivedTable] = {t.name: t for t in (SELECTIONS, HS_NOMENCLATURE, HS_TARIFF_LINES)}

@@ -1,16 +1,51 @@
-"""The ``clearsight`` command line: one command (or group) per room."""
+"""The ``clearsight`` command line: the root app, ``init`` and ``schema``, and the list of rooms.
+
+Each room's ``cli.py`` adds its commands with ``register(app)``, built on the command kit
+(:mod:`clearsight.commands`); this module knows nothing else of them, and no room imports it.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
 
+from clearsight import demo
+from clearsight.access import cli as access_cli
+from clearsight.commands import emit, open_warehouse, workspace_of
 from clearsight.console import console, fail
-from clearsight.core.settings import Settings, init_workspace
+from clearsight.core.settings import Settings
+from clearsight.hs import cli as hs_cli
+from clearsight.ingest import cli as ingest_cli
+from clearsight.portal import cli as portal_cli
+from clearsight.privacy import cli as privacy_cli
+from clearsight.quality import cli as quality_cli
+from clearsight.release import cli as release_cli
+from clearsight.risk import cli as risk_cli
+from clearsight.selectivity import cli as selectivity_cli
+from clearsight.selectivity import drift_cli, sim_cli
+from clearsight.synth import cli as synth_cli
+from clearsight.trade import cli as trade_cli
+
+#: Each adds its commands with ``register(app)``, in this order (the order of ``clearsight --help``).
+ROOMS = (
+    ingest_cli,
+    demo,
+    quality_cli,
+    synth_cli,
+    release_cli,
+    trade_cli,
+    risk_cli,
+    access_cli,
+    portal_cli,
+    hs_cli,
+    privacy_cli,
+    sim_cli,
+    drift_cli,
+    selectivity_cli,
+)
 
 app = typer.Typer(
     name="clearsight",
@@ -35,24 +70,12 @@ def main_options(
     ctx.obj = settings
 
 
-def settings_of(ctx: typer.Context) -> Settings:
-    """The settings object the main callback stored (commands call this, never Settings())."""
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings()
-
-
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create the workspace folder and its warehouse."""
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    settings = settings_of(ctx)
-    home = init_workspace(settings)
-    try:
-        connect(settings.warehouse_url).close()
-    except WarehouseError as exc:
-        fail(str(exc))
-    console.print(f"workspace ready: {home.resolve()}")
+    with open_warehouse(ctx):
+        pass
+    console.print(f"workspace ready: {workspace_of(ctx).home.resolve()}")
 
 
 @app.command()
@@ -67,29 +90,33 @@ def schema(
         tables = [get_table(table)] if table else list(TABLES.values())
     except ValueError as exc:
         fail(str(exc))
-    if as_json:
-        out = {
-            t.name: {
-                "description": t.description,
-                "key": list(t.key),
-                "fields": [
-                    {
-                        "name": f.name,
-                        "type": f.dtype,
-                        "kind": f.kind,
-                        "required": f.required,
-                        "description": f.description,
-                        "wco_id": f.wco_id,
-                        **({"values": list(f.values)} if f.values else {}),
-                        **({"derived": True} if f.derived else {}),
-                    }
-                    for f in (*t.fields, *t.extra_fields)
-                ],
-            }
-            for t in tables
+    emit(_schema_json(tables), as_json, lambda _: _print_schema(tables))
+
+
+def _schema_json(tables: list) -> dict:
+    return {
+        t.name: {
+            "description": t.description,
+            "key": list(t.key),
+            "fields": [
+                {
+                    "name": f.name,
+                    "type": f.dtype,
+                    "kind": f.kind,
+                    "required": f.required,
+                    "description": f.description,
+                    "wco_id": f.wco_id,
+                    **({"values": list(f.values)} if f.values else {}),
+                    **({"derived": True} if f.derived else {}),
+                }
+                for f in (*t.fields, *t.extra_fields)
+            ],
         }
-        print(json.dumps(out, indent=2))
-        return
+        for t in tables
+    }
+
+
+def _print_schema(tables: list) -> None:
     for t in tables:
         grid = RichTable(title=f"{t.name} — {t.description}", title_justify="left")
         for col in ("field", "type", "required", "WCO ID", "description"):
@@ -104,62 +131,8 @@ def schema(
             console.print(f"key: {', '.join(t.key)}\n")
 
 
-# Rooms register their commands below (each in its own module, imported here).
-from clearsight.ingest import cli as ingest_cli  # noqa: E402
-
-ingest_cli.register(app)
-
-from clearsight import demo as demo_cli  # noqa: E402
-
-demo_cli.register(app)
-
-from clearsight.quality import cli as quality_cli  # noqa: E402
-
-quality_cli.register(app)
-
-from clearsight.synth import cli as synth_cli  # noqa: E402
-
-synth_cli.register(app)
-
-from clearsight.release import cli as release_cli  # noqa: E402
-
-release_cli.register(app)
-
-from clearsight.trade import cli as trade_cli  # noqa: E402
-
-trade_cli.register(app)
-
-from clearsight.risk import cli as risk_cli  # noqa: E402
-
-risk_cli.register(app)
-
-from clearsight.access import cli as access_cli  # noqa: E402
-
-access_cli.register(app)
-
-from clearsight.portal import cli as portal_cli  # noqa: E402
-
-portal_cli.register(app)
-
-from clearsight.hs import cli as hs_cli  # noqa: E402
-
-hs_cli.register(app)
-
-from clearsight.privacy import cli as privacy_cli  # noqa: E402
-
-privacy_cli.register(app)
-
-from clearsight.selectivity import sim_cli  # noqa: E402
-
-sim_cli.register(app)
-
-from clearsight.selectivity import drift_cli  # noqa: E402
-
-drift_cli.register(app)
-
-from clearsight.selectivity import cli as selectivity_cli  # noqa: E402
-
-selectivity_cli.register(app)
+for room in ROOMS:
+    room.register(app)
 
 
 def main() -> None:

@@ -10,21 +10,28 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, open_app_store
 from clearsight.console import console, fail
-from clearsight.core.errors import UserError
-
-users_app = typer.Typer(help="Portal users: add, list, disable, change role, reset a password.", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys for machines (the clearance system).", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 Office = Annotated[list[str] | None, typer.Option("--office", help="Office the account may see (repeat).")]
 
 
-def _store(ctx: typer.Context):
-    from clearsight.cli import settings_of
-    from clearsight.core.store import open_store
-
-    return open_store(settings_of(ctx))
+def register(app: typer.Typer) -> None:
+    """Add the ``users``, ``apikeys`` and ``audit`` groups to the main app."""
+    users = group(app, "users", "Portal users: add, list, disable, change role, reset a password.")
+    users.command("add")(users_add)
+    users.command("reset-password")(users_reset_password)
+    users.command("list")(users_list)
+    users.command("disable")(users_disable)
+    users.command("set-role")(users_set_role)
+    keys = group(app, "apikeys", "API keys for machines (the clearance system).")
+    keys.command("create")(keys_create)
+    keys.command("list")(keys_list)
+    keys.command("revoke")(keys_revoke)
+    audit = group(app, "audit", "The hash-chained audit log.")
+    audit.command("verify")(audit_verify)
+    audit.command("anchor")(audit_anchor)
+    audit.command("export")(audit_export)
 
 
 def _audit(store, action: str, resource: str, detail: dict | None = None) -> None:
@@ -35,7 +42,7 @@ def _audit(store, action: str, resource: str, detail: dict | None = None) -> Non
     audit.record(store, actor=f"cli:{getpass.getuser()}", role="admin", action=action, resource=resource, filter=detail, client="cli")
 
 
-@users_app.command("add")
+@command
 def users_add(
     ctx: typer.Context,
     name: str,
@@ -52,92 +59,72 @@ def users_add(
         generated = False
     else:
         password, generated = new_password(), True
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         add_user(store, name, role, password, office, one_time=generated)
         _audit(store, "users.add", f"user/{name}", {"role": role, "offices": office or []})
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"user {name} added ({role}{', offices ' + ', '.join(office) if office else ''})")
     if generated:
         console.print(f"one-time password (shown once): {password}", highlight=False)
         console.print(f"{name} must choose their own password at the first sign-in (on /password)")
 
 
-@users_app.command("reset-password")
+@command
 def users_reset_password(ctx: typer.Context, name: str) -> None:
     """Give a user a new one-time password (printed once): their sessions and tokens end at once, and
     they must choose their own password at the next sign-in."""
     from clearsight.access.users import reset_password
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         password = reset_password(store, name)
         _audit(store, "users.reset_password", f"user/{name}")
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"user {name}: every session and token has ended")
     console.print(f"one-time password (shown once): {password}", highlight=False)
     console.print(f"{name} must choose their own password at the next sign-in (on /password)")
 
 
-@users_app.command("list")
+@command
 def users_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List users (never their passwords)."""
     from clearsight.access.users import list_users
 
-    store = _store(ctx)
-    rows = [
-        {"name": u.name, "role": u.role, "offices": list(u.offices or []), "disabled": u.disabled, "created_at": u.created_at.isoformat(timespec="seconds")}
-        for u in list_users(store)
-    ]
-    store.close()
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return
+    with open_app_store(ctx) as store:
+        rows = [
+            {"name": u.name, "role": u.role, "offices": list(u.offices or []), "disabled": u.disabled, "created_at": u.created_at.isoformat(timespec="seconds")}
+            for u in list_users(store)
+        ]
+    emit(rows, as_json, _print_users)
+
+
+def _print_users(rows: list[dict]) -> None:
     grid = RichTable("name", "role", "offices", "disabled", "created")
     for r in rows:
         grid.add_row(r["name"], r["role"], ", ".join(r["offices"]), "yes" if r["disabled"] else "", r["created_at"])
     console.print(grid)
 
 
-@users_app.command("disable")
+@command
 def users_disable(ctx: typer.Context, name: str) -> None:
     """Disable a user: their sessions and tokens stop working at the next request."""
     from clearsight.access.users import set_disabled
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         set_disabled(store, name, True)
         _audit(store, "users.disable", f"user/{name}")
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"user {name} disabled")
 
 
-@users_app.command("set-role")
+@command
 def users_set_role(ctx: typer.Context, name: str, role: str, office: Office = None) -> None:
     """Change a user's role (and offices, if given)."""
     from clearsight.access.users import set_role
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         user = set_role(store, name, role, office)
         _audit(store, "users.set_role", f"user/{name}", {"role": role, "offices": list(user.offices)})
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"user {name} is now {role}")
 
 
-@keys_app.command("create")
+@command
 def keys_create(
     ctx: typer.Context,
     name: str,
@@ -147,55 +134,45 @@ def keys_create(
     """Create an API key; it is printed once (only its hash is kept)."""
     from clearsight.access.users import create_api_key
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         key, row = create_api_key(store, name, role, "cli", office)
         _audit(store, "apikeys.create", f"apikey/{row.prefix}", {"name": name, "role": role})
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"API key {name} ({role}), prefix {row.prefix}; shown once:")
     print(key)
 
 
-@keys_app.command("list")
+@command
 def keys_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List API keys (prefix, name, role, state)."""
     from clearsight.access.users import list_api_keys
 
-    store = _store(ctx)
-    rows = [
-        {"prefix": k.prefix, "name": k.name, "role": k.role, "created_at": k.created_at.isoformat(timespec="seconds"), "revoked": k.revoked_at is not None}
-        for k in list_api_keys(store)
-    ]
-    store.close()
-    if as_json:
-        print(json.dumps(rows, indent=2))
-        return
+    with open_app_store(ctx) as store:
+        rows = [
+            {"prefix": k.prefix, "name": k.name, "role": k.role, "created_at": k.created_at.isoformat(timespec="seconds"), "revoked": k.revoked_at is not None}
+            for k in list_api_keys(store)
+        ]
+    emit(rows, as_json, _print_keys)
+
+
+def _print_keys(rows: list[dict]) -> None:
     grid = RichTable("prefix", "name", "role", "created", "revoked")
     for r in rows:
         grid.add_row(r["prefix"], r["name"], r["role"], r["created_at"], "yes" if r["revoked"] else "")
     console.print(grid)
 
 
-@keys_app.command("revoke")
+@command
 def keys_revoke(ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The key's prefix (or the key).")]) -> None:
     """Revoke an API key: it is refused from the next request on."""
     from clearsight.access.users import revoke_api_key
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         row = revoke_api_key(store, prefix)
         _audit(store, "apikeys.revoke", f"apikey/{row.prefix}")
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     console.print(f"API key {row.prefix} ({row.name}) revoked")
 
 
-@audit_app.command("verify")
+@command
 def audit_verify(
     ctx: typer.Context,
     anchor: Annotated[
@@ -208,15 +185,9 @@ def audit_verify(
 
     from clearsight.access.audit import read_anchor, verify
 
-    try:
-        anchored = read_anchor(anchor) if anchor else None
-    except UserError as exc:
-        fail(str(exc))
-    store = _store(ctx)
-    try:
+    anchored = read_anchor(anchor) if anchor else None
+    with open_app_store(ctx) as store:
         result = verify(store, anchored)
-    finally:
-        store.close()
     if not result.ok:
         for p in result.problems:
             console.print(f"[red]{escape(p)}[/]", highlight=False)
@@ -225,7 +196,7 @@ def audit_verify(
     console.print(f"audit log intact: {result.entries} entries, chain verified{against}", highlight=False)
 
 
-@audit_app.command("anchor")
+@command
 def audit_anchor(
     ctx: typer.Context,
     out: Annotated[Path | None, typer.Option("--out", help="Write the anchor to this JSON file (replaced).")] = None,
@@ -238,27 +209,21 @@ def audit_anchor(
     from clearsight.access.audit import anchor, verify, write_anchor
     from clearsight.console import err_console
 
-    store = _store(ctx)
-    try:
+    with open_app_store(ctx) as store:
         result = verify(store)
         head = anchor(store)
-    finally:
-        store.close()
     if not result.ok:
         for p in result.problems:
             console.print(f"[red]{escape(p)}[/]", highlight=False)
         fail("the audit log does not verify, so it is not anchored; investigate first", code=1)
     print(json.dumps(head.as_dict()))
-    try:
-        for target in (str(out) if out else None, to):
-            if target:
-                where = write_anchor(head, target)
-                err_console.print(f"anchor of {head.entries} entries written to {where}", highlight=False)
-    except UserError as exc:
-        fail(str(exc))
+    for target in (str(out) if out else None, to):
+        if target:
+            where = write_anchor(head, target)
+            err_console.print(f"anchor of {head.entries} entries written to {where}", highlight=False)
 
 
-@audit_app.command("export")
+@command
 def audit_export(
     ctx: typer.Context,
     out: Annotated[Path | None, typer.Option("--out", help="JSON-lines file (default: standard output).")] = None,
@@ -267,9 +232,8 @@ def audit_export(
     """Export the most recent entries as JSON lines."""
     from clearsight.access.audit import as_dict, entries
 
-    store = _store(ctx)
-    lines = [json.dumps(as_dict(e), default=str) for e in reversed(entries(store, limit=limit))]
-    store.close()
+    with open_app_store(ctx) as store:
+        lines = [json.dumps(as_dict(e), default=str) for e in reversed(entries(store, limit=limit))]
     text = "\n".join(lines) + ("\n" if lines else "")
     if out:
         out.write_text(text, encoding="utf-8")
@@ -277,8 +241,3 @@ def audit_export(
     else:
         sys.stdout.write(text)
 
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(users_app, name="users")
-    app.add_typer(keys_app, name="apikeys")
-    app.add_typer(audit_app, name="audit")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -12,35 +11,27 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, json_line, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
-from clearsight.core.errors import UserError
-
-hs_app = typer.Typer(
-    help="HS classification: search the nomenclature, suggest codes, check declared codes.",
-    no_args_is_help=True,
-)
 
 
-def _settings(ctx: typer.Context):
-    from clearsight.cli import settings_of
-
-    return settings_of(ctx)
-
-
-def _warehouse(ctx: typer.Context):
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    try:
-        return connect(_settings(ctx).warehouse_url)
-    except WarehouseError as exc:
-        fail(str(exc))
+def register(app: typer.Typer) -> None:
+    """Add the ``hs`` command group to the main app."""
+    hs = group(app, "hs", "HS classification: search the nomenclature, suggest codes, check declared codes.")
+    hs.command("load")(load_cmd)
+    hs.command("search")(search_cmd)
+    hs.command("show")(show_cmd)
+    hs.command("train")(train_cmd)
+    hs.command("suggest")(suggest_cmd)
+    hs.command("check")(check_cmd)
+    hs.command("evaluate")(evaluate_cmd)
 
 
 def _models_dir(ctx: typer.Context) -> Path:
-    return _settings(ctx).workspace.models_dir
+    return workspace_of(ctx).models_dir
 
 
-@hs_app.command("load")
+@command
 def load_cmd(
     ctx: typer.Context,
     tariff: Annotated[
@@ -52,30 +43,25 @@ def load_cmd(
     """Load HS 2022 into the warehouse (table hs_nomenclature), and national tariff lines if given."""
     from clearsight.hs.nomenclature import load_nomenclature, load_tariff
 
-    wh = _warehouse(ctx)
-    try:
-        codes = load_nomenclature(wh)
-        out: dict = {"nomenclature_codes": codes}
+    with open_warehouse(ctx) as wh:
+        out: dict = {"nomenclature_codes": load_nomenclature(wh)}
         if tariff is not None:
             result = load_tariff(wh, tariff)
             out.update(
                 tariff_lines=result.loaded, refused=[{"row": r, "reason": why} for r, why in result.refused]
             )
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        wh.close()
-    if as_json:
-        print(json.dumps(out))
-        return
-    console.print(f"HS 2022 loaded: {codes:,} chapters, headings and subheadings")
-    if tariff is not None:
+    emit(out, as_json, _print_loaded, indent=None)
+
+
+def _print_loaded(out: dict) -> None:
+    console.print(f"HS 2022 loaded: {out['nomenclature_codes']:,} chapters, headings and subheadings")
+    if "tariff_lines" in out:
         console.print(f"tariff lines loaded: {out['tariff_lines']:,}; refused rows: {len(out['refused'])}")
         for r in out["refused"][:20]:
             console.print(f"  row {r['row']}: {r['reason']}", highlight=False)
 
 
-@hs_app.command("search")
+@command
 def search_cmd(
     text: Annotated[str, typer.Argument(help="Words, or the first digits of a code.")],
     limit: Annotated[int, typer.Option("--limit", min=1, max=200, help="Codes listed.")] = 10,
@@ -90,9 +76,11 @@ def search_cmd(
     if not any("a" <= c <= "z" or c.isdigit() for c in fold(text)):
         fail("the search text has no Latin letters or digits; the nomenclature is searched in English")
     found = search_codes(text, limit)
-    if as_json:
-        print(json.dumps({"query": text, "codes": [e.__dict__ for e in found]}))
-        return
+    codes = {"query": text, "codes": [e.__dict__ for e in found]}
+    emit(codes, as_json, lambda _: _print_found(text, found), indent=None)
+
+
+def _print_found(text: str, found: list) -> None:
     if not found:
         console.print(f"no code matches {text!r}")
         return
@@ -105,7 +93,7 @@ def search_cmd(
     console.print(grid)
 
 
-@hs_app.command("show")
+@command
 def show_cmd(
     code: Annotated[str, typer.Argument(help="An HS code: 2, 4, 6 digits (or a national line of 8-10).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -113,38 +101,34 @@ def show_cmd(
     """Show a code with its chapter, heading and the subheadings under it."""
     from clearsight.hs.nomenclature import check_code, entries, lineage, section_names
 
-    try:
-        digits = check_code(code)
-    except UserError as exc:
-        fail(str(exc))
+    digits = check_code(code)
     base = digits[:6]
     path = lineage(base)
     children = [e for c, e in entries().items() if len(c) == len(base) + 2 and c.startswith(base)]
     section = path[0].section
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "code": digits,
-                    "section": {"id": section, "name": section_names().get(section, "")},
-                    "path": [e.__dict__ for e in path],
-                    "children": [e.__dict__ for e in children],
-                }
-            )
-        )
-        return
-    console.print(f"section {section}: {section_names().get(section, '')}", highlight=False)
-    for e in path:
-        console.print(f"[bold]{e.code}[/] ({e.level}) {e.description}", highlight=False)
+    shown = {
+        "code": digits,
+        "section": {"id": section, "name": section_names().get(section, "")},
+        "path": [e.__dict__ for e in path],
+        "children": [e.__dict__ for e in children],
+    }
+    emit(shown, as_json, _print_code, indent=None)
+
+
+def _print_code(shown: dict) -> None:
+    section, digits = shown["section"], shown["code"]
+    console.print(f"section {section['id']}: {section['name']}", highlight=False)
+    for e in shown["path"]:
+        console.print(f"[bold]{e['code']}[/] ({e['level']}) {e['description']}", highlight=False)
     if len(digits) > 6:
         console.print(
             f"(national line {digits}: its duty comes from the tariff loaded with 'hs load --tariff')"
         )
-    for e in children:
-        console.print(f"  {e.code} {e.description}", highlight=False)
+    for e in shown["children"]:
+        console.print(f"  {e['code']} {e['description']}", highlight=False)
 
 
-@hs_app.command("train")
+@command
 def train_cmd(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -152,17 +136,15 @@ def train_cmd(
     """Train the classifier on the workspace's declarations (written to <home>/models/hs/)."""
     from clearsight.hs.train import train
 
-    wh = _warehouse(ctx)
-    try:
-        with console.status("training the HS classifier", spinner="dots") if not as_json else _nothing():
-            result = train(wh, _models_dir(ctx))
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        wh.close()
-    if as_json:
-        print(json.dumps(result.to_json_dict()))
-        return
+    with (
+        open_warehouse(ctx) as wh,
+        console.status("training the HS classifier", spinner="dots") if not as_json else _nothing(),
+    ):
+        result = train(wh, _models_dir(ctx))
+    emit(result.to_json_dict(), as_json, lambda _: _print_trained(result), indent=None)
+
+
+def _print_trained(result) -> None:
     console.print(
         f"trained on {result.examples:,} items ({result.distinct_texts:,} distinct descriptions, "
         f"{result.subheadings:,} subheadings) in {result.seconds:.1f} s"
@@ -209,7 +191,7 @@ def _read_lines(path: Path) -> list[str]:
         fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
-@hs_app.command("suggest")
+@command
 def suggest_cmd(
     ctx: typer.Context,
     text: Annotated[str | None, typer.Argument(help="A goods description.")] = None,
@@ -227,15 +209,12 @@ def suggest_cmd(
 
     if (text is None) == (file is None):
         fail("give one description, or --file FILE (one description per line)")
-    try:
-        suggester = load_suggester(_models_dir(ctx), zero_shot=zero_shot)
-    except UserError as exc:
-        fail(str(exc))
+    suggester = load_suggester(_models_dir(ctx), zero_shot=zero_shot)
     if file is not None:
         lines = _read_lines(file)
         answers = suggester.suggest(lines, top)
         for a in answers:
-            print(json.dumps(a.to_json_dict(), ensure_ascii=False))
+            json_line(a.to_json_dict())
         reasons = Counter(_reason(a.note) for a in answers if not a.suggestions)
         empty = sum(reasons.values())
         why = ", ".join(f"{n:,} {r}" for r, n in reasons.most_common())
@@ -248,7 +227,7 @@ def suggest_cmd(
         return
     answer = suggester.suggest([text], top)[0]
     if as_json:
-        print(json.dumps(answer.to_json_dict(), ensure_ascii=False))
+        json_line(answer.to_json_dict())
         if answer.note:
             err_console.print(answer.note, highlight=False, soft_wrap=True)
         return
@@ -272,7 +251,7 @@ def _parse_date(value: str) -> dt.date:
         fail(f"--from must be a date like 2024-06-30, not {value!r}")
 
 
-@hs_app.command("check")
+@command
 def check_cmd(
     ctx: typer.Context,
     since: Annotated[str, typer.Option("--from", help="First lodgement date checked, YYYY-MM-DD.")],
@@ -284,13 +263,8 @@ def check_cmd(
     from clearsight.hs.suggest import load_suggester
 
     start = _parse_date(since)
-    wh = _warehouse(ctx)
-    try:
+    with open_warehouse(ctx) as wh:
         result = check_declarations(wh, load_suggester(_models_dir(ctx)), start)
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        wh.close()
     flagged = result.flagged.sort_by([("revenue_at_risk", "descending"), ("declaration_id", "ascending")])
     shown = flagged.slice(0, top).to_pylist()
     summary = {
@@ -304,11 +278,13 @@ def check_cmd(
         "listed": len(shown),
         "flagged_items": shown,
     }
-    if as_json:
-        print(json.dumps(summary, default=str))
-        return
+    emit(summary, as_json, _print_checked, indent=None)
+
+
+def _print_checked(summary: dict) -> None:
+    shown = summary["flagged_items"]
     console.print(
-        f"{summary['checked']:,} items checked since {start} ({result.mode}); "
+        f"{summary['checked']:,} items checked since {summary['from']} ({summary['mode']}); "
         f"{summary['no_description']:,} without a description not checked"
     )
     console.print(
@@ -333,7 +309,7 @@ def check_cmd(
         console.print(grid)
 
 
-@hs_app.command("evaluate")
+@command
 def evaluate_cmd(
     ctx: typer.Context,
     holdout: Annotated[
@@ -344,16 +320,12 @@ def evaluate_cmd(
     """Top-1 and top-5 accuracy at HS2, HS4 and HS6 on held-out declarations; zero-shot alongside."""
     from clearsight.hs.train import evaluate
 
-    wh = _warehouse(ctx)
-    try:
+    with open_warehouse(ctx) as wh:
         report = evaluate(wh, _models_dir(ctx), holdout)
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        wh.close()
-    if as_json:
-        print(json.dumps(report))
-        return
+    emit(report, as_json, _print_evaluation, indent=None)
+
+
+def _print_evaluation(report: dict) -> None:
     console.print(
         f"trained on {report['train_items']:,} items, tested on {report['test_items']:,} held-out items "
         f"({report['test_items_with_unseen_code']:,} with a code never seen in training)"
@@ -370,7 +342,3 @@ def evaluate_cmd(
         )
     console.print(grid)
 
-
-def register(app: typer.Typer) -> None:
-    """Add the ``hs`` command group to the main app."""
-    app.add_typer(hs_app, name="hs")

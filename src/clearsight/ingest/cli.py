@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, json_line, open_warehouse, settings_of
 from clearsight.console import console, err_console, fail, progress
 from clearsight.core.errors import UserError
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``ingest`` and the ``quarantine`` group to the main app."""
     app.command(name="ingest")(ingest)
-    quarantine_app = typer.Typer(
-        help="Rows refused by the quality gate: list, show, export.", no_args_is_help=True
-    )
-    quarantine_app.command("list")(quarantine_list)
-    quarantine_app.command("show")(quarantine_show)
-    quarantine_app.command("export")(quarantine_export)
-    app.add_typer(quarantine_app, name="quarantine")
+    quarantine = group(app, "quarantine", "Rows refused by the quality gate: list, show, export.")
+    quarantine.command("list")(quarantine_list)
+    quarantine.command("show")(quarantine_show)
+    quarantine.command("export")(quarantine_export)
 
 
-def _warehouse(ctx: typer.Context):
-    from clearsight.cli import settings_of
-    from clearsight.core.settings import init_workspace
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    settings = settings_of(ctx)
-    init_workspace(settings)
-    try:
-        return settings, connect(settings.warehouse_url)
-    except WarehouseError as exc:
-        fail(str(exc))
-
-
+@command
 def ingest(
     ctx: typer.Context,
     table: Annotated[
@@ -69,9 +55,9 @@ def ingest(
         fail(str(exc))
     if preset is not None and mapping is not None:
         fail("give --preset or --mapping, not both")
-    settings, warehouse = _warehouse(ctx)
+    settings = settings_of(ctx)
     any_ingested, any_refused = False, False
-    with progress(transient=True) as bar:
+    with open_warehouse(ctx) as warehouse, progress(transient=True) as bar:
         task = bar.add_task(f"ingesting into {table}", total=len(files))
         for path in files:
             bar.update(task, description=f"{table} ← {path.name}")
@@ -93,25 +79,31 @@ def ingest(
             for note in result.notes:
                 err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
             any_ingested = any_ingested or result.skipped or result.accepted > 0
-            if as_json:
-                print(json.dumps(result.summary()))
-            elif result.skipped:
-                console.print(f"{path}: already ingested (batch {result.batch}), skipped")
-            else:
-                extra = f", {result.inspections} control outcomes → inspections" if result.inspections else ""
-                console.print(
-                    f"{path} → {table}: {result.rows_in:,} rows in, {result.accepted:,} accepted "
-                    f"({result.warnings:,} with warnings), {result.quarantined:,} quarantined{extra} "
-                    f"[dim]batch {result.batch}, {result.seconds:.1f}s[/]",
-                    highlight=False,
-                )
-                if result.corrects:
-                    console.print(f"  corrects the quarantined rows of {result.corrects}", highlight=False)
-                if result.quarantined:
-                    console.print(f"  see why: clearsight quarantine show {result.batch}", highlight=False)
-    warehouse.close()
+            emit(
+                result.summary(),
+                as_json,
+                lambda _, path=path, result=result: _print_ingested(path, table, result),
+                indent=None,
+            )
     if any_refused or not any_ingested:
         raise typer.Exit(1)
+
+
+def _print_ingested(path: Path, table: str, result) -> None:
+    if result.skipped:
+        console.print(f"{path}: already ingested (batch {result.batch}), skipped")
+        return
+    extra = f", {result.inspections} control outcomes → inspections" if result.inspections else ""
+    console.print(
+        f"{path} → {table}: {result.rows_in:,} rows in, {result.accepted:,} accepted "
+        f"({result.warnings:,} with warnings), {result.quarantined:,} quarantined{extra} "
+        f"[dim]batch {result.batch}, {result.seconds:.1f}s[/]",
+        highlight=False,
+    )
+    if result.corrects:
+        console.print(f"  corrects the quarantined rows of {result.corrects}", highlight=False)
+    if result.quarantined:
+        console.print(f"  see why: clearsight quarantine show {result.batch}", highlight=False)
 
 
 def _preset_mapping(preset: str, table: str, path: Path) -> Path:
@@ -121,15 +113,17 @@ def _preset_mapping(preset: str, table: str, path: Path) -> Path:
     return mapping_path(preset, table, path)
 
 
+@command
 def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Batches with quarantined rows."""
     from clearsight.ingest.quarantine import summary
 
-    _, warehouse = _warehouse(ctx)
-    data = summary(warehouse).to_pylist()
-    if as_json:
-        print(json.dumps(data, default=str))
-        return
+    with open_warehouse(ctx) as warehouse:
+        data = summary(warehouse).to_pylist()
+    emit(data, as_json, _print_quarantine_list, indent=None)
+
+
+def _print_quarantine_list(data: list[dict]) -> None:
     if not data:
         console.print("quarantine is empty")
         return
@@ -148,6 +142,7 @@ def quarantine_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("-
     console.print(grid)
 
 
+@command
 def quarantine_show(
     ctx: typer.Context,
     batch: Annotated[
@@ -160,11 +155,11 @@ def quarantine_show(
     """Quarantined rows: file, row number, fields at fault and why."""
     from clearsight.ingest.quarantine import rows
 
-    _, warehouse = _warehouse(ctx)
-    data = rows(warehouse, batch, table, limit).to_pylist()
+    with open_warehouse(ctx) as warehouse:
+        data = rows(warehouse, batch, table, limit).to_pylist()
     if as_json:
         for r in data:
-            print(json.dumps(r, default=str, ensure_ascii=False))
+            json_line(r)
         return
     if not data:
         console.print("no quarantined rows" + (f" for batch {batch}" if batch else ""))
@@ -176,6 +171,7 @@ def quarantine_show(
         console.print(f"  [dim]{r['raw'][:300]}[/]", highlight=False, soft_wrap=True)
 
 
+@command
 def quarantine_export(
     ctx: typer.Context,
     out: Annotated[
@@ -187,15 +183,11 @@ def quarantine_export(
     """Export quarantined rows in their file's layout, to correct and load again with `ingest`."""
     from clearsight.ingest.quarantine import export
 
-    _, warehouse = _warehouse(ctx)
-    try:
-        n = export(warehouse, out, batch, table)
-    except UserError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"{out}: cannot be written ({exc.strerror or exc})")
-    finally:
-        warehouse.close()
+    with open_warehouse(ctx) as warehouse:
+        try:
+            n = export(warehouse, out, batch, table)
+        except OSError as exc:
+            fail(f"{out}: cannot be written ({exc.strerror or exc})")
     if not n:
         console.print("no quarantined rows" + (f" for batch {batch}" if batch else "") + ": nothing written")
         return

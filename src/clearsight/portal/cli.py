@@ -8,10 +8,16 @@ from typing import Annotated
 
 import typer
 
+from clearsight.commands import command, settings_of
 from clearsight.console import console, fail
-from clearsight.core.errors import UserError
 
 
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the main app."""
+    app.command("serve")(serve)
+
+
+@command
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
@@ -28,15 +34,13 @@ def serve(
     """Serve the portal (pages) and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
-    from clearsight.cli import settings_of
     from clearsight.core.warehouse import WarehouseBusy, WarehouseError
     from clearsight.portal.app import create_app
     from clearsight.portal.scoring import NoModel
 
-    settings = settings_of(ctx)
     try:
-        app = create_app(settings)
-    except (UserError, WarehouseError) as exc:
+        app = create_app(settings_of(ctx))
+    except WarehouseError as exc:
         fail(str(exc))
     # Load the model and the lanes' thresholds and rules now, not in the first request (unless a command
     # keeps the warehouse busy past the wait: then the first request that needs them loads them).
@@ -66,6 +70,3 @@ def proxy_options(forwarded_allow_ips: str | None) -> dict:
         return {"proxy_headers": False, "forwarded_allow_ips": ""}
     return {"proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
 
-
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)

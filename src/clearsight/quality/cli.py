@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.console import console, err_console, fail
+from clearsight.commands import command, emit, open_warehouse, workspace_of
+from clearsight.console import console, fail
 
 if TYPE_CHECKING:  # the report module pulls in Ibis: imported when the command runs, not at CLI start-up
     from clearsight.quality.report import QualityReport
@@ -25,7 +25,7 @@ def _parse_date(value: str | None) -> dt.date:
         fail(f"--as-of must be a date like 2024-06-30, not {value!r}")
 
 
-def _print_summary(report: QualityReport, html_path: Path) -> None:
+def _print_summary(report: QualityReport) -> None:
     from clearsight.core.reports import pct
 
     if report.empty:
@@ -77,53 +77,37 @@ def _print_summary(report: QualityReport, html_path: Path) -> None:
     for g in uv.top[:5]:
         if g.outliers:
             console.print(f"  HS6 {g.hs6}: {g.outliers} of {g.items} ({pct(g.outlier_share)})")
-    console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``quality`` command to the main app."""
+    app.command("quality")(quality)
 
-    @app.command("quality")
-    def quality(
-        ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                "--out", help="Where to write the HTML report (default: <home>/reports/quality.html)."
-            ),
-        ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option("--as-of", help="Report date YYYY-MM-DD, for freshness (default: today, UTC)."),
-        ] = None,
-        min_count: Annotated[
-            int,
-            typer.Option("--min-count", min=2, help="Items an HS6 needs before its unit values are judged."),
-        ] = 20,
-        top: Annotated[
-            int, typer.Option("--top", min=1, help="HS6 subheadings listed by outlier share.")
-        ] = 20,
-    ) -> None:
-        """Report data quality: completeness, validity, duplicates, freshness, warnings, quarantine, outliers."""
-        from clearsight.cli import settings_of
-        from clearsight.core.warehouse import WarehouseError, connect
-        from clearsight.quality.html import write_html
-        from clearsight.quality.report import build_report
 
-        settings = settings_of(ctx)
-        report_date = _parse_date(as_of)
-        try:
-            warehouse = connect(settings.warehouse_url)
-        except WarehouseError as exc:
-            fail(str(exc))
-        try:
-            report = build_report(warehouse, report_date, min_count=min_count, top=top)
-        finally:
-            warehouse.close()
-        html_path = write_html(report, out or settings.workspace.reports_dir / "quality.html")
-        if as_json:
-            print(json.dumps(report.to_json_dict(), indent=2))
-            err_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
-        else:
-            _print_summary(report, html_path)
+@command
+def quality(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the HTML report (default: <home>/reports/quality.html)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report date YYYY-MM-DD, for freshness (default: today, UTC)."),
+    ] = None,
+    min_count: Annotated[
+        int,
+        typer.Option("--min-count", min=2, help="Items an HS6 needs before its unit values are judged."),
+    ] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, help="HS6 subheadings listed by outlier share.")] = 20,
+) -> None:
+    """Report data quality: completeness, validity, duplicates, freshness, warnings, quarantine, outliers."""
+    from clearsight.quality.html import write_html
+    from clearsight.quality.report import build_report
+
+    report_date = _parse_date(as_of)
+    with open_warehouse(ctx) as warehouse:
+        report = build_report(warehouse, report_date, min_count=min_count, top=top)
+    html_path = write_html(report, out or workspace_of(ctx).report("quality.html"))
+    emit(report.to_json_dict(), as_json, lambda _: _print_summary(report), report=html_path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,14 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
-from clearsight.core.errors import UserError
-
-release_app = typer.Typer(
-    name="release",
-    help="Time Release Study: release times by stage, office and lane, bottlenecks, before/after.",
-    no_args_is_help=True,
-)
 
 FromOption = Annotated[
     str | None, typer.Option("--from", help="First day of the period, YYYY-MM-DD (default: all data).")
@@ -71,18 +64,7 @@ def _options(date_from: str | None, date_to: str | None, targets: str, exclude: 
     )
 
 
-def _connect(ctx: typer.Context):
-    from clearsight.cli import settings_of
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    settings = settings_of(ctx)
-    try:
-        return settings, connect(settings.warehouse_url)
-    except WarehouseError as exc:
-        fail(str(exc))
-
-
-def _print_release(report: dict[str, Any], path: Path) -> None:
+def _print_release(report: dict[str, Any]) -> None:
     from clearsight.release.html import hours, pct
 
     o = report["overall"]
@@ -118,151 +100,135 @@ def _print_release(report: dict[str, Any], path: Path) -> None:
     )
     if slow:
         console.print(f"most time overall: {slow['from']} → {slow['to']} (median {hours(slow['median_h'])})")
-    console.print(f"report: {path}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``release`` group and the ``kpi`` command to the main app."""
+    release = group(
+        app, "release", "Time Release Study: release times by stage, office and lane, bottlenecks, before/after."
+    )
+    release.command("report")(report_command)
+    release.command("compare")(compare_command)
+    app.command("kpi")(kpi_command)
 
-    @release_app.command("report")
-    def report_command(
-        ctx: typer.Context,
-        date_from: FromOption = None,
-        date_to: ToOption = None,
-        by: Annotated[
-            str,
-            typer.Option(
-                "--by",
-                help="Group by these, comma-separated: office, lane, mode, hs_section, aeo, "
-                "pre_arrival, weekday, hour.",
-            ),
-        ] = "lane",
-        targets: Annotated[str, typer.Option("--targets", help="Release-time targets in hours.")] = "24,48",
-        exclude: Annotated[
-            str,
-            typer.Option(
-                "--exclude",
-                help="Event defects that leave a declaration out: out_of_order, "
-                "missing_milestone, duplicate, outlier, or none.",
-            ),
-        ] = "out_of_order",
-        outlier_iqr: Annotated[
-            float, typer.Option("--outlier-iqr", help="Outlier: release time above Q3 + this × IQR.")
-        ] = 3.0,
-        as_json: JsonOption = False,
-        out: Annotated[
-            Path | None, typer.Option("--out", help="HTML report (default: <home>/reports/release.html).")
-        ] = None,
-    ) -> None:
-        """Release times per declaration, by stage and group, with event quality, paths and bottlenecks."""
-        from clearsight.release.html import write_release_html
-        from clearsight.release.report import build_release_report
-        from clearsight.release.times import parse_dimensions
 
-        try:
-            options = _options(date_from, date_to, targets, exclude, outlier_iqr)
-            dims = parse_dimensions(by)
-        except UserError as exc:
-            fail(str(exc))
-        settings, wh = _connect(ctx)
-        try:
-            err_console.print("measuring release times…")
-            report = build_release_report(wh, options, dims)
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        path = write_release_html(report, out or settings.workspace.reports_dir / "release.html")
-        if as_json:
-            print(json.dumps(report, default=str))
-            err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
-        else:
-            _print_release(report, path)
+@command
+def report_command(
+    ctx: typer.Context,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Group by these, comma-separated: office, lane, mode, hs_section, aeo, "
+            "pre_arrival, weekday, hour.",
+        ),
+    ] = "lane",
+    targets: Annotated[str, typer.Option("--targets", help="Release-time targets in hours.")] = "24,48",
+    exclude: Annotated[
+        str,
+        typer.Option(
+            "--exclude",
+            help="Event defects that leave a declaration out: out_of_order, "
+            "missing_milestone, duplicate, outlier, or none.",
+        ),
+    ] = "out_of_order",
+    outlier_iqr: Annotated[
+        float, typer.Option("--outlier-iqr", help="Outlier: release time above Q3 + this × IQR.")
+    ] = 3.0,
+    as_json: JsonOption = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML report (default: <home>/reports/release.html).")
+    ] = None,
+) -> None:
+    """Release times per declaration, by stage and group, with event quality, paths and bottlenecks."""
+    from clearsight.release.html import write_release_html
+    from clearsight.release.report import build_release_report
+    from clearsight.release.times import parse_dimensions
 
-    @release_app.command("compare")
-    def compare_command(
-        ctx: typer.Context,
-        before: Annotated[str, typer.Option("--before", help="Period before, FROM:TO (dates, inclusive).")],
-        after: Annotated[str, typer.Option("--after", help="Period after, FROM:TO.")],
-        boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap resamples.")] = 1000,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-        exclude: Annotated[str, typer.Option("--exclude", help="As for `release report`.")] = "out_of_order",
-        as_json: JsonOption = False,
-    ) -> None:
-        """Compare the median and p90 release time of two periods, with bootstrap confidence intervals."""
-        from clearsight.release.compare import compare_periods
-        from clearsight.release.html import hours
+    options = _options(date_from, date_to, targets, exclude, outlier_iqr)
+    dims = parse_dimensions(by)
+    with open_warehouse(ctx) as wh:
+        err_console.print("measuring release times…")
+        report = build_release_report(wh, options, dims)
+    path = write_release_html(report, out or workspace_of(ctx).report("release.html"))
+    emit(report, as_json, _print_release, report=path, indent=None)
 
-        first, second = parse_period(before, "--before"), parse_period(after, "--after")
-        try:
-            options = _options(None, None, "24", exclude, 3.0)
-        except UserError as exc:
-            fail(str(exc))
-        _, wh = _connect(ctx)
-        try:
-            result = compare_periods(wh, first, second, options, n_boot=boot, seed=seed)
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        if as_json:
-            print(json.dumps(result))
-            return
-        for name in ("before", "after"):
-            p = result[name]
-            console.print(
-                f"{name}: {p['from']} to {p['to']}, {p['declarations']:,} declarations, "
-                f"median {hours(p['median_h'])}, p90 {hours(p['p90_h'])}"
-            )
-        for name, d in result["differences"].items():
-            verdict = "a real change" if d["significant"] else "not distinguishable from no change"
-            console.print(
-                f"{name.removesuffix('_h')} after − before: {d['difference']:+.2f} h "
-                f"(95 % CI {d['ci_low']:+.2f} to {d['ci_high']:+.2f} h): {verdict}"
-            )
 
-    app.add_typer(release_app)
+@command
+def compare_command(
+    ctx: typer.Context,
+    before: Annotated[str, typer.Option("--before", help="Period before, FROM:TO (dates, inclusive).")],
+    after: Annotated[str, typer.Option("--after", help="Period after, FROM:TO.")],
+    boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap resamples.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    exclude: Annotated[str, typer.Option("--exclude", help="As for `release report`.")] = "out_of_order",
+    as_json: JsonOption = False,
+) -> None:
+    """Compare the median and p90 release time of two periods, with bootstrap confidence intervals."""
+    from clearsight.release.compare import compare_periods
 
-    @app.command("kpi")
-    def kpi_command(
-        ctx: typer.Context,
-        date_from: FromOption = None,
-        date_to: ToOption = None,
-        as_json: JsonOption = False,
-        out: Annotated[
-            Path | None, typer.Option("--out", help="HTML report (default: <home>/reports/kpi.html).")
-        ] = None,
-    ) -> None:
-        """Control indicators: selection and hit rates by lane, office and method, revenue per control."""
-        from clearsight.release.html import pct, write_kpi_html
-        from clearsight.release.kpi import kpi_report
+    first, second = parse_period(before, "--before"), parse_period(after, "--after")
+    options = _options(None, None, "24", exclude, 3.0)
+    with open_warehouse(ctx) as wh:
+        result = compare_periods(wh, first, second, options, n_boot=boot, seed=seed)
+    emit(result, as_json, _print_comparison, indent=None)
 
-        first, last = parse_date(date_from, "--from"), parse_date(date_to, "--to")
-        if first and last and first > last:
-            fail(f"the period starts ({first}) after it ends ({last})")
-        settings, wh = _connect(ctx)
-        try:
-            report = kpi_report(wh, first, last)
-        finally:
-            wh.close()
-        path = write_kpi_html(report, out or settings.workspace.reports_dir / "kpi.html")
-        if as_json:
-            print(json.dumps(report))
-            err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
-            return
-        o = report["overall"]
-        if o is None:
-            console.print("[yellow]no declarations in the warehouse for this period[/]")
-        else:
-            console.print(
-                f"{o['declarations']:,} declarations, {o['selected']:,} controlled ({pct(o['selection_rate'])}), "
-                f"hit rate {pct(o['hit_rate'])}, revenue recovered {o['revenue']:,.0f} "
-                f"({(o['revenue_per_inspection'] or 0):,.0f} per control)"
-            )
-            for r in report["by_lane"]:
-                console.print(
-                    f"  lane {r['lane']}: {r['declarations']:,} declarations, hit rate {pct(r['hit_rate'])}"
-                )
-        for note in report["notes"]:
-            console.print(f"[yellow]note:[/] {note}")
-        console.print(f"report: {path}", highlight=False, soft_wrap=True)
+
+def _print_comparison(result: dict[str, Any]) -> None:
+    from clearsight.release.html import hours
+
+    for name in ("before", "after"):
+        p = result[name]
+        console.print(
+            f"{name}: {p['from']} to {p['to']}, {p['declarations']:,} declarations, "
+            f"median {hours(p['median_h'])}, p90 {hours(p['p90_h'])}"
+        )
+    for name, d in result["differences"].items():
+        verdict = "a real change" if d["significant"] else "not distinguishable from no change"
+        console.print(
+            f"{name.removesuffix('_h')} after − before: {d['difference']:+.2f} h "
+            f"(95 % CI {d['ci_low']:+.2f} to {d['ci_high']:+.2f} h): {verdict}"
+        )
+
+
+@command
+def kpi_command(
+    ctx: typer.Context,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    as_json: JsonOption = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="HTML report (default: <home>/reports/kpi.html).")
+    ] = None,
+) -> None:
+    """Control indicators: selection and hit rates by lane, office and method, revenue per control."""
+    from clearsight.release.html import write_kpi_html
+    from clearsight.release.kpi import kpi_report
+
+    first, last = parse_date(date_from, "--from"), parse_date(date_to, "--to")
+    if first and last and first > last:
+        fail(f"the period starts ({first}) after it ends ({last})")
+    with open_warehouse(ctx) as wh:
+        report = kpi_report(wh, first, last)
+    path = write_kpi_html(report, out or workspace_of(ctx).report("kpi.html"))
+    emit(report, as_json, _print_kpi, report=path, indent=None)
+
+
+def _print_kpi(report: dict[str, Any]) -> None:
+    from clearsight.release.html import pct
+
+    o = report["overall"]
+    if o is None:
+        console.print("[yellow]no declarations in the warehouse for this period[/]")
+    else:
+        console.print(
+            f"{o['declarations']:,} declarations, {o['selected']:,} controlled ({pct(o['selection_rate'])}), "
+            f"hit rate {pct(o['hit_rate'])}, revenue recovered {o['revenue']:,.0f} "
+            f"({(o['revenue_per_inspection'] or 0):,.0f} per control)"
+        )
+        for r in report["by_lane"]:
+            console.print(f"  lane {r['lane']}: {r['declarations']:,} declarations, hit rate {pct(r['hit_rate'])}")
+    for note in report["notes"]:
+        console.print(f"[yellow]note:[/] {note}")

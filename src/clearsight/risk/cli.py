@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, open_warehouse, settings_of, workspace_of
 from clearsight.console import console, err_console, fail
-from clearsight.core.errors import UserError
 
 
 def _when(value: str | None, option: str) -> dt.datetime | None:
@@ -31,17 +30,6 @@ def _budgets(text: str) -> list[float]:
     if not values or any(not 0 < v <= 100 for v in values):
         fail(f"--budgets must be percentages above 0 and at most 100, got {text!r}")
     return [v / 100 for v in sorted(set(values))]
-
-
-def _connect(ctx: typer.Context):
-    from clearsight.cli import settings_of
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    settings = settings_of(ctx)
-    try:
-        return settings, connect(settings.warehouse_url)
-    except WarehouseError as exc:
-        fail(str(exc))
 
 
 def _read_declarations(path: Path):
@@ -70,439 +58,414 @@ def _read_declarations(path: Path):
 
 def register(app: typer.Typer) -> None:
     """Add the ``risk`` command group to the main app."""
-    risk = typer.Typer(
-        help="Risk engine: train and evaluate fraud models, score declarations, explain scores.",
-        no_args_is_help=True,
-    )
-    app.add_typer(risk, name="risk")
-
-    @risk.command("train")
-    def train_cmd(
-        ctx: typer.Context,
-        until: Annotated[
-            str | None, typer.Option("--until", help="Train on labels known before this date (default: all).")
-        ] = None,
-        objective: Annotated[
-            str, typer.Option("--objective", help="Ranking: fraud, revenue or blend.")
-        ] = "fraud",
-        name: Annotated[
-            str | None, typer.Option("--name", help="Model name (default: risk-OBJECTIVE-TIMESTAMP).")
-        ] = None,
-        promote: Annotated[
-            bool, typer.Option("--promote", help="Use this model for scoring from now on.")
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the registry entry as JSON.")] = False,
-    ) -> None:
-        """Train a model on the warehouse's labels and add it to the registry (the first one is promoted)."""
-        from dataclasses import asdict
-
-        from clearsight.risk.engine import train
-        from clearsight.risk.model import OBJECTIVES
-        from clearsight.risk.registry import ModelRegistry
-
-        if objective not in OBJECTIVES:
-            fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-        settings, wh = _connect(ctx)
-        registry = ModelRegistry(settings.workspace.models_dir)
-        try:
-            with err_console.status("computing point-in-time features and training"):
-                result = train(
-                    wh,
-                    registry,
-                    until=_when(until, "--until"),
-                    objective=objective,
-                    name=name,
-                    promote=promote,
-                )
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        e = result.entry
-        if as_json:
-            print(json.dumps({**asdict(e), "folder": str(result.folder), "notes": result.notes}, indent=2))
-            return
-        console.print(
-            f"model {e.name}: {e.n_train:,} labels ({e.n_fraud:,} fraudulent), objective {e.objective}, "
-            f"trained until {e.trained_until}",
-            highlight=False,
-        )
-        if e.metrics.get("auc") is not None:
-            console.print(
-                f"validation ({e.metrics['validated_on']}): AUC {e.metrics['auc']:.3f}, "
-                f"precision at 5 % {e.metrics['precision_at']['5']:.1%}",
-                highlight=False,
-            )
-        for note in result.notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
-        promoted = registry.promoted() == e.name
-        console.print(
-            f"saved in {result.folder}{' (promoted)' if promoted else ''}", highlight=False, soft_wrap=True
-        )
-
-    @risk.command("evaluate")
-    def evaluate_cmd(
-        ctx: typer.Context,
-        cutoff: Annotated[str, typer.Option("--cutoff", help="Train before this date, test from it.")],
-        end: Annotated[
-            str | None, typer.Option("--end", help="Test on items lodged before this date.")
-        ] = None,
-        budgets: Annotated[
-            str, typer.Option("--budgets", help="Inspection budgets, % of test items.")
-        ] = "1,2,5,10",
-        objective: Annotated[str, typer.Option("--objective", help="fraud, revenue or blend.")] = "fraud",
-        world: Annotated[
-            Path | None,
-            typer.Option("--world", help="Synthetic world folder: also score against its ground truth."),
-        ] = None,
-        out: Annotated[
-            Path | None,
-            typer.Option("--out", help="HTML report (default: <home>/reports/risk-evaluation.html)."),
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    ) -> None:
-        """Replay a deployment: train before the cutoff, rank the items after it, compare with baselines."""
-        from clearsight.risk.engine import evaluate
-        from clearsight.risk.html import LABELS, write_html
-        from clearsight.risk.model import OBJECTIVES
-
-        if objective not in OBJECTIVES:
-            fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
-        cut = _when(cutoff, "--cutoff")
-        fractions = _budgets(budgets)
-        settings, wh = _connect(ctx)
-        try:
-            with err_console.status("computing point-in-time features, training and scoring"):
-                ev = evaluate(
-                    wh, cut, end=_when(end, "--end"), budgets=fractions, objective=objective, world_dir=world
-                )
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        path = write_html(ev, out or settings.workspace.reports_dir / "risk-evaluation.html")
-        data = ev.to_json_dict()
-        if as_json:
-            print(json.dumps(data, indent=2))
-            err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
-            return
-        console.print(
-            f"trained on {ev.n_train:,} labels before {ev.cutoff:%Y-%m-%d}; tested on {ev.n_test:,} inspected of "
-            f"{ev.n_test_items:,} items; revenue basis: {ev.revenue_basis}",
-            highlight=False,
-        )
-        sets = [
-            (
-                "labelled test items",
-                {"model": data["metrics"], **{k: v["metrics"] for k, v in data["baselines"].items()}},
-            )
-        ]
-        if data["ground_truth"]:
-            sets.append(("ground truth, all test items", data["ground_truth"]["metrics"]))
-        for title, methods in sets:
-            grid = RichTable(title=title, title_justify="left")
-            grid.add_column("method")
-            grid.add_column("AUC", justify="right")
-            for b in data["budgets"]:
-                grid.add_column(f"prec {b}%", justify="right")
-            for b in data["budgets"]:
-                grid.add_column(f"rev {b}%", justify="right")
-            for name, m in methods.items():
-                keys = [str(b) for b in data["budgets"]]
-                grid.add_row(
-                    LABELS.get(name, name),
-                    "—" if m["auc"] is None else f"{m['auc']:.3f}",
-                    *[f"{m['precision_at'][k]:.1%}" for k in keys],
-                    *[f"{m['revenue_at'][k]:.1%}" for k in keys],
-                )
-            console.print(grid)
-        for note in ev.notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
-        console.print(f"report: {path}", highlight=False, soft_wrap=True)
-
-    @risk.command("score")
-    def score_cmd(
-        ctx: typer.Context,
-        file: Annotated[
-            Path | None, typer.Argument(help="Declarations to score (canonical columns, CSV or Parquet).")
-        ] = None,
-        date_from: Annotated[
-            str | None, typer.Option("--from", help="Score warehouse items lodged from this date.")
-        ] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="... and before this date.")] = None,
-        out: Annotated[Path, typer.Option("--out", help="Parquet file to write.")] = Path("scores.parquet"),
-        model: Annotated[
-            str | None, typer.Option("--model", help="Model name (default: the promoted one).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
-    ) -> None:
-        """Score items: fraud probability, expected revenue, rank and reasons, written as Parquet."""
-        import pyarrow.parquet as pq
-
-        from clearsight.risk.history import point_in_time
-        from clearsight.risk.registry import ModelRegistry
-        from clearsight.risk.scorer import REASONS_LIMIT, RiskScorer, score_history
-
-        if (file is None) == (date_from is None):
-            fail("give either a FILE of declarations or --from DATE (with an optional --to DATE)")
-        if file is not None and date_to is not None:
-            fail("--to goes with --from, not with a FILE")
-        settings, wh = _connect(ctx)
-        notes: list[str] = []
-        try:
-            if file is not None:
-                table = _read_declarations(file)
-                scorer = RiskScorer.load(settings, model, warehouse=wh)
-                result = scorer.score(table)
-                notes = list(scorer.notes)
-                name = scorer.entry.name
-            else:
-                start, stop = _when(date_from, "--from"), _when(date_to, "--to")
-                entry, risk_model = ModelRegistry(settings.workspace.models_dir).load(model)
-                hist = point_in_time(wh, start=start, end=stop, basis=entry.revenue_basis)
-                if hist.num_rows == 0:
-                    fail(
-                        f"no items lodged from {date_from}{f' to {date_to}' if date_to else ''} in the warehouse"
-                    )
-                result = score_history(risk_model, hist)
-                name = entry.name
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(result, out)
-        if result.num_rows > REASONS_LIMIT:
-            notes.append(
-                f"reasons given for the {REASONS_LIMIT:,} highest-ranked items (the others have none)"
-            )
-        summary = {"model": name, "items": result.num_rows, "out": str(out), "notes": notes}
-        if as_json:
-            print(json.dumps(summary))
-            return
-        for note in notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
-        console.print(
-            f"{result.num_rows:,} items scored with model {name} → {out}", highlight=False, soft_wrap=True
-        )
-
-    @risk.command("explain")
-    def explain_cmd(
-        ctx: typer.Context,
-        declaration_id: Annotated[str, typer.Argument(help="Declaration reference.")],
-        item: Annotated[
-            int | None, typer.Option("--item", help="Goods item number (default: every item).")
-        ] = None,
-        model: Annotated[
-            str | None, typer.Option("--model", help="Model name (default: the promoted one).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """Why a declaration's items score as they do, with what was known at its lodgement."""
-        from clearsight.risk.explain_item import explain_declaration
-
-        settings, wh = _connect(ctx)
-        try:
-            rows = explain_declaration(settings, wh, declaration_id, item, model)
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        if as_json:
-            print(json.dumps(rows, indent=2, default=str))
-            return
-        for r in rows:
-            console.print(
-                f"[bold]{r['declaration_id']} item {r['item_no']}[/]: fraud probability {r['fraud_probability']:.1%}, "
-                f"expected revenue {r['expected_revenue']:,.0f} (model {r['model']})",
-                highlight=False,
-            )
-            for reason in r["reasons"] or ["nothing raises this item's risk above the usual"]:
-                console.print(f"  • {reason}", highlight=False)
-
-    @risk.command("models")
-    def models_cmd(
-        ctx: typer.Context,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """List the trained models; the promoted one scores."""
-        from dataclasses import asdict
-
-        from clearsight.cli import settings_of
-        from clearsight.risk.registry import ModelRegistry
-
-        registry = ModelRegistry(settings_of(ctx).workspace.models_dir)
-        try:
-            entries, promoted = registry.entries(), registry.promoted()
-        except UserError as exc:
-            fail(str(exc))
-        if as_json:
-            print(json.dumps({"promoted": promoted, "models": [asdict(e) for e in entries]}, indent=2))
-            return
-        if not entries:
-            console.print("no models yet: run `clearsight risk train`")
-            return
-        grid = RichTable(title="risk models", title_justify="left")
-        for col in (
-            "",
-            "name",
-            "objective",
-            "trained until",
-            "labels",
-            "frauds",
-            "AUC (validation)",
-            "fingerprint",
-        ):
-            grid.add_column(col)
-        for e in entries:
-            auc = e.metrics.get("auc")
-            grid.add_row(
-                "*" if e.name == promoted else "",
-                e.name,
-                e.objective,
-                (e.trained_until or "")[:19],
-                f"{e.n_train:,}",
-                f"{e.n_fraud:,}",
-                "—" if auc is None else f"{auc:.3f}",
-                e.fingerprint,
-            )
-        console.print(grid)
-        console.print("* promoted (used for scoring)")
-
-    @risk.command("promote")
-    def promote_cmd(
-        ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="The model to score with from now on.")],
-    ) -> None:
-        """Set the model used for scoring."""
-        from clearsight.cli import settings_of
-        from clearsight.risk.registry import ModelRegistry
-
-        try:
-            ModelRegistry(settings_of(ctx).workspace.models_dir).promote(name)
-        except UserError as exc:
-            fail(str(exc))
-        console.print(f"model {name} promoted: scoring uses it from now on", highlight=False)
-
-    @risk.command("retrain")
-    def retrain_cmd(
-        ctx: typer.Context,
-        holdout_weeks: Annotated[
-            int,
-            typer.Option("--holdout-weeks", min=1, help="Compare on the labelled items of the last N weeks."),
-        ] = 4,
-        metric: Annotated[
-            str,
-            typer.Option("--metric", help="precision, revenue, recall, normalised_revenue or auc."),
-        ] = "precision",
-        budget: Annotated[
-            float, typer.Option("--budget", help="Inspection budget the metric is read at, % of items.")
-        ] = 5.0,
-        margin: Annotated[
-            float,
-            typer.Option("--margin", help="Promote only when the challenger is better by at least this."),
-        ] = 0.01,
-        refit: Annotated[
-            bool,
-            typer.Option(
-                "--refit/--no-refit",
-                help="Refit a winning challenger on every label (default), or promote the compared one.",
-            ),
-        ] = True,
-        name: Annotated[
-            str | None, typer.Option("--name", help="Challenger name (default: retrain-TIMESTAMP).")
-        ] = None,
-        min_new_labels: Annotated[
-            int | None,
-            typer.Option(
-                "--min-new-labels", min=1, help="Labels newer than the champion needed (default 50)."
-            ),
-        ] = None,
-        show_history: Annotated[
-            bool, typer.Option("--history", help="Show every past comparison instead of retraining.")
-        ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    ) -> None:
-        """Train a challenger on the newest labels; promote it only if it beats the promoted model."""
-        from dataclasses import asdict
-
-        from clearsight.cli import settings_of
-        from clearsight.risk.registry import ModelRegistry
-        from clearsight.risk.retrain import MIN_NEW_LABELS, history, retrain
-
-        if show_history:
-            registry = ModelRegistry(settings_of(ctx).workspace.models_dir)
-            try:
-                past = history(registry)
-            except UserError as exc:
-                fail(str(exc))
-            _print_history(past, as_json)
-            return
-        if not 0 < budget <= 100:
-            fail(f"--budget must be a percentage above 0 and at most 100, got {budget:g}")
-        settings, wh = _connect(ctx)
-        registry = ModelRegistry(settings.workspace.models_dir)
-        try:
-            with err_console.status("training the challenger and comparing it with the promoted model"):
-                result = retrain(
-                    wh,
-                    registry,
-                    holdout_weeks=holdout_weeks,
-                    metric=metric,
-                    budget=budget / 100,
-                    margin=margin,
-                    refit=refit,
-                    name=name,
-                    min_new_labels=min_new_labels or MIN_NEW_LABELS,
-                )
-        except UserError as exc:
-            fail(str(exc))
-        finally:
-            wh.close()
-        if as_json:
-            print(json.dumps(asdict(result), indent=2, default=str))
-            return
-        if result.decision == "first":
-            console.print(f"model {result.promoted}: {result.reason}", highlight=False)
-            return
-        h = result.holdout
-        console.print(
-            f"holdout: {h['window']}, {h['from']} to {h['to']}: {h['labels']:,} labelled items "
-            f"({h['frauds']:,} fraudulent)",
-            highlight=False,
-        )
-        what = result.metric if result.metric == "auc" else f"{result.metric} at {result.budget * 100:g} %"
-        grid = RichTable(
-            title=f"champion and challenger on the holdout ({what} decides)", title_justify="left"
-        )
-        for col in ("model", "", "AUC", "precision 5 %", "revenue 5 %", what):
-            grid.add_column(col, justify="left" if col in ("model", "") else "right")
-        for role, model_name, m in (
-            ("champion", result.champion, result.champion_metrics),
-            ("challenger", result.challenger, result.challenger_metrics),
-        ):
-            value = result.value(role)
-            grid.add_row(
-                model_name or "",
-                role,
-                "—" if m["auc"] is None else f"{m['auc']:.3f}",
-                f"{m['precision_at']['5']:.1%}",
-                f"{m['revenue_at']['5']:.1%}",
-                "—" if value is None else f"{value:.4f}",
-            )
-        console.print(grid)
-        colour = "green" if result.decision == "promoted" else "yellow"
-        console.print(f"[{colour}]{result.decision}:[/] {result.reason}", highlight=False)
-        console.print(f"scoring uses model {registry.promoted()}", highlight=False)
+    risk = group(app, "risk", "Risk engine: train and evaluate fraud models, score declarations, explain scores.")
+    risk.command("train")(train_cmd)
+    risk.command("evaluate")(evaluate_cmd)
+    risk.command("score")(score_cmd)
+    risk.command("explain")(explain_cmd)
+    risk.command("models")(models_cmd)
+    risk.command("promote")(promote_cmd)
+    risk.command("retrain")(retrain_cmd)
 
 
-def _print_history(past: list, as_json: bool) -> None:
-    """The retraining log as a table (or JSON lines' content as one JSON list)."""
+@command
+def train_cmd(
+    ctx: typer.Context,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Train on labels known before this date (default: all).")
+    ] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", help="Ranking: fraud, revenue or blend.")
+    ] = "fraud",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Model name (default: risk-OBJECTIVE-TIMESTAMP).")
+    ] = None,
+    promote: Annotated[
+        bool, typer.Option("--promote", help="Use this model for scoring from now on.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the registry entry as JSON.")] = False,
+) -> None:
+    """Train a model on the warehouse's labels and add it to the registry (the first one is promoted)."""
     from dataclasses import asdict
 
-    if as_json:
-        print(json.dumps([asdict(c) for c in past], indent=2, default=str))
+    from clearsight.risk.engine import train
+    from clearsight.risk.model import OBJECTIVES
+    from clearsight.risk.registry import ModelRegistry
+
+    if objective not in OBJECTIVES:
+        fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    registry = ModelRegistry(workspace_of(ctx).models_dir)
+    with open_warehouse(ctx) as wh, err_console.status("computing point-in-time features and training"):
+        result = train(
+            wh,
+            registry,
+            until=_when(until, "--until"),
+            objective=objective,
+            name=name,
+            promote=promote,
+        )
+    entry = {**asdict(result.entry), "folder": str(result.folder), "notes": result.notes}
+    emit(entry, as_json, lambda _: _print_trained(result, registry.promoted()))
+
+
+def _print_trained(result, promoted_name: str | None) -> None:
+    e = result.entry
+    console.print(
+        f"model {e.name}: {e.n_train:,} labels ({e.n_fraud:,} fraudulent), objective {e.objective}, "
+        f"trained until {e.trained_until}",
+        highlight=False,
+    )
+    if e.metrics.get("auc") is not None:
+        console.print(
+            f"validation ({e.metrics['validated_on']}): AUC {e.metrics['auc']:.3f}, "
+            f"precision at 5 % {e.metrics['precision_at']['5']:.1%}",
+            highlight=False,
+        )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    promoted = promoted_name == e.name
+    console.print(
+        f"saved in {result.folder}{' (promoted)' if promoted else ''}", highlight=False, soft_wrap=True
+    )
+
+
+@command
+def evaluate_cmd(
+    ctx: typer.Context,
+    cutoff: Annotated[str, typer.Option("--cutoff", help="Train before this date, test from it.")],
+    end: Annotated[
+        str | None, typer.Option("--end", help="Test on items lodged before this date.")
+    ] = None,
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Inspection budgets, % of test items.")
+    ] = "1,2,5,10",
+    objective: Annotated[str, typer.Option("--objective", help="fraud, revenue or blend.")] = "fraud",
+    world: Annotated[
+        Path | None,
+        typer.Option("--world", help="Synthetic world folder: also score against its ground truth."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML report (default: <home>/reports/risk-evaluation.html)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replay a deployment: train before the cutoff, rank the items after it, compare with baselines."""
+    from clearsight.risk.engine import evaluate
+    from clearsight.risk.html import write_html
+    from clearsight.risk.model import OBJECTIVES
+
+    if objective not in OBJECTIVES:
+        fail(f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}")
+    cut = _when(cutoff, "--cutoff")
+    fractions = _budgets(budgets)
+    with open_warehouse(ctx) as wh, err_console.status("computing point-in-time features, training and scoring"):
+        ev = evaluate(wh, cut, end=_when(end, "--end"), budgets=fractions, objective=objective, world_dir=world)
+    path = write_html(ev, out or workspace_of(ctx).report("risk-evaluation.html"))
+    emit(ev.to_json_dict(), as_json, lambda data: _print_evaluation(ev, data), report=path)
+
+
+def _print_evaluation(ev, data: dict) -> None:
+    from clearsight.risk.html import LABELS
+
+    console.print(
+        f"trained on {ev.n_train:,} labels before {ev.cutoff:%Y-%m-%d}; tested on {ev.n_test:,} inspected of "
+        f"{ev.n_test_items:,} items; revenue basis: {ev.revenue_basis}",
+        highlight=False,
+    )
+    sets = [
+        (
+            "labelled test items",
+            {"model": data["metrics"], **{k: v["metrics"] for k, v in data["baselines"].items()}},
+        )
+    ]
+    if data["ground_truth"]:
+        sets.append(("ground truth, all test items", data["ground_truth"]["metrics"]))
+    for title, methods in sets:
+        grid = RichTable(title=title, title_justify="left")
+        grid.add_column("method")
+        grid.add_column("AUC", justify="right")
+        for b in data["budgets"]:
+            grid.add_column(f"prec {b}%", justify="right")
+        for b in data["budgets"]:
+            grid.add_column(f"rev {b}%", justify="right")
+        for name, m in methods.items():
+            keys = [str(b) for b in data["budgets"]]
+            grid.add_row(
+                LABELS.get(name, name),
+                "—" if m["auc"] is None else f"{m['auc']:.3f}",
+                *[f"{m['precision_at'][k]:.1%}" for k in keys],
+                *[f"{m['revenue_at'][k]:.1%}" for k in keys],
+            )
+        console.print(grid)
+    for note in ev.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+@command
+def score_cmd(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Argument(help="Declarations to score (canonical columns, CSV or Parquet).")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Score warehouse items lodged from this date.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="... and before this date.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Parquet file to write.")] = Path("scores.parquet"),
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model name (default: the promoted one).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
+) -> None:
+    """Score items: fraud probability, expected revenue, rank and reasons, written as Parquet."""
+    import pyarrow.parquet as pq
+
+    from clearsight.risk.history import point_in_time
+    from clearsight.risk.registry import ModelRegistry
+    from clearsight.risk.scorer import REASONS_LIMIT, RiskScorer, score_history
+
+    if (file is None) == (date_from is None):
+        fail("give either a FILE of declarations or --from DATE (with an optional --to DATE)")
+    if file is not None and date_to is not None:
+        fail("--to goes with --from, not with a FILE")
+    settings = settings_of(ctx)
+    notes: list[str] = []
+    with open_warehouse(ctx) as wh:
+        if file is not None:
+            table = _read_declarations(file)
+            scorer = RiskScorer.load(settings, model, warehouse=wh)
+            result = scorer.score(table)
+            notes = list(scorer.notes)
+            name = scorer.entry.name
+        else:
+            start, stop = _when(date_from, "--from"), _when(date_to, "--to")
+            entry, risk_model = ModelRegistry(workspace_of(ctx).models_dir).load(model)
+            hist = point_in_time(wh, start=start, end=stop, basis=entry.revenue_basis)
+            if hist.num_rows == 0:
+                fail(
+                    f"no items lodged from {date_from}{f' to {date_to}' if date_to else ''} in the warehouse"
+                )
+            result = score_history(risk_model, hist)
+            name = entry.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(result, out)
+    if result.num_rows > REASONS_LIMIT:
+        notes.append(
+            f"reasons given for the {REASONS_LIMIT:,} highest-ranked items (the others have none)"
+        )
+    summary = {"model": name, "items": result.num_rows, "out": str(out), "notes": notes}
+    emit(summary, as_json, _print_scored, indent=None)
+
+
+def _print_scored(summary: dict) -> None:
+    for note in summary["notes"]:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    console.print(
+        f"{summary['items']:,} items scored with model {summary['model']} → {summary['out']}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@command
+def explain_cmd(
+    ctx: typer.Context,
+    declaration_id: Annotated[str, typer.Argument(help="Declaration reference.")],
+    item: Annotated[
+        int | None, typer.Option("--item", help="Goods item number (default: every item).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Model name (default: the promoted one).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Why a declaration's items score as they do, with what was known at its lodgement."""
+    from clearsight.risk.explain_item import explain_declaration
+
+    with open_warehouse(ctx) as wh:
+        rows = explain_declaration(settings_of(ctx), wh, declaration_id, item, model)
+    emit(rows, as_json, _print_explained)
+
+
+def _print_explained(rows: list[dict]) -> None:
+    for r in rows:
+        console.print(
+            f"[bold]{r['declaration_id']} item {r['item_no']}[/]: fraud probability {r['fraud_probability']:.1%}, "
+            f"expected revenue {r['expected_revenue']:,.0f} (model {r['model']})",
+            highlight=False,
+        )
+        for reason in r["reasons"] or ["nothing raises this item's risk above the usual"]:
+            console.print(f"  • {reason}", highlight=False)
+
+
+@command
+def models_cmd(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the trained models; the promoted one scores."""
+    from dataclasses import asdict
+
+    from clearsight.risk.registry import ModelRegistry
+
+    registry = ModelRegistry(workspace_of(ctx).models_dir)
+    entries, promoted = registry.entries(), registry.promoted()
+    listed = {"promoted": promoted, "models": [asdict(e) for e in entries]}
+    emit(listed, as_json, lambda _: _print_models(entries, promoted))
+
+
+def _print_models(entries: list, promoted: str | None) -> None:
+    if not entries:
+        console.print("no models yet: run `clearsight risk train`")
         return
+    grid = RichTable(title="risk models", title_justify="left")
+    for col in (
+        "",
+        "name",
+        "objective",
+        "trained until",
+        "labels",
+        "frauds",
+        "AUC (validation)",
+        "fingerprint",
+    ):
+        grid.add_column(col)
+    for e in entries:
+        auc = e.metrics.get("auc")
+        grid.add_row(
+            "*" if e.name == promoted else "",
+            e.name,
+            e.objective,
+            (e.trained_until or "")[:19],
+            f"{e.n_train:,}",
+            f"{e.n_fraud:,}",
+            "—" if auc is None else f"{auc:.3f}",
+            e.fingerprint,
+        )
+    console.print(grid)
+    console.print("* promoted (used for scoring)")
+
+
+@command
+def promote_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The model to score with from now on.")],
+) -> None:
+    """Set the model used for scoring."""
+    from clearsight.risk.registry import ModelRegistry
+
+    ModelRegistry(workspace_of(ctx).models_dir).promote(name)
+    console.print(f"model {name} promoted: scoring uses it from now on", highlight=False)
+
+
+@command
+def retrain_cmd(
+    ctx: typer.Context,
+    holdout_weeks: Annotated[
+        int,
+        typer.Option("--holdout-weeks", min=1, help="Compare on the labelled items of the last N weeks."),
+    ] = 4,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", help="precision, revenue, recall, normalised_revenue or auc."),
+    ] = "precision",
+    budget: Annotated[
+        float, typer.Option("--budget", help="Inspection budget the metric is read at, % of items.")
+    ] = 5.0,
+    margin: Annotated[
+        float,
+        typer.Option("--margin", help="Promote only when the challenger is better by at least this."),
+    ] = 0.01,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit/--no-refit",
+            help="Refit a winning challenger on every label (default), or promote the compared one.",
+        ),
+    ] = True,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Challenger name (default: retrain-TIMESTAMP).")
+    ] = None,
+    min_new_labels: Annotated[
+        int | None,
+        typer.Option(
+            "--min-new-labels", min=1, help="Labels newer than the champion needed (default 50)."
+        ),
+    ] = None,
+    show_history: Annotated[
+        bool, typer.Option("--history", help="Show every past comparison instead of retraining.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Train a challenger on the newest labels; promote it only if it beats the promoted model."""
+    from dataclasses import asdict
+
+    from clearsight.risk.registry import ModelRegistry
+    from clearsight.risk.retrain import MIN_NEW_LABELS, history, retrain
+
+    registry = ModelRegistry(workspace_of(ctx).models_dir)
+    if show_history:
+        past = history(registry)
+        emit([asdict(c) for c in past], as_json, lambda _: _print_history(past))
+        return
+    if not 0 < budget <= 100:
+        fail(f"--budget must be a percentage above 0 and at most 100, got {budget:g}")
+    with (
+        open_warehouse(ctx) as wh,
+        err_console.status("training the challenger and comparing it with the promoted model"),
+    ):
+        result = retrain(
+            wh,
+            registry,
+            holdout_weeks=holdout_weeks,
+            metric=metric,
+            budget=budget / 100,
+            margin=margin,
+            refit=refit,
+            name=name,
+            min_new_labels=min_new_labels or MIN_NEW_LABELS,
+        )
+    emit(asdict(result), as_json, lambda _: _print_retrained(result, registry))
+
+
+def _print_retrained(result, registry) -> None:
+    if result.decision == "first":
+        console.print(f"model {result.promoted}: {result.reason}", highlight=False)
+        return
+    h = result.holdout
+    console.print(
+        f"holdout: {h['window']}, {h['from']} to {h['to']}: {h['labels']:,} labelled items "
+        f"({h['frauds']:,} fraudulent)",
+        highlight=False,
+    )
+    what = result.metric if result.metric == "auc" else f"{result.metric} at {result.budget * 100:g} %"
+    grid = RichTable(
+        title=f"champion and challenger on the holdout ({what} decides)", title_justify="left"
+    )
+    for col in ("model", "", "AUC", "precision 5 %", "revenue 5 %", what):
+        grid.add_column(col, justify="left" if col in ("model", "") else "right")
+    for role, model_name, m in (
+        ("champion", result.champion, result.champion_metrics),
+        ("challenger", result.challenger, result.challenger_metrics),
+    ):
+        value = result.value(role)
+        grid.add_row(
+            model_name or "",
+            role,
+            "—" if m["auc"] is None else f"{m['auc']:.3f}",
+            f"{m['precision_at']['5']:.1%}",
+            f"{m['revenue_at']['5']:.1%}",
+            "—" if value is None else f"{value:.4f}",
+        )
+    console.print(grid)
+    colour = "green" if result.decision == "promoted" else "yellow"
+    console.print(f"[{colour}]{result.decision}:[/] {result.reason}", highlight=False)
+    console.print(f"scoring uses model {registry.promoted()}", highlight=False)
+
+
+def _print_history(past: list) -> None:
+    """The retraining log as a table."""
     if not past:
         console.print("no retraining yet: run `clearsight risk retrain`")
         return

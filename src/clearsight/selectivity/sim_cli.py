@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from clearsight.console import console, err_console, fail, progress
-from clearsight.core.errors import UserError
+from clearsight.commands import command, emit, workspace_of
+from clearsight.console import console, fail, progress
 
 
 def _share(value: float, option: str) -> float:
@@ -18,6 +17,12 @@ def _share(value: float, option: str) -> float:
     return value / 100
 
 
+def register(app: typer.Typer) -> None:
+    """Add the ``simulate`` command to the main app."""
+    app.command("simulate")(simulate_cmd)
+
+
+@command
 def simulate_cmd(
     ctx: typer.Context,
     world: Annotated[
@@ -49,7 +54,6 @@ def simulate_cmd(
 ) -> None:
     """Replay random, rule, model and model+exploration selection week by week on a synthetic world:
     each strategy learns only from what it inspects; revenue is compared with an oracle."""
-    from clearsight.cli import settings_of
     from clearsight.selectivity.sim_html import write_html
     from clearsight.selectivity.simulate import check_options, generated_world, read_world, simulate
 
@@ -57,40 +61,30 @@ def simulate_cmd(
         fail(f"--budget must be a percentage above 0 and at most 100, not {budget:g}")
     share = _share(explore_share, "--explore-share")
     names = [s.strip() for s in strategies.split(",") if s.strip()]
-    try:
-        check_options(weeks, budget / 100, names, share, retrain_every)
-        with progress(transient=True) as bar:
-            task = bar.add_task("loading the world", total=weeks)
-            if world is not None:
-                sim_world = read_world(world)
-            else:
-                bar.update(task, description=f"generating a world of {items:,} items")
-                sim_world = generated_world(items, seed, weeks)
+    check_options(weeks, budget / 100, names, share, retrain_every)
+    with progress(transient=True) as bar:
+        task = bar.add_task("loading the world", total=weeks)
+        if world is not None:
+            sim_world = read_world(world)
+        else:
+            bar.update(task, description=f"generating a world of {items:,} items")
+            sim_world = generated_world(items, seed, weeks)
 
-            def report(description: str, done: float) -> None:
-                bar.update(task, description=description, completed=done)
+        def report(description: str, done: float) -> None:
+            bar.update(task, description=description, completed=done)
 
-            result = simulate(
-                sim_world,
-                weeks=weeks,
-                budget=budget / 100,
-                strategies=names,
-                explore_share=share,
-                retrain_every=retrain_every,
-                seed=seed,
-                progress=report,
-            )
-    except UserError as exc:
-        fail(str(exc))
-    settings = settings_of(ctx)
-    path = write_html(result, out or settings.workspace.reports_dir / "simulation.html")
-    data = result.to_json_dict()
-    if as_json:
-        print(json.dumps(data, indent=2))
-        err_console.print(f"report: {path}", highlight=False, soft_wrap=True)
-        return
-    _print_summary(data)
-    console.print(f"report: {path}", highlight=False, soft_wrap=True)
+        result = simulate(
+            sim_world,
+            weeks=weeks,
+            budget=budget / 100,
+            strategies=names,
+            explore_share=share,
+            retrain_every=retrain_every,
+            seed=seed,
+            progress=report,
+        )
+    path = write_html(result, out or workspace_of(ctx).report("simulation.html"))
+    emit(result.to_json_dict(), as_json, _print_summary, report=path)
 
 
 def _print_summary(data: dict) -> None:
@@ -115,6 +109,3 @@ def _print_summary(data: dict) -> None:
         )
     console.print(grid)
 
-
-def register(app: typer.Typer) -> None:
-    app.command("simulate")(simulate_cmd)

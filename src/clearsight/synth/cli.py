@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit
 from clearsight.console import console, fail, progress
 
 OPTIONS = {
@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command(name="synth")(synth)
 
 
+@command
 def synth(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write the files to (created if missing).")
@@ -104,9 +105,11 @@ def synth(
             paths = write_world(world, out, fmt, progress=bar)
     except OSError as exc:
         fail(f"cannot write to {out}: {exc.strerror or exc}")
-    if as_json:
-        print(json.dumps({**world.params, "out": str(out), "files": [p.name for p in paths]}, indent=2))
-        return
+    params = {**world.params, "out": str(out), "files": [p.name for p in paths]}
+    emit(params, as_json, lambda _: _print_world(world, out, paths, items))
+
+
+def _print_world(world, out: Path, paths: list[Path], items: int) -> None:
     rows = {**world.data_tables(), "ground_truth": world.ground_truth, "tariff": world.tariff}
     console.print(f"synthetic world written to {out}", highlight=False)
     grid = RichTable()

@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
+from clearsight.commands import command, emit, group, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 from clearsight.core.errors import UserError
 
 if TYPE_CHECKING:  # imported when a command runs, not at CLI start-up
     from clearsight.core.warehouse import Warehouse
     from clearsight.trade.report import MirrorReport
-
-
-def _warehouse(ctx: typer.Context) -> tuple:
-    from clearsight.cli import settings_of
-    from clearsight.core.warehouse import WarehouseError, connect
-
-    settings = settings_of(ctx)
-    try:
-        return settings, connect(settings.warehouse_url)
-    except WarehouseError as exc:
-        fail(str(exc))
 
 
 def parse_mode_factors(items: list[str]) -> dict[str, float]:
@@ -47,7 +36,7 @@ def parse_mode_factors(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _print_mirror(report: MirrorReport, html_path: Path) -> None:
+def _print_mirror(report: MirrorReport) -> None:
     from clearsight.trade.html import money, ratio
 
     console.print(
@@ -79,9 +68,9 @@ def _print_mirror(report: MirrorReport, html_path: Path) -> None:
     console.print(grid)
     for note in report.notes:
         err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
 
 
+@command
 def mirror(
     ctx: typer.Context,
     reporter: Annotated[
@@ -144,15 +133,11 @@ def mirror(
         fail(f"--source must be trade_flows or declarations, not {source!r}")
     if partner_field not in ("origin", "export"):
         fail(f"--by must be origin or export, not {partner_field!r}")
-    try:
-        factors = {} if no_mode_factors else {**MODE_CIF_FOB, **parse_mode_factors(mode_factor or [])}
-    except UserError as exc:
-        fail(str(exc))
+    factors = {} if no_mode_factors else {**MODE_CIF_FOB, **parse_mode_factors(mode_factor or [])}
     settings_obj = MirrorSettings(
         cif_fob_factor=cif_fob, mode_factors=factors, z_threshold=z, min_pairs=min_pairs, duty_rate=duty_rate
     )
-    settings, warehouse = _warehouse(ctx)
-    try:
+    with open_warehouse(ctx) as warehouse:
         report = build_mirror(
             warehouse,
             reporter=reporter,
@@ -166,18 +151,11 @@ def mirror(
             partner_field=f"country_of_{partner_field}",
             limit=limit,
         )
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        warehouse.close()
-    html_path = write_html(report, out or settings.workspace.reports_dir / "mirror.html")
-    if as_json:
-        print(json.dumps(report.to_json_dict(limit)))
+    html_path = write_html(report, out or workspace_of(ctx).report("mirror.html"))
+    if as_json:  # on the terminal, the notes follow the table
         for note in report.notes:
             err_console.print(f"note: {note}", highlight=False, soft_wrap=True)
-        err_console.print(f"report: {html_path}", highlight=False, soft_wrap=True)
-    else:
-        _print_mirror(report, html_path)
+    emit(report.to_json_dict(limit), as_json, lambda _: _print_mirror(report), report=html_path, indent=None)
 
 
 def _write_table(data, path: Path) -> None:
@@ -200,6 +178,7 @@ def _jsonable(rows: list[dict]) -> list[dict]:
     ]
 
 
+@command
 def valuation_reference(
     ctx: typer.Context,
     period: Annotated[str, typer.Option("--period", help="year, quarter or month.")] = "year",
@@ -213,8 +192,7 @@ def valuation_reference(
     """Reference unit values per HS6 × origin × period (and per HS6 × period): median, quartiles, MAD."""
     from clearsight.trade.valuation import reference_unit_values
 
-    _, warehouse = _warehouse(ctx)
-    try:
+    with open_warehouse(ctx) as warehouse:
         ref = reference_unit_values(warehouse.table("declarations"), period, min_count)
         if hs6:
             ref = ref.filter(ref.hs6 == hs6)
@@ -222,20 +200,16 @@ def valuation_reference(
             ref = ref.filter(ref.country_of_origin == origin.upper())
         ref = ref.order_by(ref.level.desc(), ref["items"].desc(), "hs6", "country_of_origin", "period")
         data = ref.to_pyarrow()
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        warehouse.close()
     if out:
         _write_table(data, out)
         err_console.print(f"{data.num_rows:,} reference groups written to {out}", highlight=False)
     rows = _jsonable(data.slice(0, limit).to_pylist())
     by_level = {lv: data.column("level").to_pylist().count(lv) for lv in ("hs6_origin", "hs6")}
-    if as_json:
-        print(
-            json.dumps({"groups": data.num_rows, "by_level": by_level, "min_count": min_count, "rows": rows})
-        )
-        return
+    summary = {"groups": data.num_rows, "by_level": by_level, "min_count": min_count, "rows": rows}
+    emit(summary, as_json, lambda _: _print_reference(data, by_level, min_count, period, rows), indent=None)
+
+
+def _print_reference(data, by_level: dict[str, int], min_count: int, period: str, rows: list[dict]) -> None:
     console.print(
         f"{data.num_rows:,} reference groups ({by_level['hs6_origin']:,} HS6 × origin, "
         f"{by_level['hs6']:,} HS6 over all origins) of at least {min_count} items, by {period}",
@@ -256,6 +230,7 @@ def valuation_reference(
     console.print(grid)
 
 
+@command
 def valuation_flags_command(
     ctx: typer.Context,
     period: Annotated[str, typer.Option("--period", help="year, quarter or month.")] = "year",
@@ -270,20 +245,17 @@ def valuation_flags_command(
     ] = None,
 ) -> None:
     """Items priced far below their reference unit value, ranked by duty at risk."""
-    _, warehouse = _warehouse(ctx)
-    try:
+    with open_warehouse(ctx) as warehouse:
         summary, data = _flags(warehouse, period, min_count, z)
-    except UserError as exc:
-        fail(str(exc))
-    finally:
-        warehouse.close()
     if out:
         _write_table(data, out)
         err_console.print(f"{data.num_rows:,} flagged items written to {out}", highlight=False)
     rows = _jsonable(data.slice(0, limit).to_pylist())
-    if as_json:
-        print(json.dumps({**summary, "rows": rows}, default=str))
-        return
+    emit({**summary, "rows": rows}, as_json, _print_flags, indent=None)
+
+
+def _print_flags(summary: dict) -> None:
+    rows = summary["rows"]
     console.print(
         f"{summary['flagged']:,} of {summary['items_priced']:,} priced items flagged "
         f"({summary['items_without_reference']:,} without a reference); duty at risk "
@@ -327,9 +299,6 @@ def _flags(warehouse: Warehouse, period: str, min_count: int, z: float):
 def register(app: typer.Typer) -> None:
     """Add ``mirror`` and the ``valuation`` group to the main app."""
     app.command("mirror")(mirror)
-    valuation_app = typer.Typer(
-        help="Reference unit values from declarations, and items priced far below them.", no_args_is_help=True
-    )
-    valuation_app.command("reference")(valuation_reference)
-    valuation_app.command("flags")(valuation_flags_command)
-    app.add_typer(valuation_app, name="valuation")
+    valuation = group(app, "valuation", "Reference unit values from declarations, and items priced far below them.")
+    valuation.command("reference")(valuation_reference)
+    valuation.command("flags")(valuation_flags_command)

@@ -334,7 +334,10 @@ def build_release(
     if options.utility:
         from clearsight.privacy.utility import utility_report
 
-        utility = utility_report(source, plan, result.levels, classes)
+        labelled = None
+        if plan.profile.labels:  # the targeting use case needs the inspected items
+            labelled = labelled_expression(source, plan, result.levels, classes).to_pyarrow()
+        utility = utility_report(source, plan, result.levels, classes, labelled)
 
     name = out.name
     manifest = {

@@ -249,13 +249,16 @@ def model_utility(labelled: pa.Table, engine: str = "auto") -> dict:
     return out
 
 
-def utility_report(source: ir.Table, plan, levels: dict[str, int], classes: ir.Table) -> dict:
-    """Distributions, and (when the release carries inspection outcomes) the targeting use case."""
-    from clearsight.privacy.release import labelled_expression
+def utility_report(
+    source: ir.Table, plan, levels: dict[str, int], classes: ir.Table, labelled: pa.Table | None
+) -> dict:
+    """Distributions, and (when the release carries inspection outcomes) the targeting use case.
 
+    ``labelled`` holds the inspected items with their released columns (the release builds it); None
+    when the profile releases no inspection outcomes.
+    """
     report: dict = {"distributions": distributions(source, levels, classes, plan.k, plan.l_diversity)}
-    if plan.profile.labels:
-        labelled = labelled_expression(source, plan, levels, classes).to_pyarrow()
+    if labelled is not None:
         report["model"] = model_utility(labelled)
     else:
         report["model"] = {"skipped": "the public profile releases no inspection outcomes"}

@@ -13,6 +13,7 @@ import numpy as np
 from clearsight.schema.tables import MODES
 from clearsight.synth.calendar import DAY, HOUR, Calendar
 from clearsight.synth.catalogue import Catalogue
+from clearsight.synth.economy import Economy
 from clearsight.synth.parties import FOCUS_SHARE, Population
 from clearsight.synth.reference import (
     CARRIERS,
@@ -47,32 +48,6 @@ ITEM_VALUE_USD: dict[str, float] = {
 LODGEMENT_HOURS = np.array(
     [0.3, 0.2, 0.2, 0.2, 0.3, 0.6, 1.2, 3, 6, 9, 10, 10, 8, 8, 9, 9, 8, 6, 4, 2.5, 1.5, 1, 0.7, 0.4]
 )
-
-
-@dataclass(frozen=True)
-class Economy:
-    """Partners, prices and preferences of the administration's country, and the new scheme."""
-
-    partners: list[str]
-    sector_partner: np.ndarray  # (sectors, partners) share of imports
-    product_partner_cdf: np.ndarray  # (products, partners) where each product comes from
-    pair_price: np.ndarray  # (products, partners) price level
-    pref_codes: list[str]
-    pref_of: np.ndarray  # partner -> 0 (none) or 1 + index into pref_codes
-    pref_factor: np.ndarray  # 0 or 1 + pref index -> share of the MFN duty due
-    regional: np.ndarray  # partners a false origin is claimed from
-    currency: str
-    fx0: float  # national currency per USD at the start
-    popularity: np.ndarray  # product -> how often it is traded
-    sector_product_cdf: np.ndarray  # (sectors, products)
-    scheme_product: int
-    scheme_origin: int  # declared
-    scheme_true_origin: int
-    scheme_day: int
-
-    def fx(self, day: np.ndarray) -> np.ndarray:
-        """National currency per USD on a day: it slides slowly against the dollar."""
-        return self.fx0 * (1 + 0.04 * day / 365.25)
 
 
 def build_economy(

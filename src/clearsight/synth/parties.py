@@ -9,7 +9,6 @@ importers and risky importers gravitate to risky brokers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +16,7 @@ import pyarrow.compute as pc
 
 from clearsight.synth.calendar import Calendar
 from clearsight.synth.catalogue import STYLES, Catalogue
+from clearsight.synth.economy import Economy
 from clearsight.synth.reference import (
     CARRIERS,
     CITIES,
@@ -34,9 +34,6 @@ from clearsight.synth.reference import (
     STREETS,
 )
 from clearsight.synth.sampling import choice, join, numbered, row_cdf, sample_rows, take
-
-if TYPE_CHECKING:  # goods.py imports this module
-    from clearsight.synth.goods import Economy
 
 FOCUS = 6  # regular products per importer
 SLOTS = 6  # regular suppliers per importer

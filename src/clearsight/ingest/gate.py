@@ -26,7 +26,27 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from clearsight.ingest.mapping import FieldSpec
-from clearsight.ingest.reference import (
+from clearsight.schema import Field, Table
+from clearsight.schema.items import (
+    CODE_SEPARATORS,
+    CONTROL,
+    CONTROLS,
+    DATE_FORMATS,
+    ENUM_SEPARATORS,
+    FREE_TEXT_CONTROL,
+    FREE_TEXT_FIELDS,
+    ID_MAX_LENGTH,
+    IMPLAUSIBLE_RATE,
+    NOT_IN_NOMENCLATURE,
+    PICTURES,
+    QUOTED_LENGTH,
+    REASONS,
+    ZERO_FLAGGED,
+    date_reason,
+    enum_reason,
+)
+from clearsight.schema.measures import is_priced, priced_log_unit_value
+from clearsight.schema.reference import (
     FALSE_WORDS,
     FLOW_CODES,
     MODE_CODES,
@@ -35,23 +55,7 @@ from clearsight.ingest.reference import (
     currency_codes,
     hs2022_subheadings,
 )
-from clearsight.schema import Field, Table
 
-#: Formats tried, in order, for dates without a format in the mapping (ISO is tried first by a cast).
-DATE_FORMATS = [
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y-%m-%dT%H:%M:%S.%f%z",
-    "%Y-%m-%d %H:%M:%S%z",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%Y/%m/%d",
-    "%Y%m%d",
-    "%Y%m%d%H%M%S",
-]
 _LARGEST = sys.float_info.max
 #: A unit value this many times above or below its HS6's median in the file is flagged.
 EXTREME_UNIT_VALUE_FACTOR = 100.0
@@ -178,28 +182,19 @@ class Parsed:
     warnings: list[Check]
 
 
-#: Control characters (Unicode Cc): C0, DEL and C1. An identifier or a code may hold none of them.
-CONTROL = r"[\x00-\x1f\x7f-\x9f]"
-#: ...free text (a goods description, an address) may hold tabs and line breaks, and C1 characters
-#: (a Windows-1252 file read as Latin-1 shows its curly quotes and dashes as C1), never the rest.
-FREE_TEXT_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-#: Text fields whose values are prose rather than codes.
-FREE_TEXT_FIELDS = frozenset({"goods_description", "commodity", "name", "address", "concealment"})
-#: Control characters other than NUL, and how messages show them: C0 and DEL as their Unicode
-#: control pictures (U+2401...), C1 as the replacement character. (NUL is never written into SQL
-#: text: the parser reads it as the end of the query.)
-_CONTROLS = "".join(map(chr, range(1, 0x20))) + "\x7f" + "".join(map(chr, range(0x80, 0xA0)))
-_PICTURES = "".join(map(chr, range(0x2401, 0x2420))) + "\u2421" + "\ufffd" * 32
+# The patterns, formats, reference lists and wording are the canonical goods item's
+# (``clearsight.schema.items``); the expressions below apply them to every cell of a file. (NUL is
+# never written into SQL text: the parser reads it as the end of the query.)
 
 
 def _visible(s: ibis.StringValue) -> ibis.StringValue:
     """The text with its control characters made visible (NUL as ␀): a reason never holds a
     control character that later queries, pages and terminals would have to survive."""
-    return s.replace(chr_(0), "\u2400").translate(_CONTROLS, _PICTURES)
+    return s.replace(chr_(0), "\u2400").translate(CONTROLS, PICTURES)
 
 
 def _quoted(s: ibis.StringValue) -> ibis.StringValue:
-    return "'" + _visible(s.substr(0, 60)) + "'"
+    return "'" + _visible(s.substr(0, QUOTED_LENGTH)) + "'"
 
 
 def control_message(name: str, s: ibis.StringValue, pattern: str = CONTROL) -> ibis.StringValue:
@@ -312,7 +307,7 @@ def _digits(s: ibis.StringValue) -> ibis.StringValue:
     # Codes are mostly digits and dots: a full match of those and a plain replace read them; the
     # regular expressions run only for the rest.
     plain = s.re_search(r"^[0-9.]+$")
-    digits = s.re_replace(r"[\s.\-/]", "")
+    digits = s.re_replace(CODE_SEPARATORS, "")
     slow = ibis.ifelse(digits.re_search(r"^\d+$"), digits, ibis.null(dt.string))
     return ibis.ifelse(plain, s.replace(".", "").nullif(""), slow)
 
@@ -417,9 +412,11 @@ def check_field(
     if kind in ("id", "text"):
         value = p
         if f.name in FREE_TEXT_FIELDS:
-            # Most descriptions need no search: to_json escapes every control character (and
+            # Most descriptions need no search: to_json escapes every C0 control character (and
             # quotes and backslashes), a cheaper test than a regular expression.
-            found = ibis.ifelse(to_json(s).contains("\\"), s.re_search(FREE_TEXT_CONTROL), False)
+            # (DEL is the one control character to_json leaves as it is.)
+            suspect = to_json(s).contains("\\") | s.contains("\x7f")
+            found = ibis.ifelse(suspect, s.re_search(FREE_TEXT_CONTROL), False)
             errors.append(Check(found, control_message(name, s, FREE_TEXT_CONTROL)))
         else:
             found = s.re_search(CONTROL)
@@ -427,46 +424,41 @@ def check_field(
                 found = ibis.ifelse(may_hold_control, found, False)
             errors.append(Check(found, control_message(name, s)))
         if kind == "id":
-            errors.append(Check(present & (m.length() > 64), f"{name}: identifier longer than 64 characters"))
+            errors.append(Check(present & (m.length() > ID_MAX_LENGTH), f"{name}: {REASONS['long_id']}"))
     elif kind == "int":
         ok = p.notnull() & (p == p.floor())
         errors.append(
-            Check(present & ~ok.fill_null(False), unreadable(f"{name}: not a whole number: " + _quoted(s)))
+            Check(present & ~ok.fill_null(False), unreadable(f"{name}: {REASONS['whole']}: " + _quoted(s)))
         )
         value = ibis.ifelse(ok, p, ibis.null(dt.float64)).cast("int64")
     elif kind in ("amount", "rate"):
         # Finite numbers lie between the largest doubles; NaN sorts above every number in DuckDB.
         # (Two comparisons; isnan and isinf are a function call per cell each.)
         bad = p.isnull() | ~p.between(-_LARGEST, _LARGEST)
-        errors.append(Check(present & bad, unreadable(f"{name}: not a number: " + _quoted(s))))
-        errors.append(Check(p < 0, f"{name}: negative: " + _quoted(s)))
+        errors.append(Check(present & bad, unreadable(f"{name}: {REASONS['number']}: " + _quoted(s))))
+        errors.append(Check(p < 0, f"{name}: {REASONS['negative']}: " + _quoted(s)))
         value = ibis.ifelse(p.between(0, _LARGEST), p, ibis.null(dt.float64))
-        if f.name in ("customs_value", "net_mass_kg"):
+        if f.name in ZERO_FLAGGED:
             warnings.append(Check(p == 0, f"{f.name}:zero"))
         if kind == "rate":
-            warnings.append(Check(p > 1000, f"{f.name}:implausible"))
+            warnings.append(Check(p > IMPLAUSIBLE_RATE, f"{f.name}:implausible"))
     elif kind in ("date", "timestamp"):
-        how = (
-            f"expected format {spec.format}"
-            if spec.format
-            else "expected a date such as 2024-03-31 (or give format: in the mapping)"
-        )
-        errors.append(Check(present & p.isnull(), unreadable(f"{name}: not a date ({how}): " + _quoted(s))))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: {date_reason(spec.format)}: " + _quoted(s))))
         value = p.cast("date") if kind == "date" else p
     elif kind == "bool":
         value = p
         errors.append(
-            Check(present & p.isnull(), unreadable(f"{name}: not yes/no (true/false, 1/0): " + _quoted(s)))
+            Check(present & p.isnull(), unreadable(f"{name}: {REASONS['bool']}: " + _quoted(s)))
         )
     elif kind == "country":
         value = p
-        errors.append(Check(present & p.isnull(), unreadable(f"{name}: unknown country: " + _quoted(s))))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: {REASONS['country']}: " + _quoted(s))))
     elif kind == "currency":
         value = p
         errors.append(
             Check(
                 present & ~is_currency(p),
-                unreadable(f"{name}: unknown currency (ISO 4217 expected): " + _quoted(s)),
+                unreadable(f"{name}: {REASONS['currency']}: " + _quoted(s)),
             )
         )
     elif kind in ("hs_code", "hs_any"):
@@ -474,29 +466,28 @@ def check_field(
         if kind == "hs_code":
             padded = ibis.ifelse(n == 5, "0" + p, p)
             ok = padded.length().between(6, 10)
-            why = "malformed HS code (6 to 10 digits expected)"
+            why = REASONS["hs_code"]
             warnings.append(Check(n == 5, f"{f.name}:hs_zero_padded"))
         else:
             padded = ibis.ifelse((n % 2 == 1) & (n < 10), "0" + p, p)
             ok = padded.length().between(2, 10) & (padded.length() % 2 == 0)
-            why = "malformed HS code (2 to 10 digits expected)"
+            why = REASONS["hs_any"]
         ok = ok.fill_null(False)
         errors.append(Check(present & ~ok, unreadable(f"{name}: {why}: " + _quoted(s))))
         value = ibis.ifelse(ok, padded, ibis.null(dt.string))
     elif kind == "period":
         ok = p.re_search(r"^(19|20)\d\d((0[1-9])|(1[0-2]))?$").fill_null(False)
         errors.append(
-            Check(present & ~ok, unreadable(f"{name}: not a period (YYYY or YYYYMM): " + _quoted(s)))
+            Check(present & ~ok, unreadable(f"{name}: {REASONS['period']}: " + _quoted(s)))
         )
         value = ibis.ifelse(ok, p, ibis.null(dt.string))
     elif kind == "enum":
         value = p
-        allowed = ", ".join(f.values)
-        errors.append(Check(present & p.isnull(), unreadable(f"{name}: not one of {allowed}: " + _quoted(s))))
+        errors.append(Check(present & p.isnull(), unreadable(f"{name}: {enum_reason(f)}: " + _quoted(s))))
     else:  # pragma: no cover - the schema only uses the kinds above
         raise ValueError(f"unknown kind {kind}")
     if f.required:
-        errors.append(Check(s.isnull(), f"{name}: missing (required)"))
+        errors.append(Check(s.isnull(), f"{name}: {REASONS['missing']}"))
     return Parsed(value=value, errors=errors, warnings=warnings)
 
 
@@ -510,7 +501,7 @@ def _enum_value(f: Field, s: ibis.StringValue) -> ibis.StringValue:
         text = s.upper()
     else:
         aliases = MODE_CODES if f.name == "mode_of_transport" else {}
-        text = s.lower().re_replace(r"[\s\-]+", "_")
+        text = s.lower().re_replace(ENUM_SEPARATORS, "_")
     cases = {**allowed, **{k: v for k, v in aliases.items() if k not in allowed}}
     return text.substitute(cases, else_=ibis.null(dt.string))
 
@@ -585,7 +576,7 @@ def staged_expression(parsed: ibis.Table, table: Table, specs: dict[str, FieldSp
         warnings += checked.warnings
     if _has_hs_subheadings(table) and "hs_code" in values:
         code = values["hs_code"]
-        warnings.append(Check(code.notnull() & ~in_hs2022(code.substr(0, 6)), "hs_code:not_in_hs2022"))
+        warnings.append(Check(code.notnull() & ~in_hs2022(code.substr(0, 6)), NOT_IN_NOMENCLATURE))
     error_text = messages(errors, ERROR_SEPARATOR)
     raw = ibis.struct({c: t[c] for c in source_columns}).cast("json").cast("string")
     numbered = {"_row": t._row, "_seq": t._row} if "_row" in t.columns else {}
@@ -640,16 +631,12 @@ def has_errors(staged: ibis.Table) -> ibis.BooleanValue:
 
 def log_unit_value(t: ibis.Table) -> ibis.FloatingValue:
     """log(customs value per kg), NULL where either is missing or not positive (no log of zero)."""
-    ok = (t.customs_value > 0) & (t.net_mass_kg > 0)
-    return (
-        ibis.ifelse(ok, t.customs_value, ibis.null(dt.float64)).ln()
-        - ibis.ifelse(ok, t.net_mass_kg, ibis.null(dt.float64)).ln()
-    )
+    return priced_log_unit_value(t)
 
 
 def unit_value_flags(staged: ibis.Table) -> ibis.Table:
     """HS6 reference medians of log unit value within the file, for the extreme-unit-value warning."""
-    ok = staged.filter(~has_errors(staged) & (staged.customs_value > 0) & (staged.net_mass_kg > 0))
+    ok = staged.filter(~has_errors(staged) & is_priced(staged))
     ref = ok.group_by("hs6").aggregate(_uv_median=log_unit_value(ok).median(), _uv_n=ok.count())
     return ref.filter(ref._uv_n >= UNIT_VALUE_MIN_ITEMS)
 

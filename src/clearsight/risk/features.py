@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from clearsight.risk.history import LABEL_KEYS, VOLUME_KEYS
-from clearsight.schema.measures import MAD_SCALE
+from clearsight.schema.measures import robust_z_array
 
 #: Low-cardinality fields given to LightGBM as categories (unseen values become "missing").
 CATEGORICAL = ("mode_of_transport", "office_id", "hs2", "country_of_origin")
@@ -109,9 +109,7 @@ def unit_value_deviation(table: pa.Table) -> dict[str, np.ndarray]:
     """ln(unit value / reference median) and the robust z-score (MAD scaled to a sigma)."""
     log_uv = _log_pos(_ratio(_num(table, "customs_value"), _num(table, "net_mass_kg")))
     ratio = log_uv - _num(table, "uv_ref_median")
-    mad = _num(table, "uv_ref_mad")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(mad > 0, ratio / (MAD_SCALE * mad), np.nan)
+    z = robust_z_array(log_uv, _num(table, "uv_ref_median"), _num(table, "uv_ref_mad"))
     return {"uv_log_ratio": ratio, "uv_robust_z": z}
 
 

@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from clearsight.schema.measures import MAD_SCALE
+from clearsight.schema.measures import robust_z
 
 #: Conventional CIF/FOB factor when the mode is unknown (the IMF's long-standing 10 %).
 DEFAULT_CIF_FOB = 1.10
@@ -201,7 +201,7 @@ def score(j: ir.Table, s: MirrorSettings) -> ir.Table:
     )
     j = j.left_join(stats, "hs_code").drop("hs_code_right")
     # Guarded explicitly: x / 0 is +inf on DuckDB but NULL on Spark.
-    z = ibis.ifelse(j._spread > 0, (j.log_ratio - j._center) / (MAD_SCALE * j._spread), ibis.null(dt.float64))
+    z = robust_z(j.log_ratio, j._center, j._spread)
     j = j.mutate(robust_z=z).drop("_center", "_spread")
     rx = j.reexport_value.fill_null(0)
     re_exporter = (rx > 0) & (rx >= REEXPORT_HUB_SHARE * (j.export_value.fill_null(0) + rx))

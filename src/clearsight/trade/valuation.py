@@ -21,7 +21,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from clearsight.core.errors import UserError
-from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values
+from clearsight.schema.measures import is_priced, log_unit_value, robust_log_unit_values, robust_z
 
 #: Items a group needs before its unit values serve as a reference.
 MIN_COUNT = 10
@@ -137,7 +137,7 @@ def valuation_flags(
         _med=pick["median_log_unit_value"],
         _mad=pick["mad_log_unit_value"],
     )
-    z = ibis.ifelse(t._mad > 0, (t.log_uv - t._med) / (MAD_SCALE * t._mad), ibis.null(dt.float64))
+    z = robust_z(t.log_uv, t._med, t._mad)
     flagged = ibis.ifelse(t._mad > 0, z <= -z_below, t.log_uv < t._med + math.log(ratio_below)).fill_null(
         False
     )

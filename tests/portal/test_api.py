@@ -201,6 +201,38 @@ def test_bad_payloads_get_422_naming_the_field(live, change, field):
     assert "Traceback" not in r.text
 
 
+def test_what_the_gate_refuses_the_api_refuses_naming_the_field(live):
+    """An unknown origin, an HS code outside HS 2022 and an office no declaration was lodged at are
+    refused with 422 naming the field and the gate's reason, never scored (green)."""
+    key = {"X-API-Key": live.extra["service_key"]}
+    url = f"{live.url}/api/v1/score"
+
+    origin = sample_declaration("BAD-ORIGIN")
+    origin["items"][0]["country_of_origin"] = "ZZ"
+    r = httpx.post(url, json=origin, headers=key)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "items.0.country_of_origin"
+    assert "country_of_origin: unknown country: 'ZZ'" in r.json()["errors"][0]["message"]
+
+    hs = sample_declaration("BAD-HS")
+    hs["items"][0]["hs_code"] = "999999"
+    r = httpx.post(url, json=hs, headers=key)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "items.0.hs_code"
+    assert "hs_code: not a code of HS 2022: '999999'" in r.json()["errors"][0]["message"]
+
+    office = sample_declaration("BAD-OFFICE")
+    office["office_id"] = "NOSUCHOFFICE"
+    r = httpx.post(url, json=office, headers=key)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "office_id"
+    assert r.json()["errors"][0]["message"].startswith("office_id: unknown office")
+    assert "'NOSUCHOFFICE'" in r.json()["detail"]
+    with live.portal.store.session() as s:
+        stored = s.scalar(select(func.count()).select_from(Decision).where(Decision.declaration_id.like("BAD-%")))
+    assert stored == 0
+
+
 def test_malformed_json_and_oversized_bodies(live):
     key = {"X-API-Key": live.extra["service_key"], "Content-Type": "application/json"}
     r = httpx.post(f"{live.url}/api/v1/score", content=b"{not json", headers=key)

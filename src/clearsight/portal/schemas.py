@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from clearsight.schema.tables import MODES, RESULTS
+from clearsight.schema.items import real_time_value
+from clearsight.schema.tables import DECLARATIONS, MODES, RESULTS
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]*$")
 #: Text without control characters (a NUL ends a C string: the engines behind the API cannot store it);
@@ -19,6 +20,21 @@ NO_CONTROL_IN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 def code_field(max_length: int, min_length: int = 0):
     """An optional short code or name of at most ``max_length`` characters, without control characters."""
     return Field(default=None, min_length=min_length, max_length=max_length, pattern=NO_CONTROL)
+
+CANONICAL_FIELDS = frozenset(DECLARATIONS.field_names)
+
+
+def canonical(value: object, info: ValidationInfo) -> object:
+    """The field's value as the canonical goods item has it (``clearsight.schema.items``): refused,
+    with the ingest gate's reason, where the gate would quarantine it (and for an HS code outside
+    HS 2022). Pydantic's own constraints above are the API's contract (JSON types, ISO codes)."""
+    if value is None or info.field_name not in CANONICAL_FIELDS:
+        return value
+    checked = real_time_value(DECLARATIONS.field(info.field_name), value)
+    if checked.errors:
+        raise ValueError(checked.errors[0])
+    return checked.value
+
 
 Amount = Field(default=None, ge=0, le=1e13)
 Country = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
@@ -44,6 +60,8 @@ class ItemIn(BaseModel):
     duty_tax_amount: float | None = Amount
     preference_code: str | None = code_field(16)
 
+    _canonical = field_validator("*")(canonical)
+
 
 class DeclarationIn(BaseModel):
     """A declaration to score: header fields and its goods items."""
@@ -63,6 +81,8 @@ class DeclarationIn(BaseModel):
     country_of_export: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     aeo_status: bool | None = None
     items: list[ItemIn] = Field(min_length=1, max_length=999)
+
+    _canonical = field_validator("*")(canonical)
 
     @field_validator("lodged_at")
     @classmethod

@@ -28,6 +28,7 @@ from clearsight.core.store.models import utcnow
 from clearsight.core.warehouse import Warehouse, WarehouseBusy
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.risk.registry import ModelRegistry
+from clearsight.schema.items import office_refusal
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
@@ -43,6 +44,14 @@ GROUP_ITEMS = 5_000
 
 class NoModel(Exception):
     """No model is promoted (or the promoted one cannot be loaded)."""
+
+
+class Refused(Exception):
+    """A declaration the canonical goods item refuses, for a field (the API answers 422 naming it)."""
+
+    def __init__(self, field: str, reason: str, value: object = None) -> None:
+        super().__init__(reason)
+        self.field, self.reason, self.value = field, reason, value
 
 
 @dataclass
@@ -209,8 +218,14 @@ class ScoringService:
         return self._decider
 
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
-        """Per-item results for canonical rows; lanes by the selectivity room's real-time decider."""
+        """Per-item results for canonical rows; lanes by the selectivity room's real-time decider.
+
+        Raises :class:`Refused` for an office no declaration of the scorer's history was lodged at
+        (the offices are loaded with the model's history snapshot, not read per call)."""
         scorer = self.scorer()
+        for office in dict.fromkeys(rows["office_id"].to_pylist()) if "office_id" in rows.column_names else ():
+            if (reason := office_refusal(office, scorer.snapshot.offices)) is not None:
+                raise Refused("office_id", reason, office)
         decider = self.decider()
         scored = scorer.score(rows, explain_top=explain_top)
         lanes = decider.decide(rows, scored)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterable
-from functools import cache
 
 import numpy as np
 import pyarrow as pa
@@ -43,7 +42,7 @@ from clearsight.risk.history import (
     revenue_basis,
     unit_value_reference,
 )
-from clearsight.schema.tables import DECLARATIONS
+from clearsight.schema.items import ItemsUnreadable, canonical_items
 
 SEP = "\x1f"
 #: Batches at most this size are looked up with Python dicts (no per-call hash-table build).
@@ -107,7 +106,8 @@ class _Lookup:
 
 
 def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.Table, list[str]]:
-    """Canonical declaration columns with their types, missing optional ones as NULL (and said so).
+    """The columns history and features read, as the canonical goods item has them
+    (:func:`clearsight.schema.items.canonical_items`): typed, missing optional ones as NULL (and said so).
 
     Raises UserError naming the required fields that are absent.
     """
@@ -117,40 +117,10 @@ def prepare_items(table: pa.Table, now: dt.datetime | None = None) -> tuple[pa.T
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise UserError(f"declarations to score lack required field(s): {', '.join(missing)}")
-    notes = []
-    cols = {}
-    n = table.num_rows
-    for name in ITEM_FIELDS:
-        if name == "hs6" and "hs6" not in names:
-            hs = pc.cast(table["hs_code"], pa.string())
-            cols[name] = pc.utf8_slice_codeunits(pc.replace_substring_regex(hs, r"[^0-9]", ""), 0, 6)
-            continue
-        if name == "hs_code" and name not in names:
-            cols[name] = pc.cast(table["hs6"], pa.string())
-            continue
-        dtype = pa.timestamp("us") if name == "lodged_at" else None
-        if dtype is None:
-            dtype = _arrow_type(name)
-        if name in names:
-            try:
-                cols[name] = table[name] if table[name].type == dtype else pc.cast(table[name], dtype)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise UserError(f"column {name}: cannot read it as {dtype} ({exc})") from None
-        elif name == "lodged_at":
-            stamp = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)).replace(microsecond=0)
-            cols[name] = pa.array([stamp] * n, dtype)
-            notes.append("no lodged_at: items treated as lodged now")
-        else:
-            cols[name] = pa.nulls(n, dtype)
-            notes.append(f"no {name}: treated as missing")
-    return pa.table(cols), notes
-
-
-@cache
-def _arrow_type(name: str) -> pa.DataType:
-    import ibis.expr.datatypes as dt_
-
-    return dt_.dtype(DECLARATIONS.field(name).dtype).to_pyarrow()
+    try:
+        return canonical_items(table, ITEM_FIELDS, now=now)
+    except ItemsUnreadable as exc:
+        raise UserError(str(exc)) from None
 
 
 class Snapshot:
@@ -164,6 +134,10 @@ class Snapshot:
         self.basis = basis or revenue_basis(warehouse)
         d = warehouse.table("declarations")
         past = d if as_of is None else d.filter(d.lodged_at < as_of)
+        #: The offices the administration's declarations were lodged at: a declaration scored in real
+        #: time must name one (``clearsight.schema.items.office_refusal``).
+        offices = past.filter(past.office_id.notnull()).select("office_id").distinct().to_pyarrow()
+        self.offices: frozenset[str] = frozenset(offices["office_id"].to_pylist())
         lab = labels(warehouse, self.basis)
         if as_of is not None:
             lab = lab.filter(lab.known_at < as_of)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from functools import cache
 
 import ibis
 import numpy as np
@@ -30,12 +29,12 @@ from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
 from clearsight.core.warehouse import Warehouse, connect
+from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.lanes import aeo_adjusted
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.rule_rows import RowRules
 from clearsight.selectivity.rule_store import enabled_rules
-from clearsight.selectivity.rules import declarations_schema
 from clearsight.selectivity.select import (
     BUDGET_LANES,
     SelectSettings,
@@ -171,35 +170,14 @@ def _reaches(priority: float, threshold: float | None) -> bool:
 
 def canonical_rows(items: pa.Table, now: dt.datetime | None = None) -> list[dict]:
     """The items as dicts of every canonical declaration field, typed as in the warehouse (the rules
-    read any of them): absent fields NULL, hs2 / hs4 / hs6 from hs_code, no lodged_at = now."""
-    schema = _arrow_schema()
-    n = items.num_rows
-    names = set(items.column_names)
-    columns = {}
-    for f in schema:
-        if f.name in names:
-            column = items[f.name]
-            if column.type == f.type:
-                columns[f.name] = column
-                continue
-            try:
-                columns[f.name] = pc.cast(column, f.type)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise UserError(f"field {f.name}: cannot read it as {f.type} ({exc})") from None
-        elif f.name in ("hs2", "hs4", "hs6") and "hs_code" in names:
-            digits = pc.replace_substring_regex(pc.cast(items["hs_code"], pa.string()), r"[^0-9]", "")
-            columns[f.name] = pc.utf8_slice_codeunits(digits, 0, int(f.name[2:]))
-        elif f.name == "lodged_at":
-            stamp = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            columns[f.name] = pa.array([stamp] * n, f.type)
-        else:
-            columns[f.name] = pa.nulls(n, f.type)
-    return pa.table(columns).to_pylist()
-
-
-@cache
-def _arrow_schema() -> pa.Schema:
-    return declarations_schema().to_pyarrow()
+    read any of them), as the canonical goods item has them
+    (:func:`clearsight.schema.items.canonical_items`): absent fields NULL, hs2 / hs4 / hs6 from
+    hs_code, no lodged_at = now (to the second)."""
+    try:
+        table, _ = canonical_items(items, now=now)
+    except ItemsUnreadable as exc:
+        raise UserError(str(exc)) from None
+    return table.to_pylist()
 
 
 def fallback_thresholds(

@@ -49,6 +49,7 @@ from clearsight.core.warehouse import Warehouse, connect
 from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
 from clearsight.risk.model import RiskModel, check_labels
+from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import DECLARATIONS, INSPECTIONS, LANES, RESULTS, Table
 from clearsight.selectivity.explore import exploration_priority
@@ -135,16 +136,11 @@ def _storage_types(table_def: Table) -> dict[str, pa.DataType]:
 
 
 def _canonical(table: pa.Table, table_def: Table, columns: list[str]) -> pa.Table:
-    types = _storage_types(table_def)
-    out = {}
-    for name in columns:
-        if name in ("hs2", "hs4", "hs6") and name not in table.column_names:
-            out[name] = pc.utf8_slice_codeunits(pc.cast(table["hs_code"], pa.string()), 0, int(name[2:]))
-        elif name in table.column_names:
-            out[name] = pc.cast(table[name], types[name])
-        else:
-            out[name] = pa.nulls(table.num_rows, types[name])
-    return pa.table(out)
+    """The world's rows as the canonical goods item has them (see ``clearsight.schema.items``)."""
+    try:
+        return canonical_items(table, columns, table=table_def)[0]
+    except ItemsUnreadable as exc:
+        raise UserError(str(exc)) from None
 
 
 def _read_table(folder: Path, name: str, table_def: Table) -> pa.Table:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 
 from clearsight.core.store.models import Decision, utcnow
 from clearsight.portal.deps import audit_committed, current_principal, get_portal
 from clearsight.portal.schemas import DeclarationIn, ScoreOut
-from clearsight.portal.scoring import NoModel, score_declaration
+from clearsight.portal.scoring import NoModel, Refused, score_declaration
 
 router = APIRouter(tags=["scoring"])
 DECISIONS = Decision.__table__
@@ -31,6 +32,10 @@ async def score(request: Request, body: DeclarationIn) -> Response:
         results = await score_declaration(portal.scoring, body)
     except NoModel as exc:
         raise HTTPException(503, str(exc)) from None
+    except Refused as exc:  # a field the canonical goods item refuses: 422 naming it, as Pydantic's are
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", exc.field), "msg": exc.reason, "input": exc.value}]
+        ) from None
     version = results[0].model_version
     now = utcnow()
     decisions = [

@@ -34,13 +34,15 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from clearsight.core.workspace import Workspace
+
 RESULTS = Path(__file__).parent / "results" / "api.json"
 TARGET = {"requests_per_s": 300, "p99_ms": 50, "errors": 0}
 
 
 def build_workspace(home: Path, items: int) -> str:
     """World, ingestion, model, API key; returns the key."""
-    from clearsight.core.settings import Settings, init_workspace
+    from clearsight.core.settings import Settings
     from clearsight.core.warehouse import connect
     from clearsight.ingest.load import ingest_file
     from clearsight.risk.engine import train
@@ -49,13 +51,13 @@ def build_workspace(home: Path, items: int) -> str:
 
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(home=home)
-    init_workspace(settings)
+    Workspace(settings).create()
     world = home / "world"
     write_world(generate_world(items=items, seed=11), world, "parquet")
     wh = connect(settings.warehouse_url)
     for table in ("parties", "declarations", "inspections"):
         ingest_file(wh, table, world / f"{table}.parquet")
-    train(wh, ModelRegistry(settings.workspace.models_dir), promote=True, name="bench-model")
+    train(wh, ModelRegistry(Workspace(settings).models_dir), promote=True, name="bench-model")
     wh.close()
     return new_key(home)
 

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from clearsight.core.workspace import Workspace
+
 RESULTS = Path(__file__).parent / "results" / "feedback.json"
 
 
@@ -109,7 +111,7 @@ def main() -> None:
     settings = Settings(home=work)
     rows, prep = timed(prepare, work / "warehouse.duckdb", args.items, args.seed)
     wh = connect(settings.warehouse_url)
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     d = wh.table("declarations")
     last = d.aggregate(hi=d.lodged_at.max()).to_pyarrow().to_pylist()[0]["hi"]
     deployed = dt.datetime.combine((last - dt.timedelta(weeks=args.deployed_weeks)).date(), dt.time())
@@ -124,7 +126,7 @@ def main() -> None:
         "warnings": full.warnings(),
         "max_psi": {f.name: round(max(f.psi), 3) for f in full.features if f.psi},
     }
-    shutil.rmtree(settings.workspace.tmp_dir, ignore_errors=True)
+    shutil.rmtree(Workspace(settings).tmp_dir, ignore_errors=True)
     _, out["warnings_cold"] = timed(drift_warnings, wh, settings)
     warm = []
     for _ in range(20):

@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from clearsight.core.workspace import Workspace
+
 RESULTS = Path(__file__).parent / "results" / "risk.json"
 SEED = 42
 CUTOFF = dt.datetime(2024, 5, 1)  # two thirds of the default two-year period
@@ -118,7 +120,7 @@ def part_scoring(args) -> dict:
     shutil.rmtree(home, ignore_errors=True)
     settings = Settings(home=home, warehouse=url)
     wh = connect(url)
-    train(wh, ModelRegistry(settings.workspace.models_dir), name="bench")
+    train(wh, ModelRegistry(Workspace(settings).models_dir), name="bench")
     started = time.perf_counter()
     scorer = RiskScorer.load(settings, warehouse=wh)
     load_seconds = time.perf_counter() - started

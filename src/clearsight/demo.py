@@ -13,6 +13,7 @@ import typer
 
 from clearsight.console import console, fail
 from clearsight.core.errors import UserError
+from clearsight.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from clearsight.core.steps import DemoStep
@@ -52,13 +53,12 @@ def demo(
 ) -> None:
     """Synthesise a customs world, ingest it, check its quality and say where to look."""
     from clearsight.commands import settings_of
-    from clearsight.core.settings import init_workspace
     from clearsight.core.warehouse import WarehouseError, connect
     from clearsight.synth import generate_world, write_world
 
     settings = settings_of(ctx)
-    home = init_workspace(settings)
-    world_dir = settings.workspace.demo_world_dir
+    home = Workspace(settings).create()
+    world_dir = Workspace(settings).demo_world_dir
     console.rule(f"[bold]clearsight demo[/] — workspace {home.resolve()}")
 
     marker = world_dir / "world.json"

@@ -14,8 +14,8 @@ from clearsight.hs.nomenclature import (
     hs2022,
     load_nomenclature,
     load_tariff,
-    search_codes,
 )
+from clearsight.hs.retrieval import search_codes
 
 
 def test_hs2022_has_every_level_and_parents():

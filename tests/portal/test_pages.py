@@ -7,6 +7,7 @@ import re
 import httpx
 import pytest
 
+from clearsight.core.workspace import Workspace
 from portal_live import OFFICE
 
 PAGES = ["/", "/declarations", "/queue", "/selection", "/quality", "/quarantine", "/models", "/audit", "/admin/users"]
@@ -166,10 +167,10 @@ def test_releases_page_shows_researchers_public_releases_and_their_own(live, tok
         build_release(
             wh,
             ReleaseOptions(
-                profile="public", out=settings.workspace.releases_dir / "open-data", max_suppression=1.0
+                profile="public", out=Workspace(settings).releases_dir / "open-data", max_suppression=1.0
             ),
-            settings.workspace.secrets_dir,
-            settings.workspace.releases_dir,
+            Workspace(settings).secrets_dir,
+            Workspace(settings).releases_dir,
         )
         build_release(
             wh,
@@ -177,11 +178,11 @@ def test_releases_page_shows_researchers_public_releases_and_their_own(live, tok
                 profile="research",
                 recipient="another-university",
                 new_key=True,
-                out=settings.workspace.releases_dir / "for-another",
+                out=Workspace(settings).releases_dir / "for-another",
                 max_suppression=1.0,
             ),
-            settings.workspace.secrets_dir,
-            settings.workspace.releases_dir,
+            Workspace(settings).secrets_dir,
+            Workspace(settings).releases_dir,
         )
     as_json = {"Accept": "application/json"}
     researcher = httpx.get(

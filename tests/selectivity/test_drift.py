@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from clearsight.cli import app
 from clearsight.core.settings import Settings
+from clearsight.core.workspace import Workspace
 from clearsight.selectivity.drift import (
     ACT,
     FLOOR,
@@ -75,7 +76,7 @@ def test_planted_drift_against_the_first_weeks(planted):
 
 def test_reference_is_the_models_last_training_weeks_and_the_score_drifts(planted):
     wh, settings = planted
-    train_model(wh, settings.workspace.models_dir)
+    train_model(wh, Workspace(settings).models_dir)
     report = compute_drift(wh, settings, scores=True)
     assert report.model == "drift-model" and "training weeks of model drift-model" in report.reference_source
     assert report.reference_to < f"{TRAIN_UNTIL:%Y-%m-%d}" <= report.weeks[0]
@@ -119,7 +120,7 @@ def test_drift_command_json_and_report(planted):
     assert data["thresholds"] == {"watch": 0.1, "act": 0.25, "empty_bin_share": FLOOR}
     levels = {f["name"]: f["level"] for f in data["features"]}
     assert all(levels[n] == "act" for n in PLANTED) and all(levels[n] != "act" for n in UNTOUCHED)
-    html = (settings.workspace.reports_dir / "drift.html").read_text()
+    html = (Workspace(settings).reports_dir / "drift.html").read_text()
     assert 'id="chart-psi-heatmap"' in html and "Mode of transport has drifted" in html
     text = runner.invoke(app, ["--home", str(settings.home), "drift", "--no-scores"])
     assert text.exit_code == 0 and "act" in text.stdout and "warning:" in text.stdout

@@ -7,6 +7,7 @@ import pytest
 from drift_planted import copy, planted_file, train_model
 
 from clearsight.core.settings import Settings
+from clearsight.core.workspace import Workspace
 from clearsight.selectivity.drift import compute_drift
 
 EXACT = {"hs2", "country_of_origin", "mode_of_transport", "importer_prior_items", "importer_fraud_rate"}
@@ -16,7 +17,7 @@ def test_drift_on_spark_matches_duckdb(spark_warehouse, tmp_path_factory, tmp_pa
     source = copy(planted_file(tmp_path_factory), tmp_path / "home" / "warehouse.duckdb")
     settings = Settings(home=tmp_path / "home")
     try:
-        train_model(source, settings.workspace.models_dir)  # a training window: the history features are compared too
+        train_model(source, Workspace(settings).models_dir)  # a training window: the history features are compared too
         for table in ("declarations", "inspections"):
             spark_warehouse.replace(table, source.table(table).to_pyarrow())
         on_duckdb = compute_drift(source, settings, scores=False)

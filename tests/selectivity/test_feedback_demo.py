@@ -4,6 +4,7 @@ left on a model trained on every label (or on the one promoted before)."""
 from __future__ import annotations
 
 from clearsight.core.settings import Settings
+from clearsight.core.workspace import Workspace
 from clearsight.risk.engine import train
 from clearsight.risk.registry import ModelRegistry
 from clearsight.risk.retrain import history
@@ -12,7 +13,7 @@ from clearsight.selectivity.feedback_demo import DEPLOYED, demo_feedback
 
 def test_demo_feedback_runs_twice(synthetic_warehouse, tmp_path):
     settings = Settings(home=tmp_path)
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     train(synthetic_warehouse, registry, name="demo", promote=True, model_params={"n_estimators": 30})
     for run in (1, 2):
         paths = demo_feedback(settings, synthetic_warehouse)

@@ -7,6 +7,7 @@ import duckdb
 
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
+from clearsight.core.workspace import Workspace
 from clearsight.selectivity.demo import demo_selectivity
 from clearsight.selectivity.rule_store import list_rules
 from portal_live import trained_home, workspace
@@ -21,7 +22,7 @@ def test_demo_step_runs_twice(tmp_path_factory, synthetic_warehouse_file, tmp_pa
         finally:
             wh.close()
         assert (
-            path == settings.workspace.reports_dir / "selection.html"
+            path == Workspace(settings).reports_dir / "selection.html"
             and 'id="chart-lanes-by-office"' in path.read_text()
         )
     store = open_store(settings)

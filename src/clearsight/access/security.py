@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from clearsight.core.settings import Settings
+from clearsight.core.workspace import Workspace
 
 _hasher = PasswordHasher()
 #: A hash of a random password: verifying against it costs the same time as a real user (no timing oracle).
@@ -56,10 +57,10 @@ def secret_key(settings: Settings) -> str:
     from_env = os.environ.get("CLEARSIGHT_SECRET_KEY")
     if from_env:
         return from_env
-    path = settings.workspace.portal_key
+    path = Workspace(settings).portal_key
     if not path.exists():
-        settings.workspace.secrets_dir.mkdir(parents=True, exist_ok=True)
-        settings.workspace.secrets_dir.chmod(0o700)
+        Workspace(settings).secrets_dir.mkdir(parents=True, exist_ok=True)
+        Workspace(settings).secrets_dir.chmod(0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))

@@ -8,12 +8,8 @@ reports and secrets, so that one folder is one administration's installation.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:
-    from clearsight.core.workspace import Workspace
 
 
 class Settings(BaseSettings):
@@ -41,14 +37,3 @@ class Settings(BaseSettings):
     def app_db_url(self) -> str:
         return self.app_db or f"sqlite:///{(self.home / 'app.sqlite').resolve()}"
 
-    @property
-    def workspace(self) -> Workspace:
-        """The workspace these settings point at: every path lives there."""
-        from clearsight.core.workspace import Workspace
-
-        return Workspace(self)
-
-
-def init_workspace(settings: Settings) -> Path:
-    """Create the workspace folders (idempotent) and return the workspace path."""
-    return settings.workspace.create()

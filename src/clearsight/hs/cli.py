@@ -68,7 +68,7 @@ def search_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Find codes of the nomenclature by words or by their first digits."""
-    from clearsight.hs.nomenclature import search_codes
+    from clearsight.hs.retrieval import search_codes
     from clearsight.hs.text import fold
 
     if not text.strip():

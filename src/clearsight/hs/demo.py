@@ -9,6 +9,7 @@ from clearsight.console import console
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -19,8 +20,8 @@ def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.hs.suggest import load_suggester
     from clearsight.hs.train import train
 
-    trained = train(warehouse, settings.workspace.models_dir)
-    result = check_declarations(warehouse, load_suggester(settings.workspace.models_dir))
+    trained = train(warehouse, Workspace(settings).models_dir)
+    result = check_declarations(warehouse, load_suggester(Workspace(settings).models_dir))
     flagged = result.flagged.sort_by([("revenue_at_risk", "descending")])
     at_risk = sum(v or 0 for v in flagged["revenue_at_risk"].to_pylist())
     console.print(
@@ -28,7 +29,7 @@ def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
         f"{flagged.num_rows:,} declared codes do not fit their description, revenue at risk {at_risk:,.0f}",
         highlight=False,
     )
-    path = settings.workspace.reports_dir / "hs-check.json"
+    path = Workspace(settings).reports_dir / "hs-check.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "checked": result.items.num_rows,

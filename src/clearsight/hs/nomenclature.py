@@ -196,12 +196,3 @@ def duty_by_hs6(warehouse: Warehouse) -> ibis.Table:
     decl = decl.filter(decl.duty_rate.notnull() & decl.hs6.notnull())
     return decl.group_by("hs6").aggregate(duty_rate=decl.duty_rate.median())
 
-
-def search_codes(query: str, limit: int = 10) -> list[Entry]:
-    """Codes whose number starts with the query, or whose text best matches it (see retrieval)."""
-    digits = re.sub(r"[\s.]", "", query)
-    if digits.isdigit():
-        return [e for c, e in entries().items() if c.startswith(digits)][:limit]
-    from clearsight.hs.retrieval import nomenclature_retriever
-
-    return [entries()[code] for code, _ in nomenclature_retriever().search(query, limit)]

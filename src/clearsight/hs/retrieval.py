@@ -8,6 +8,7 @@ the description gives its code a boost. No training data is needed.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -15,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from clearsight.hs.lexicon import trade_names
-from clearsight.hs.nomenclature import entries
+from clearsight.hs.nomenclature import Entry, entries
 from clearsight.hs.text import (
     FOR,
     MATERIALS,
@@ -211,3 +212,11 @@ def _dense(m) -> np.ndarray:
 def nomenclature_retriever() -> NomenclatureRetriever:
     """The fitted zero-shot retriever (built once per process, about a second)."""
     return NomenclatureRetriever().fit()
+
+
+def search_codes(query: str, limit: int = 10) -> list[Entry]:
+    """Codes whose number starts with the query, or whose text best matches it (the nomenclature retriever)."""
+    digits = re.sub(r"[\s.]", "", query)
+    if digits.isdigit():
+        return [e for c, e in entries().items() if c.startswith(digits)][:limit]
+    return [entries()[code] for code, _ in nomenclature_retriever().search(query, limit)]

@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 from clearsight.commands import command, emit, group, json_line, open_warehouse, settings_of
 from clearsight.console import console, err_console, fail, progress
 from clearsight.core.errors import UserError
+from clearsight.core.workspace import Workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +68,7 @@ def ingest(
                     table,
                     path,
                     _preset_mapping(preset, table, path) if preset else mapping,
-                    tmp_dir=settings.workspace.duckdb_spill_dir,
+                    tmp_dir=Workspace(settings).duckdb_spill_dir,
                     memory_limit=settings.ingest_memory_limit,
                 )
             except UserError as exc:

@@ -9,6 +9,7 @@ from clearsight.console import console
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 #: Load order: parties first, declarations before what refers to them.
 LOAD_ORDER = ("parties", "declarations", "inspections", "events", "trade_flows", "seizures")
@@ -102,7 +103,7 @@ def demo_ingest(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """Ingest each table of the demo world (once), then the messy office extract; writes no report."""
     from clearsight.ingest.load import ingest_file
 
-    world_dir = settings.workspace.demo_world_dir
+    world_dir = Workspace(settings).demo_world_dir
     for table in LOAD_ORDER:
         path = world_dir / f"{table}.csv"
         if not path.exists():
@@ -111,7 +112,7 @@ def demo_ingest(settings: Settings, warehouse: Warehouse) -> list[Path]:
             warehouse,
             table,
             path,
-            tmp_dir=settings.workspace.duckdb_spill_dir,
+            tmp_dir=Workspace(settings).duckdb_spill_dir,
             memory_limit=settings.ingest_memory_limit,
         )
         state = (
@@ -125,7 +126,7 @@ def demo_ingest(settings: Settings, warehouse: Warehouse) -> list[Path]:
         console.print(f"   {table:<13} {state}", highlight=False)
 
     extract, mapping = write_messy_extract(world_dir)
-    result = ingest_file(warehouse, "declarations", extract, mapping, tmp_dir=settings.workspace.duckdb_spill_dir)
+    result = ingest_file(warehouse, "declarations", extract, mapping, tmp_dir=Workspace(settings).duckdb_spill_dir)
     state = (
         "already ingested"
         if result.skipped

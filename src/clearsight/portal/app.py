@@ -19,9 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clearsight.access.security import secret_key
-from clearsight.core.settings import Settings, init_workspace
+from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
 from clearsight.core.warehouse import Warehouse, WarehouseBusy, open_shared
+from clearsight.core.workspace import Workspace
 from clearsight.portal import routes_policy
 from clearsight.portal.api.routes import audit as audit_api
 from clearsight.portal.api.routes import auth, declarations, health, overview, score
@@ -221,7 +222,7 @@ def create_app(
 ) -> FastAPI:
     """The portal for ``settings``'s workspace (a store or warehouse may be passed in, e.g. by tests)."""
     settings = settings or Settings()
-    init_workspace(settings)
+    Workspace(settings).create()
     portal_settings = portal_settings or PortalSettings()
     state = Portal(
         settings=settings,

@@ -26,6 +26,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store
 from clearsight.core.store.models import utcnow
 from clearsight.core.warehouse import Warehouse, WarehouseBusy
+from clearsight.core.workspace import Workspace
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.risk.registry import ModelRegistry
 from clearsight.schema.items import office_refusal
@@ -117,7 +118,7 @@ class ScoringService:
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._busy = False  # a call of the API's scoring thread is running or about to
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
-        self._registry = ModelRegistry(settings.workspace.models_dir).path  # checked at every call: a promotion applies at once
+        self._registry = ModelRegistry(Workspace(settings).models_dir).path  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
         try:
@@ -161,7 +162,7 @@ class ScoringService:
                 from clearsight.risk.registry import ModelRegistry
                 from clearsight.risk.scorer import RiskScorer
 
-                if ModelRegistry(self.settings.workspace.models_dir).promoted() is None:
+                if ModelRegistry(Workspace(self.settings).models_dir).promoted() is None:
                     raise NoModel(NO_MODEL)
                 try:
                     with self._reload_warehouse(self._scorer) as wh:

@@ -8,6 +8,7 @@ from clearsight.console import console
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -20,12 +21,12 @@ def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
         profile="research",
         recipient="demo-university",
         new_key=True,  # only when the demo has no key yet: a re-run keeps the same pseudonyms
-        out=settings.workspace.releases_dir / "demo-university",
+        out=Workspace(settings).releases_dir / "demo-university",
         overwrite=True,
         max_suppression=1.0,
     )
-    result = build_release(warehouse, options, settings.workspace.secrets_dir, settings.workspace.releases_dir)
-    html = write_html(result.manifest, settings.workspace.reports_dir / "share-demo-university.html")
+    result = build_release(warehouse, options, Workspace(settings).secrets_dir, Workspace(settings).releases_dir)
+    html = write_html(result.manifest, Workspace(settings).reports_dir / "share-demo-university.html")
     rows = result.manifest["rows"]
     kept = result.utility.get("model", {}).get("budgets", {}).get("5", {}).get("precision_kept")
     console.print(
@@ -39,10 +40,10 @@ def demo_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
         warehouse,
         StatsOptions(
             by=["hs2", "partner", "month"],
-            out=settings.workspace.statistics_dir / "hs2-partner-month",
+            out=Workspace(settings).statistics_dir / "hs2-partner-month",
             overwrite=True,
         ),
-        settings.workspace.statistics_dir,
+        Workspace(settings).statistics_dir,
     )
     s = stats["suppression"]
     console.print(

@@ -8,6 +8,7 @@ from pathlib import Path
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_quality(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -15,7 +16,7 @@ def demo_quality(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.quality.report import build_report
 
     report = build_report(warehouse, dt.datetime.now(dt.UTC).date())
-    return [write_html(report, settings.workspace.report("quality.html"))]
+    return [write_html(report, Workspace(settings).report("quality.html"))]
 
 
 STEP = DemoStep("checking data quality", demo_quality)

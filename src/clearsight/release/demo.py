@@ -8,6 +8,7 @@ from clearsight.console import console
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -18,9 +19,9 @@ def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.release.times import ReleaseOptions
 
     report = build_release_report(warehouse, ReleaseOptions(targets=(24.0, 48.0)), ["office", "lane"])
-    release_path = write_release_html(report, settings.workspace.reports_dir / "release.html")
+    release_path = write_release_html(report, Workspace(settings).reports_dir / "release.html")
     kpi = kpi_report(warehouse)
-    kpi_path = write_kpi_html(kpi, settings.workspace.reports_dir / "kpi.html")
+    kpi_path = write_kpi_html(kpi, Workspace(settings).reports_dir / "kpi.html")
     overall, lanes = report["overall"], report["dimensions"]["lane"]
     console.print(
         f"   {report['declarations']:,} declarations, median {overall['median_h']:.1f} h, "

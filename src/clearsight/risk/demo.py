@@ -11,6 +11,7 @@ from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_risk(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -24,12 +25,12 @@ def demo_risk(settings: Settings, warehouse: Warehouse) -> list[Path]:
     if span["lo"] is None:
         raise UserError("no declarations loaded")
     cutoff = dt.datetime.combine((span["lo"] + (span["hi"] - span["lo"]) * 2 / 3).date(), dt.time())
-    world = settings.workspace.demo_world_dir
-    registry = ModelRegistry(settings.workspace.models_dir)
+    world = Workspace(settings).demo_world_dir
+    registry = ModelRegistry(Workspace(settings).models_dir)
     ev = evaluate(warehouse, cutoff, world_dir=world if (world / "ground_truth.csv").exists() else None)
     if not any(e.name == "demo" for e in registry.entries()):
         train(warehouse, registry, name="demo", promote=True)
-    path = write_html(ev, settings.workspace.reports_dir / "risk-evaluation.html")
+    path = write_html(ev, Workspace(settings).reports_dir / "risk-evaluation.html")
     if ev.ground_truth:  # the synthetic world knows every item's truth, inspected or not
         m, r = ev.ground_truth["metrics"]["model"], ev.ground_truth["metrics"]["random"]
         basis = "all test items, against the ground truth"

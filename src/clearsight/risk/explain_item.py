@@ -5,6 +5,7 @@ from __future__ import annotations
 from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 from clearsight.risk.history import ITEM_FIELDS
 from clearsight.risk.registry import ModelRegistry
 from clearsight.risk.scorer import score_history
@@ -19,7 +20,7 @@ def explain_declaration(
     model: str | None = None,
 ) -> list[dict]:
     """Score and reasons per item of a declaration in the warehouse (history as of its lodgement)."""
-    entry, risk_model = ModelRegistry(settings.workspace.models_dir).load(model)
+    entry, risk_model = ModelRegistry(Workspace(settings).models_dir).load(model)
     d = warehouse.table("declarations")
     items = d.filter(d.declaration_id == declaration_id).select(*ITEM_FIELDS).order_by("item_no").to_pyarrow()
     if items.num_rows == 0:

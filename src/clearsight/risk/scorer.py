@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from clearsight.core.settings import Settings
 from clearsight.core.warehouse import Warehouse, connect
+from clearsight.core.workspace import Workspace
 from clearsight.risk.explain import reasons
 from clearsight.risk.model import RiskModel
 from clearsight.risk.registry import ModelEntry, ModelRegistry
@@ -95,7 +96,7 @@ class RiskScorer:
         as_of: dt.datetime | None = None,
     ) -> RiskScorer:
         """The promoted model (or ``name``) with the warehouse's history (as of ``as_of``: default all)."""
-        entry, model = ModelRegistry(settings.workspace.models_dir).load(name)
+        entry, model = ModelRegistry(Workspace(settings).models_dir).load(name)
         own = warehouse is None
         wh = connect(settings.warehouse_url) if own else warehouse
         try:

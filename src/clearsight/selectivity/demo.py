@@ -15,6 +15,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.selectivity.report import drift_lines, write_html
 from clearsight.selectivity.rule_store import add_rules, list_rules
@@ -99,7 +100,7 @@ def demo_selectivity(settings: Settings, warehouse: Warehouse) -> list[Path]:
         result = select_batch(settings, warehouse, store, start, end, policy, replace=True)
     finally:
         store.close()
-    path = write_html(result, settings.workspace.reports_dir / "selection.html", drift_lines(warehouse, settings))
+    path = write_html(result, Workspace(settings).reports_dir / "selection.html", drift_lines(warehouse, settings))
     lanes = result.lanes()
     by_rule = int(result.hits.any.sum())
     console.print(

@@ -40,6 +40,7 @@ from clearsight.core.errors import UserError
 from clearsight.core.files import write_json_atomic
 from clearsight.core.settings import Settings
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 from clearsight.risk.history import label_history, labels, quiet, revenue_basis
 
 #: PSI thresholds: at or above WATCH the feature is worth a look, at or above ACT it calls for action.
@@ -401,7 +402,7 @@ def _promoted(settings: Settings, with_model: bool) -> tuple[Any, Any]:
     (reading the model files is the costly part, and the features' drift needs only the entry)."""
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     name = registry.promoted()
     if name is None:
         return None, None
@@ -538,7 +539,7 @@ def state_key(warehouse: Warehouse, settings: Settings) -> str:
     """What the drift depends on: the promoted model and the warehouse's items and labels (cheap)."""
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     name = registry.promoted()
     created = registry.entry(name).created_at if name else None
     d = warehouse.table("declarations")
@@ -549,7 +550,7 @@ def state_key(warehouse: Warehouse, settings: Settings) -> str:
 
 
 def cache_path(settings: Settings) -> Path:
-    return settings.workspace.drift_cache
+    return Workspace(settings).drift_cache
 
 
 def save_cached(settings: Settings, key: str, report: DriftReport) -> None:

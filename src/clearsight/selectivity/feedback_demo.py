@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from clearsight.console import console
 from clearsight.core.errors import UserError
 from clearsight.core.steps import DemoStep
+from clearsight.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from clearsight.core.settings import Settings
@@ -53,7 +54,7 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.selectivity.drift import ACT, compute_drift
     from clearsight.selectivity.drift_html import write_html
 
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     before = registry.promoted()
     d = warehouse.table("declarations")
     last = d.aggregate(hi=d.lodged_at.max()).to_pyarrow().to_pylist()[0]["hi"]
@@ -66,7 +67,7 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
         deployed = dt.datetime.combine((last - dt.timedelta(weeks=2 * weeks)).date(), dt.time())
         train(warehouse, registry, until=deployed, name=DEPLOYED, promote=True)
     report = compute_drift(warehouse, settings)
-    path = write_html(report, settings.workspace.reports_dir / "drift.html")
+    path = write_html(report, Workspace(settings).reports_dir / "drift.html")
     try:
         result = retrain(warehouse, registry, holdout_weeks=weeks)
     finally:

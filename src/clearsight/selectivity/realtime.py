@@ -29,6 +29,7 @@ from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
 from clearsight.core.warehouse import Warehouse, connect
+from clearsight.core.workspace import Workspace
 from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.lanes import aeo_adjusted
@@ -191,7 +192,7 @@ def fallback_thresholds(
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.scorer import RiskScorer
 
-    registry = ModelRegistry(settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(settings).models_dir)
     if registry.promoted() is None:
         raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
     own = warehouse is None

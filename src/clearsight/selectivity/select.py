@@ -32,6 +32,7 @@ from clearsight.core.files import write_json_atomic
 from clearsight.core.settings import Settings
 from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, decide_lanes
@@ -261,7 +262,7 @@ def select_batch(
 
     if end < start:
         raise UserError(f"--to ({end}) is before --from ({start})")
-    if ModelRegistry(settings.workspace.models_dir).promoted() is None:
+    if ModelRegistry(Workspace(settings).models_dir).promoted() is None:
         raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
     rules = enabled_rules(store).applying(start, end)
     table, hits = window_items(warehouse, rules, start, end)
@@ -330,7 +331,7 @@ def select_batch(
 
 # -- thresholds for the real-time decider ----------------------------------------------------------
 def realtime_state_path(settings: Settings) -> Path:
-    return settings.workspace.realtime_thresholds
+    return Workspace(settings).realtime_thresholds
 
 
 def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from clearsight.console import console
 from clearsight.core.steps import DemoStep
+from clearsight.core.workspace import Workspace
 
 if TYPE_CHECKING:
     from clearsight.core.settings import Settings
@@ -27,7 +28,7 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.selectivity.sim_html import write_html
     from clearsight.selectivity.simulate import generated_world, read_world, simulate
 
-    folder = settings.workspace.demo_world_dir
+    folder = Workspace(settings).demo_world_dir
     with progress(transient=True) as bar:
         task = bar.add_task("simulating", total=DEMO_WEEKS)
         if (folder / "ground_truth.csv").exists() or (folder / "ground_truth.parquet").exists():
@@ -51,7 +52,7 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
         f"{shares}",
         highlight=False,
     )
-    return [write_html(result, settings.workspace.reports_dir / "simulation.html")]
+    return [write_html(result, Workspace(settings).reports_dir / "simulation.html")]
 
 
 STEP = DemoStep("simulation: inspection strategies learning from their own results", demo_simulation)

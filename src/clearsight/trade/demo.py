@@ -8,6 +8,7 @@ from clearsight.console import console
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
+from clearsight.core.workspace import Workspace
 
 
 def demo_trade(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -17,7 +18,7 @@ def demo_trade(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.trade.valuation import valuation_flags
 
     report = build_mirror(warehouse, limit=20)
-    path = write_html(report, settings.workspace.reports_dir / "mirror.html")
+    path = write_html(report, Workspace(settings).reports_dir / "mirror.html")
     flags = valuation_flags(warehouse.table("declarations"))
     flagged = int(flags.filter(flags.flagged).count().to_pyarrow().as_py())
     console.print(

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from clearsight.access.security import Principal
 from clearsight.core.errors import UserError
+from clearsight.core.workspace import Workspace
 from clearsight.portal.api.routes.hs import SUGGESTERS
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
@@ -27,7 +28,7 @@ def classify(
     data: dict = {"text": text, "top": top, "mode": None, "suggestions": [], "note": None}
     if text.strip():
         try:
-            suggester = SUGGESTERS.get(portal.settings.workspace.models_dir)
+            suggester = SUGGESTERS.get(Workspace(portal.settings).models_dir)
         except UserError as exc:
             data["note"] = str(exc)
         else:

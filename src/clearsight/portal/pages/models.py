@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
+from clearsight.core.workspace import Workspace
 from clearsight.portal.charts import budget_chart
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
@@ -21,7 +22,7 @@ def registry_view(portal: Portal) -> dict:
 
     from clearsight.risk.registry import ModelRegistry
 
-    registry = ModelRegistry(portal.settings.workspace.models_dir)
+    registry = ModelRegistry(Workspace(portal.settings).models_dir)
     models = []
     for entry in registry.entries():
         row = asdict(entry)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
+from clearsight.core.workspace import Workspace
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
@@ -40,7 +41,7 @@ def visible_releases(releases: list[dict], principal: Principal) -> list[dict]:
 @router.get("/releases", name="page.releases")
 def releases(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     settings = portal.settings
-    shown = visible_releases(_manifests(settings.workspace.releases_dir), principal)
+    shown = visible_releases(_manifests(Workspace(settings).releases_dir), principal)
     data = {
         "releases": [
             {
@@ -57,7 +58,7 @@ def releases(request: Request, portal: Portal = PortalDep, principal: Principal 
         ],
         "statistics": [
             {"folder": s["folder"], "by": s.get("by"), "suppression": s.get("suppression"), "method": s.get("method")}
-            for s in _manifests(settings.workspace.statistics_dir)
+            for s in _manifests(Workspace(settings).statistics_dir)
         ],
     }
     return page(request, "releases.html", data, title="Releases and statistics", principal=principal)

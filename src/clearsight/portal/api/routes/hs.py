@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from clearsight.core.errors import UserError
+from clearsight.core.workspace import Workspace
 from clearsight.portal.deps import Portal, PortalDep
 
 router = APIRouter(tags=["hs"])
@@ -64,7 +65,7 @@ SUGGESTERS = _Suggesters()
 def suggest(body: SuggestIn, portal: Portal = PortalDep) -> SuggestOut:
     """Up to ``top`` HS 2022 subheadings (6 digits) for one description, with how sure each is."""
     try:
-        suggester = SUGGESTERS.get(portal.settings.workspace.models_dir)
+        suggester = SUGGESTERS.get(Workspace(portal.settings).models_dir)
     except UserError as exc:
         raise HTTPException(503, str(exc)) from None
     answer = suggester.suggest([body.text], body.top)[0]

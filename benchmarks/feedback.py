@@ -99,11 +99,11 @@ def main() -> None:
 
     from clearsight.core.settings import Settings
     from clearsight.core.warehouse import connect
+    from clearsight.risk.drift import compute_drift, drift_warnings
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.retrain import retrain
     from clearsight.risk.snapshot import Snapshot
-    from clearsight.selectivity.drift import compute_drift, drift_warnings
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="clearsight-feedback-"))
     shutil.rmtree(work, ignore_errors=True)

@@ -30,13 +30,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clearsight.core.warehouse import Warehouse
+from clearsight.rules.profiles import RuleSet, declarations_schema, rule_of
+from clearsight.rules.rows import RowRules
 from clearsight.schema.tables import LANES
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.realtime import RealtimeDecider
-from clearsight.selectivity.rule_rows import RowRules
-from clearsight.selectivity.rules import RuleSet, declarations_schema, rule_of
 from clearsight.selectivity.select import quantile_thresholds, random_draws
 from clearsight.selectivity.selections import ARROW_SCHEMA, selections_table, write_selections
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import lightgbm
 import numpy as np
 
-from clearsight.selectivity.simulate import STRATEGIES, generated_world, simulate
+from clearsight.lab.simulate import STRATEGIES, generated_world, simulate
 
 RESULTS = Path(__file__).parent / "results" / "simulate.json"
 

@@ -19,17 +19,19 @@ from clearsight.console import console, fail
 from clearsight.core.settings import Settings
 from clearsight.hs import cli as hs_cli
 from clearsight.ingest import cli as ingest_cli
+from clearsight.lab import cli as lab_cli
 from clearsight.portal import cli as portal_cli
 from clearsight.privacy import cli as privacy_cli
 from clearsight.quality import cli as quality_cli
 from clearsight.release import cli as release_cli
 from clearsight.risk import cli as risk_cli
+from clearsight.rules import cli as rules_cli
 from clearsight.selectivity import cli as selectivity_cli
-from clearsight.selectivity import drift_cli, sim_cli
 from clearsight.synth import cli as synth_cli
 from clearsight.trade import cli as trade_cli
 
-#: Each adds its commands with ``register(app)``, in this order (the order of ``clearsight --help``).
+#: Each adds its commands with ``register(app)``, in this order: ``clearsight --help`` lists the commands in
+#: the order they were added, then the groups in theirs.
 ROOMS = (
     ingest_cli,
     demo,
@@ -37,14 +39,14 @@ ROOMS = (
     synth_cli,
     release_cli,
     trade_cli,
+    portal_cli,
+    lab_cli,
     risk_cli,
     access_cli,
-    portal_cli,
     hs_cli,
     privacy_cli,
-    sim_cli,
-    drift_cli,
     selectivity_cli,
+    rules_cli,
 )
 
 app = typer.Typer(

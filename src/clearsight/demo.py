@@ -23,14 +23,14 @@ def room_steps() -> list[DemoStep]:
     """Each room's demo step, in the order the demo runs them (a room's demo module declares ``STEP``)."""
     from clearsight.hs import demo as hs
     from clearsight.ingest import demo as ingest
+    from clearsight.lab import demo as simulation
     from clearsight.portal import demo as portal
     from clearsight.privacy import demo as privacy
     from clearsight.quality import demo as quality
     from clearsight.release import demo as release
     from clearsight.risk import demo as risk
+    from clearsight.risk import feedback_demo as feedback
     from clearsight.selectivity import demo as selection
-    from clearsight.selectivity import feedback_demo as feedback
-    from clearsight.selectivity import sim_demo as simulation
     from clearsight.trade import demo as trade
 
     rooms = (ingest, quality, risk, feedback, selection, simulation, trade, release, hs, privacy, portal)

@@ -34,8 +34,8 @@ from clearsight.access.users import add_user, create_api_key, revoke_api_key
 from clearsight.core.store import open_store
 from clearsight.portal.app import create_app
 from clearsight.portal.routes_policy import ROUTES
-from clearsight.selectivity.rule_store import add_rules
-from clearsight.selectivity.rules import Rule
+from clearsight.rules.profiles import Rule
+from clearsight.rules.store import add_rules
 from portal_live import OFFICE, OTHER_OFFICE, password_of, sample_declaration, workspace
 
 API = "/api/v1/"

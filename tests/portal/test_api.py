@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from clearsight.access.security import Principal, issue_token
 from clearsight.access.users import add_user, create_api_key, revoke_api_key, set_disabled
 from clearsight.core.store.models import Decision
-from clearsight.selectivity.rule_store import add_rules, disable_rule
-from clearsight.selectivity.rules import Rule
+from clearsight.rules.profiles import Rule
+from clearsight.rules.store import add_rules, disable_rule
 from portal_live import OFFICE, OTHER_OFFICE, password_of, sample_declaration
 
 

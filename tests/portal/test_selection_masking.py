@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from clearsight.selectivity.rule_store import add_rules
-from clearsight.selectivity.rules import rule_of
+from clearsight.rules.profiles import rule_of
+from clearsight.rules.store import add_rules
 from portal_live import password_of, start_portal, workspace
 
 WATCHED = ["IM-WATCH-0001", "IM-WATCH-0002", "IM-WATCH-0003"]

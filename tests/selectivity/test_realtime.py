@@ -17,10 +17,10 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
 from clearsight.risk.scorer import RiskScorer
+from clearsight.rules.profiles import rule_of
+from clearsight.rules.store import add_rules, disable_rule
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows, decider_stamp
-from clearsight.selectivity.rule_store import add_rules, disable_rule
-from clearsight.selectivity.rules import rule_of
 from clearsight.selectivity.select import random_draws
 from portal_live import trained_home, workspace
 

@@ -8,8 +8,8 @@ import duckdb
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
 from clearsight.core.workspace import Workspace
+from clearsight.rules.store import list_rules
 from clearsight.selectivity.demo import demo_selectivity
-from clearsight.selectivity.rule_store import list_rules
 from portal_live import trained_home, workspace
 
 

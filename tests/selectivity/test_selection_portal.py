@@ -10,8 +10,8 @@ import pytest
 
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
-from clearsight.selectivity.rule_store import add_rules, list_rules
-from clearsight.selectivity.rules import rule_of
+from clearsight.rules.profiles import rule_of
+from clearsight.rules.store import add_rules, list_rules
 from clearsight.selectivity.select import SelectSettings, select_batch
 from portal_live import ROLES, start_portal, token, trained_home, workspace
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from clearsight.core.errors import UserError
-from clearsight.selectivity.rules import RuleSet, rule_of
+from clearsight.rules.profiles import RuleSet, rule_of
 from clearsight.selectivity.selections import (
     ARROW_SCHEMA,
     lanes_by_office,
@@ -192,7 +192,7 @@ def test_select_runs_on_spark(spark_warehouse, synthetic_warehouse_file, tmp_pat
     """A whole ``select`` on a Spark warehouse: the same decisions as on DuckDB for the same items."""
     from clearsight.core.store import open_store
     from clearsight.core.warehouse import connect
-    from clearsight.selectivity.rule_store import add_rules
+    from clearsight.rules.store import add_rules
     from clearsight.selectivity.select import SelectSettings, select_batch
     from portal_live import trained_home, workspace
 

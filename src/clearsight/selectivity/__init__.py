@@ -1,2 +1,3 @@
-"""Selectivity: lanes from scores, rule profiles, budgets, random control, exploration, feedback,
-drift and the simulator that shows whether the feedback loop pays off."""
+"""Selectivity: lane decisions. Lanes from scores within budgets, rule hits, random control and
+exploration, for a window of declarations (``select``) or one declaration in real time, stored
+selections and their report."""

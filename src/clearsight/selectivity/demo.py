@@ -16,10 +16,10 @@ from clearsight.core.steps import DemoStep
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
+from clearsight.rules.profiles import Rule, rule_of
+from clearsight.rules.store import add_rules, list_rules
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.selectivity.report import drift_lines, write_html
-from clearsight.selectivity.rule_store import add_rules, list_rules
-from clearsight.selectivity.rules import Rule, rule_of
 from clearsight.selectivity.select import SelectSettings, select_batch
 
 #: Importers with at least this many frauds found in the 90 days before the week join the watch list.

@@ -30,12 +30,12 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
 from clearsight.core.warehouse import Warehouse, connect
 from clearsight.core.workspace import Workspace
+from clearsight.rules.rows import RowRules
+from clearsight.rules.store import enabled_rules
 from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.tables import DECLARATIONS
 from clearsight.selectivity.lanes import aeo_adjusted
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.rule_rows import RowRules
-from clearsight.selectivity.rule_store import enabled_rules
 from clearsight.selectivity.select import (
     BUDGET_LANES,
     SelectSettings,

@@ -33,12 +33,12 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
+from clearsight.rules.profiles import RuleHits, RuleSet
+from clearsight.rules.store import enabled_rules
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.rule_store import enabled_rules
-from clearsight.selectivity.rules import RuleHits, RuleSet
 from clearsight.selectivity.selections import write_selections
 
 KEY = ["declaration_id", "item_no"]

@@ -96,7 +96,7 @@ class Decision(Base):
 
 
 class RuleProfile(Base):
-    """A selectivity rule profile (criteria -> lane), see :mod:`clearsight.selectivity.rules`."""
+    """A selectivity rule profile (criteria -> lane), see :mod:`clearsight.rules.profiles`."""
 
     __tablename__ = "rule_profiles"
 

@@ -39,8 +39,8 @@ def registry_view(portal: Portal) -> dict:
 
 
 def drift_view(portal: Portal) -> list[str]:
-    """Drift warnings, cached per promoted model and warehouse state (see ``selectivity.drift``)."""
-    from clearsight.selectivity.drift import drift_warnings
+    """Drift warnings, cached per promoted model and warehouse state (see ``risk.drift``)."""
+    from clearsight.risk.drift import drift_warnings
 
     with portal.warehouse() as wh:
         return drift_warnings(wh, portal.settings)

@@ -19,14 +19,14 @@ from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page
 
 if TYPE_CHECKING:
-    from clearsight.selectivity.rules import Rule
+    from clearsight.rules.profiles import Rule
 
 router = APIRouter(include_in_schema=False)
 LANE_COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2c6fbb", "green": "#2e8b57"}
 
 
 def selection_view(portal: Portal, principal: Principal) -> dict:
-    from clearsight.selectivity.rule_store import list_rules, with_stats
+    from clearsight.rules.store import list_rules, with_stats
     from clearsight.selectivity.selections import latest_selection_id, rule_stats, selection_summary
 
     with portal.warehouse() as wh:
@@ -102,7 +102,7 @@ def selection(request: Request, portal: Portal = PortalDep, principal: Principal
 
 @router.post("/selection/rules/{name}/disable", name="page.rule_disable")
 def disable_rule(request: Request, name: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
-    from clearsight.selectivity.rule_store import disable_rule as disable
+    from clearsight.rules.store import disable_rule as disable
 
     try:
         disable(portal.store, name)

@@ -8,7 +8,7 @@ from drift_planted import copy, planted_file, train_model
 
 from clearsight.core.settings import Settings
 from clearsight.core.workspace import Workspace
-from clearsight.selectivity.drift import compute_drift
+from clearsight.risk.drift import compute_drift
 
 EXACT = {"hs2", "country_of_origin", "mode_of_transport", "importer_prior_items", "importer_fraud_rate"}
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clearsight.cli import app
-from clearsight.selectivity.simulate import (
+from clearsight.lab.simulate import (
     STRATEGIES,
     ModelStrategy,
     Simulation,
@@ -162,7 +162,7 @@ def test_a_world_too_short_for_the_weeks_is_refused(tmp_path) -> None:
 
 def test_demo_step_simulates_the_demo_world_and_writes_the_report(tmp_path) -> None:
     from clearsight.core.settings import Settings
-    from clearsight.selectivity.sim_demo import demo_simulation
+    from clearsight.lab.demo import demo_simulation
 
     write_world(generate_world(items=20_000, seed=5), tmp_path / "demo-world", "parquet")
     paths = demo_simulation(Settings(home=tmp_path), None)

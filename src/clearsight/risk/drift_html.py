@@ -8,7 +8,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from clearsight.core.reports import chart_div, pct, render_page, write_page
-from clearsight.selectivity.drift import ACT, WATCH, DriftReport
+from clearsight.risk.drift import ACT, WATCH, DriftReport
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {"heatmap": "chart-psi-heatmap", "lines": "chart-psi-lines"}
@@ -58,7 +58,7 @@ def figures(report: DriftReport) -> dict[str, go.Figure]:
 def render_html(report: DriftReport) -> str:
     charts = {name: chart_div(fig, CHART_IDS[name], "460px") for name, fig in figures(report).items()}
     return render_page(
-        "clearsight.selectivity",
+        "clearsight.risk",
         "drift.html",
         {"pct": pct},
         report=report,

@@ -48,11 +48,11 @@ def _holdout_weeks(warehouse: Warehouse, last: dt.datetime) -> int:
 
 def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """Deploy a model a few weeks back, report the drift since, retrain once; return the report paths."""
+    from clearsight.risk.drift import ACT, compute_drift
+    from clearsight.risk.drift_html import write_html
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
     from clearsight.risk.retrain import retrain
-    from clearsight.selectivity.drift import ACT, compute_drift
-    from clearsight.selectivity.drift_html import write_html
 
     registry = ModelRegistry(Workspace(settings).models_dir)
     before = registry.promoted()

@@ -10,9 +10,7 @@ import pyarrow as pa
 import pytest
 
 from clearsight.core.errors import UserError
-from clearsight.schema.tables import LANES
-from clearsight.selectivity.rule_rows import RowRules, condition_fn
-from clearsight.selectivity.rules import (
+from clearsight.rules.profiles import (
     RULE_FIELDS,
     ConditionError,
     RuleSet,
@@ -21,6 +19,8 @@ from clearsight.selectivity.rules import (
     load_rule_file,
     rule_of,
 )
+from clearsight.rules.rows import RowRules, condition_fn
+from clearsight.schema.tables import LANES
 
 
 def rule(name: str, lane: str = "red", **criteria) -> object:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from clearsight.core.errors import UserError
 from clearsight.core.store import Store
 from clearsight.core.store.models import RuleProfile, utcnow
-from clearsight.selectivity.rules import CRITERIA, Rule, RuleSet, rule_of
+from clearsight.rules.profiles import CRITERIA, Rule, RuleSet, rule_of
 
 
 @dataclass

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from markupsafe import Markup
 
 from clearsight.core.reports import chart_div, pct, render_page, write_page
-from clearsight.selectivity.simulate import SCHEME_FOUND, SimulationResult
+from clearsight.lab.simulate import SCHEME_FOUND, SimulationResult
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {
@@ -105,7 +105,7 @@ def figures(result: SimulationResult) -> dict[str, go.Figure]:
 def render_html(result: SimulationResult) -> str:
     charts = {name: chart_div(fig, CHART_IDS[name], "420px") for name, fig in figures(result).items()}
     return render_page(
-        "clearsight.selectivity",
+        "clearsight.lab",
         "simulation.html",
         {"pct": pct, "money": _money},
         result=result,

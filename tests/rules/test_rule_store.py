@@ -7,8 +7,8 @@ import pytest
 
 from clearsight.core.errors import UserError
 from clearsight.core.store.db import HEAD
-from clearsight.selectivity.rule_store import add_rules, disable_rule, enabled_rules, list_rules
-from clearsight.selectivity.rules import rule_of
+from clearsight.rules.profiles import rule_of
+from clearsight.rules.store import add_rules, disable_rule, enabled_rules, list_rules
 from portal_live import app_store
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from clearsight.selectivity.rules import CASTS, VALUE_LISTS, Rule, RuleSet, strictest
+from clearsight.rules.profiles import CASTS, VALUE_LISTS, Rule, RuleSet, strictest
 
 Row = dict[str, Any]
 Fn = Callable[[Row], Any]
@@ -213,13 +213,13 @@ def _in(value: Any, options: list[Any]) -> bool | None:
 
 
 def condition_fn(sql: str) -> Fn:
-    """A checked SQL condition (see :func:`clearsight.selectivity.rules.check_condition`) as a closure."""
+    """A checked SQL condition (see :func:`clearsight.rules.profiles.check_condition`) as a closure."""
     return _Compiler().fn(sqlglot.parse_one(sql, dialect="duckdb"))
 
 
 def rule_fn(rule: Rule) -> Callable[[Row], bool]:
     """True for a row (canonical fields, ``lodged_at`` a datetime) the rule hits: the same answer as
-    :func:`clearsight.selectivity.rules.rule_predicate` gives in the warehouse."""
+    :func:`clearsight.rules.profiles.rule_predicate` gives in the warehouse."""
     parts: list[Fn] = []
     if rule.hs_codes:
         prefixes = tuple(rule.hs_codes)

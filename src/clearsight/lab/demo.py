@@ -25,8 +25,8 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
     on the demo world (its ground truth), and write the report. The warehouse is not read: each
     strategy keeps its own labels in its own in-memory warehouse."""
     from clearsight.console import progress
-    from clearsight.selectivity.sim_html import write_html
-    from clearsight.selectivity.simulate import generated_world, read_world, simulate
+    from clearsight.lab.html import write_html
+    from clearsight.lab.simulate import generated_world, read_world, simulate
 
     folder = Workspace(settings).demo_world_dir
     with progress(transient=True) as bar:

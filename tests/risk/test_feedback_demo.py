@@ -6,9 +6,9 @@ from __future__ import annotations
 from clearsight.core.settings import Settings
 from clearsight.core.workspace import Workspace
 from clearsight.risk.engine import train
+from clearsight.risk.feedback_demo import DEPLOYED, demo_feedback
 from clearsight.risk.registry import ModelRegistry
 from clearsight.risk.retrain import history
-from clearsight.selectivity.feedback_demo import DEPLOYED, demo_feedback
 
 
 def test_demo_feedback_runs_twice(synthetic_warehouse, tmp_path):

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from clearsight.cli import app
 from clearsight.core.settings import Settings
 from clearsight.core.workspace import Workspace
-from clearsight.selectivity.drift import (
+from clearsight.risk.drift import (
     ACT,
     FLOOR,
     cache_path,

@@ -54,8 +54,8 @@ def simulate_cmd(
 ) -> None:
     """Replay random, rule, model and model+exploration selection week by week on a synthetic world:
     each strategy learns only from what it inspects; revenue is compared with an oracle."""
-    from clearsight.selectivity.sim_html import write_html
-    from clearsight.selectivity.simulate import check_options, generated_world, read_world, simulate
+    from clearsight.lab.html import write_html
+    from clearsight.lab.simulate import check_options, generated_world, read_world, simulate
 
     if not 0.0 < budget <= 100.0:
         fail(f"--budget must be a percentage above 0 and at most 100, not {budget:g}")

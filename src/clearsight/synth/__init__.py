@@ -1,7 +1,49 @@
-"""The synthetic customs world: realistic declarations, labels, events, trade flows and seizures,
-with a ground truth, for developing and benchmarking every other room without real data."""
+"""The synthetic customs world: realistic declarations, labels, events, trade flows and seizures, with a
+ground truth, for developing, demonstrating and benchmarking every other room without real data.
 
-from clearsight.synth.world import World, generate_world
-from clearsight.synth.write import write_world
+``generate_world`` builds a :class:`World` (``clearsight synth``), ``write_world`` writes it as files
+the ingest loads; the control constants say how the world's legacy control selected and detected.
+"""
 
-__all__ = ["World", "generate_world", "write_world"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clearsight.core.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from clearsight.synth.control import DETECTION, HIGH_VALUE_QUANTILE, LEGACY_RULES, NEW_IMPORTER_DAYS
+    from clearsight.synth.reference import WATCH_CHAPTERS, WATCH_ORIGINS
+    from clearsight.synth.world import World, check_settings, generate_world
+    from clearsight.synth.write import FORMATS, write_world
+
+__all__ = [
+    "DETECTION",
+    "FORMATS",
+    "HIGH_VALUE_QUANTILE",
+    "LEGACY_RULES",
+    "NEW_IMPORTER_DAYS",
+    "WATCH_CHAPTERS",
+    "WATCH_ORIGINS",
+    "World",
+    "check_settings",
+    "generate_world",
+    "write_world",
+]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "DETECTION": "control",
+        "HIGH_VALUE_QUANTILE": "control",
+        "LEGACY_RULES": "control",
+        "NEW_IMPORTER_DAYS": "control",
+        "WATCH_CHAPTERS": "reference",
+        "WATCH_ORIGINS": "reference",
+        "World": "world",
+        "check_settings": "world",
+        "generate_world": "world",
+        "FORMATS": "write",
+        "write_world": "write",
+    },
+)

@@ -17,6 +17,25 @@ def _share(value: float, option: str) -> float:
     return value / 100
 
 
+def _strategies(text: str, weeks: int, retrain_every: int) -> list[str]:
+    """The strategies named, and one clear line for each option a simulation cannot run with."""
+    from clearsight.lab.simulate import MIN_WEEKS, STRATEGIES
+
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if weeks < MIN_WEEKS:
+        fail(f"--weeks must be at least {MIN_WEEKS} (got {weeks}): one week shows no learning")
+    unknown = [s for s in names if s not in STRATEGIES]
+    if unknown:
+        fail(f"unknown strategy {unknown[0]!r}: choose among {', '.join(STRATEGIES)}")
+    if not names:
+        fail(f"--strategies is empty: choose among {', '.join(STRATEGIES)}")
+    if len(set(names)) != len(names):
+        fail("--strategies names a strategy twice")
+    if retrain_every < 1:
+        fail(f"--retrain-every must be at least 1 week (got {retrain_every})")
+    return names
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``simulate`` command to the main app."""
     app.command("simulate")(simulate_cmd)
@@ -55,13 +74,12 @@ def simulate_cmd(
     """Replay random, rule, model and model+exploration selection week by week on a synthetic world:
     each strategy learns only from what it inspects; revenue is compared with an oracle."""
     from clearsight.lab.html import write_html
-    from clearsight.lab.simulate import check_options, generated_world, read_world, simulate
+    from clearsight.lab.simulate import generated_world, read_world, simulate
 
     if not 0.0 < budget <= 100.0:
         fail(f"--budget must be a percentage above 0 and at most 100, not {budget:g}")
     share = _share(explore_share, "--explore-share")
-    names = [s.strip() for s in strategies.split(",") if s.strip()]
-    check_options(weeks, budget / 100, names, share, retrain_every)
+    names = _strategies(strategies, weeks, retrain_every)
     with progress(transient=True) as bar:
         task = bar.add_task("loading the world", total=weeks)
         if world is not None:

@@ -30,33 +30,35 @@ the first simulated week with scheme items to that week (1 = the first week).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse, connect
-from clearsight.risk.engine import as_percent, attach_labels, label_table, read_ground_truth
+from clearsight.risk.engine import (
+    as_percent,
+    fit_on_labels,
+    known_before,
+    labelled_history,
+    read_ground_truth,
+)
 from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
-from clearsight.risk.model import RiskModel, check_labels
+from clearsight.risk.model import RiskModel
 from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import DECLARATIONS, INSPECTIONS, LANES, RESULTS, Table
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import LaneDecision, decide_lanes
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.synth.control import DETECTION, HIGH_VALUE_QUANTILE, LEGACY_RULES, NEW_IMPORTER_DAYS
-from clearsight.synth.reference import WATCH_CHAPTERS, WATCH_ORIGINS
+from clearsight.synth.control import DETECTION, LEGACY_RULES, legacy_profile, rule_control_chance
+from clearsight.synth.write import read_world_params, read_world_table
 
 STRATEGIES = ("random", "rules", "model", "model+explore")
 #: Scheme frauds a strategy must have found to have detected the new scheme.
@@ -74,14 +76,8 @@ WEEK = dt.timedelta(days=7)
 RED = LANES.index("red")
 #: Detection chance of a physical inspection per fraud type, when the world folder does not say.
 PHYSICAL_DETECTION = {kind: chances["physical"] for kind, chances in DETECTION.items()}
-#: Legacy rule profile of the synthetic world (``world.json`` says the same when it is there).
-LEGACY_PROFILE: dict[str, Any] = {
-    "watched_chapters": [f"{c:02d}" for c in WATCH_CHAPTERS],
-    "watched_origins": list(WATCH_ORIGINS),
-    "high_value_quantile": HIGH_VALUE_QUANTILE,
-    "new_importer_days": NEW_IMPORTER_DAYS,
-    "weights": {name: p for name, p, _ in LEGACY_RULES},
-}
+#: The legacy rules, in the synthetic world's order (:data:`clearsight.synth.control.LEGACY_RULES`).
+RULE_NAMES = tuple(name for name, _, _ in LEGACY_RULES)
 TRUTH_COLUMNS = (
     "declaration_id",
     "item_no",
@@ -130,29 +126,12 @@ class SimWorld:
         return self.declarations.num_rows
 
 
-def _storage_types(table_def: Table) -> dict[str, pa.DataType]:
-    schema = ibis.schema(table_def.storage_schema()).to_pyarrow()
-    return {name: schema.field(name).type for name in schema.names}
-
-
 def _canonical(table: pa.Table, table_def: Table, columns: list[str]) -> pa.Table:
     """The world's rows as the canonical goods item has them (see ``clearsight.schema.items``)."""
     try:
         return canonical_items(table, columns, table=table_def)[0]
     except ItemsUnreadable as exc:
         raise UserError(str(exc)) from None
-
-
-def _read_table(folder: Path, name: str, table_def: Table) -> pa.Table:
-    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
-    if parquet.exists():
-        return pq.read_table(parquet)
-    if csv.exists():
-        types = _storage_types(table_def)
-        return pacsv.read_csv(
-            csv, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
-        )
-    raise UserError(f"{folder} holds no {name}.parquet or {name}.csv (a synthetic world folder)")
 
 
 def sim_world(
@@ -184,15 +163,13 @@ def sim_world(
             f"the ground truth does not cover every declaration ({joined['is_fraud'].null_count:,} items "
             "without a row): it belongs to another world"
         )
-    rules = params.get("legacy_rules", {})
-    profile = dict(LEGACY_PROFILE)
-    if rules:
-        profile.update(
-            watched_chapters=list(rules.get("watched_chapters", profile["watched_chapters"])),
-            watched_origins=list(rules.get("watched_origins", profile["watched_origins"])),
-            high_value_quantile=rules.get("high_value_quantile", profile["high_value_quantile"]),
-            new_importer_days=rules.get("new_importer_days", profile["new_importer_days"]),
-        )
+    # What the world's rules watch (its world.json, else the synthetic world's own profile); the chance
+    # a hit is controlled stays the unscaled one of LEGACY_RULES (the strategy fills a budget, it does
+    # not meet an inspection rate).
+    profile = legacy_profile()
+    profile.update(
+        {k: v for k, v in params.get("legacy_rules", {}).items() if k in profile and k != "rules"}
+    )
     detection = {k: v["physical"] for k, v in params.get("detection", {}).items()} or dict(PHYSICAL_DETECTION)
 
     def arr(name: str) -> np.ndarray:
@@ -223,11 +200,9 @@ def read_world(folder: Path) -> SimWorld:
         truth = read_ground_truth(folder, TRUTH_COLUMNS)
     except (pa.ArrowInvalid, KeyError) as exc:
         raise UserError(f"{folder}: the ground truth lacks a column the simulator needs ({exc})") from None
-    meta = folder / "world.json"
-    params = json.loads(meta.read_text()) if meta.exists() else {}
-    declarations = _read_table(folder, "declarations", DECLARATIONS)
-    inspections = _read_table(folder, "inspections", INSPECTIONS)
-    return sim_world(declarations, inspections, truth, params, source=str(folder))
+    declarations = read_world_table(folder, DECLARATIONS)
+    inspections = read_world_table(folder, INSPECTIONS)
+    return sim_world(declarations, inspections, truth, read_world_params(folder), source=str(folder))
 
 
 def generated_world(items: int, seed: int, weeks: int) -> SimWorld:
@@ -367,16 +342,18 @@ class RulesStrategy(Strategy):
         chapter = pc.utf8_slice_codeunits(decl["hs6"], 0, 2)
         first_seen = _first_seen(decl["importer_id"], world.lodged)
         age = (world.lodged - first_seen).astype("timedelta64[D]").astype(np.int64)
-        w = profile["weights"]
-        self.hits = {
+        #: Every item's hits of the rules that read declared data (known offenders are added each week).
+        self.hits = np.zeros((world.items, len(RULE_NAMES)), dtype=bool)
+        for rule, hit in {
             "watched_chapter": _bool(pc.is_in(chapter, pa.array(profile["watched_chapters"], pa.string()))),
             "watched_origin": _bool(
                 pc.is_in(decl["country_of_origin"], pa.array(profile["watched_origins"], pa.string()))
             ),
             "high_value": np.nan_to_num(value.to_numpy(zero_copy_only=False), nan=0.0) >= self.high_value,
             "new_importer": age < profile["new_importer_days"],
-        }
-        self.weights = w
+        }.items():
+            self.hits[:, RULE_NAMES.index(rule)] = hit
+        self.chances = np.array([p for _, p, _ in LEGACY_RULES])
         self.aeo = _bool(decl["aeo_status"])
         self.importer = decl["importer_id"]
         self.offenders: set[str] = set()
@@ -395,16 +372,13 @@ class RulesStrategy(Strategy):
         )
         self._legacy_done = max(self._legacy_done, upto)
         sl = slice(week.lo, week.hi)
-        clean = np.ones(week.hi - week.lo)
-        for rule, hit in self.hits.items():
-            clean *= np.where(hit[sl], 1 - self.weights[rule], 1.0)
-        offender = _bool(
+        hits = self.hits[sl].copy()
+        hits[:, RULE_NAMES.index("known_offender")] = _bool(
             pc.is_in(
                 self.importer.slice(week.lo, week.hi - week.lo), pa.array(sorted(self.offenders), pa.string())
             )
         )
-        clean *= np.where(offender, 1 - self.weights["known_offender"], 1.0)
-        score = np.where(self.aeo[sl], 0.0, 1 - clean)
+        score = np.where(self.aeo[sl], 0.0, rule_control_chance(hits, self.chances))
         tie = np.random.default_rng([self.sim.seed, week.number, 2]).random(score.size) * 1e-6
         return self._lanes(week, score + tie, aeo=self.aeo[sl])
 
@@ -631,7 +605,6 @@ class Simulation:
         model_params: dict | None = None,
         explore_bonus: float = 1.0,
     ) -> None:
-        check_options(weeks, budget, strategies, explore_share, retrain_every)
         self.world = world
         self.weeks = weeks
         self.budget = budget
@@ -695,43 +668,33 @@ class Simulation:
             raise RuntimeError("the week's history does not cover its items")
         return hist.take(pa.array(np.argsort(pos)))
 
-    def fit(self, training: pa.Table, now: dt.datetime) -> RiskModel:
-        """A model on the labels known before ``now``, in lodgement order."""
-        known = training.filter(pc.less(training["known_at"], pa.scalar(now, training["known_at"].type)))
-        known = known.sort_by(
+    def fit(self, training: pa.Table, now: dt.datetime, what: str = "training") -> RiskModel:
+        """The risk engine's model on the labels known before ``now``, in lodgement order."""
+        known = known_before(training, now).sort_by(
             [("lodged_at", "ascending"), ("declaration_id", "ascending"), ("item_no", "ascending")]
         )
-        y = known["fraud"].to_numpy(zero_copy_only=False).astype(np.int64)
-        revenue = np.nan_to_num(known["revenue"].to_numpy(zero_copy_only=False).astype(np.float64))
-        return RiskModel(**self.model_params).fit(known, y, revenue)
+        return fit_on_labels(known, self.model_params, what)
 
     def _warm_up(self) -> None:
         """History and labels of the legacy period, and the first model (shared by model strategies)."""
         wh = self.new_warehouse()
         try:
             self.basis = revenue_basis(wh)
-            hist = point_in_time(wh, end=self.start, basis=self.basis)
-            labelled = attach_labels(hist, label_table(wh, self.basis))
+            self.warm_training = labelled_history(wh, self.basis, end=self.start)
         finally:
             wh.close()
-        self.warm_training = labelled.filter(pc.is_valid(labelled["fraud"]))
-        known = self.warm_training.filter(
-            pc.less(
-                self.warm_training["known_at"], pa.scalar(self.start, self.warm_training["known_at"].type)
-            )
-        )
-        y = known["fraud"].to_numpy(zero_copy_only=False).astype(np.int64)
         try:
-            check_labels(y, "the warm-up")
+            self.warm_model = self.fit(self.warm_training, self.start, "the warm-up")
         except UserError as exc:
             raise UserError(f"{exc} (the legacy inspections before {self.start:%Y-%m-%d})") from None
-        self.warm_model = self.fit(self.warm_training, self.start)
 
     def _strategy(self, name: str) -> Strategy:
         if name == "random":
             return RandomStrategy(self)
         if name == "rules":
             return RulesStrategy(self)
+        if name not in STRATEGIES:
+            raise ValueError(f"unknown strategy {name!r}: one of {', '.join(STRATEGIES)}")
         return ModelStrategy(self, name, self.explore_share if name == "model+explore" else 0.0)
 
     def run(self, progress: Callable[[str, float], None] | None = None) -> SimulationResult:
@@ -811,27 +774,6 @@ def _positions(declarations: pa.Table, rows: pa.Table) -> np.ndarray:
     probe = rows.select(list(KEY)).append_column("_row", pa.array(np.arange(rows.num_rows)))
     joined = probe.join(index, list(KEY), join_type="left outer").sort_by("_row")
     return np.asarray(pc.fill_null(joined["_pos"], -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def check_options(
-    weeks: int, budget: float, strategies: list[str], explore_share: float, retrain_every: int
-) -> None:
-    """One clear line for each option a simulation cannot run with."""
-    if not 0.0 < budget <= 1.0:
-        raise UserError(f"--budget must be above 0 and at most 100 % of the items (got {budget * 100:g} %)")
-    if weeks < MIN_WEEKS:
-        raise UserError(f"--weeks must be at least {MIN_WEEKS} (got {weeks}): one week shows no learning")
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown:
-        raise UserError(f"unknown strategy {unknown[0]!r}: choose among {', '.join(STRATEGIES)}")
-    if not strategies:
-        raise UserError(f"--strategies is empty: choose among {', '.join(STRATEGIES)}")
-    if len(set(strategies)) != len(strategies):
-        raise UserError("--strategies names a strategy twice")
-    if not 0.0 <= explore_share <= 1.0:
-        raise UserError(f"--explore-share must be between 0 and 100 % (got {explore_share * 100:g} %)")
-    if retrain_every < 1:
-        raise UserError(f"--retrain-every must be at least 1 week (got {retrain_every})")
 
 
 def simulate(

@@ -114,6 +114,32 @@ def _labelled(table: pa.Table) -> pa.Table:
     return table.filter(pc.is_valid(table["fraud"]))
 
 
+def labelled_history(
+    warehouse: Warehouse,
+    basis: str,
+    *,
+    end: dt.datetime | None = None,
+    freeze: dt.datetime | None = None,
+) -> pa.Table:
+    """Point-in-time history of the inspected items lodged before ``end``, with their labels (the
+    training rows of :func:`train`; the simulation lab's warm-up)."""
+    hist = point_in_time(warehouse, end=end, freeze=freeze, basis=basis)
+    return _labelled(attach_labels(hist, label_table(warehouse, basis)))
+
+
+def known_before(table: pa.Table, when: dt.datetime) -> pa.Table:
+    """The rows whose label was known before ``when``."""
+    return table.filter(pc.less(table["known_at"], pa.scalar(when, table["known_at"].type)))
+
+
+def fit_on_labels(data: pa.Table, params: dict, what: str = "training") -> RiskModel:
+    """A :class:`RiskModel` with ``params`` fitted on labelled rows (refused, in one line, when the
+    labels cannot teach anything)."""
+    y, _, r = _arrays(data)
+    check_labels(y, what)
+    return RiskModel(**params).fit(data, y, r)
+
+
 def _arrays(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y = table["fraud"].to_numpy(zero_copy_only=False).astype(np.int64)
     c = table["critical"].to_numpy(zero_copy_only=False).astype(np.int64)
@@ -153,10 +179,9 @@ def train(
     if any(e.name == name for e in registry.entries()):
         raise UserError(f"a model called {name!r} already exists; choose another --name")
     basis = revenue_basis(warehouse)
-    hist = point_in_time(warehouse, end=until, freeze=until, basis=basis)
-    data = _labelled(attach_labels(hist, label_table(warehouse, basis)))
+    data = labelled_history(warehouse, basis, end=until, freeze=until)
     if until is not None:
-        data = data.filter(pc.less(data["known_at"], pa.scalar(until, data["known_at"].type)))
+        data = known_before(data, until)
     y, _, r = _arrays(data)
     check_labels(y)
     params = {"objective": objective, **(model_params or {})}
@@ -166,13 +191,10 @@ def train(
     split = int(len(y) * 0.8)
     if split and len(y) - split >= 20:
         first_test = data["lodged_at"][split].as_py()
-        head = data.slice(0, split)
-        head = head.filter(pc.less(head["known_at"], pa.scalar(first_test, head["known_at"].type)))
-        hy, _, hr = _arrays(head)
+        head = known_before(data.slice(0, split), first_test)
         ty, tc, tr = _arrays(data.slice(split))
         try:
-            check_labels(hy)
-            probe = RiskModel(**params).fit(head, hy, hr)
+            probe = fit_on_labels(head, params)
             metrics = budget_metrics(
                 ty, tc, tr, probe.score_items(data.slice(split))["score"], list(DEFAULT_BUDGETS)
             )

@@ -11,6 +11,7 @@ depends on the fraud type, the control method and the officer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,30 @@ LEGACY_RULES: tuple[tuple[str, float, float], ...] = (
 HIGH_VALUE_QUANTILE = 0.975
 NEW_IMPORTER_DAYS = 180
 SELECTED_BY: tuple[str, ...] = ("rule", "random")
+
+
+def legacy_profile(*, reporter: str | None = None, rule_scale: float = 1.0) -> dict[str, Any]:
+    """The legacy rule profile as ``world.json`` records it: what the rules watch, and each rule's
+    chance that a hit is controlled (times ``rule_scale``, at most 0.95) and share sent to red. The
+    reporter's own country is never a watched origin."""
+    return {
+        "watched_chapters": [f"{c:02d}" for c in WATCH_CHAPTERS],
+        "watched_origins": [o for o in WATCH_ORIGINS if o != reporter],
+        "high_value_quantile": HIGH_VALUE_QUANTILE,
+        "new_importer_days": NEW_IMPORTER_DAYS,
+        "rules": [
+            {"name": n, "probability": round(min(p * rule_scale, 0.95), 4), "red_share": r}
+            for n, p, r in LEGACY_RULES
+        ],
+        "aeo_exempt": True,
+    }
+
+
+def rule_control_chance(hits: np.ndarray, chances: np.ndarray) -> np.ndarray:
+    """Chance each row of ``hits`` (rows × legacy rules, in :data:`LEGACY_RULES` order) is controlled
+    when a hit of rule k is controlled with ``chances[k]``, independently: 1 − Π(1 − chance) over the
+    rules hit."""
+    return 1 - np.prod(np.where(hits, 1 - chances, 1.0), axis=1)
 
 
 @dataclass(frozen=True)
@@ -103,7 +128,7 @@ def control(
     items_per_pattern = np.bincount(pattern, weights=d["n_items"], minlength=len(patterns))
 
     def p_rules(scale: float) -> np.ndarray:  # chance per pattern
-        return 1 - np.prod(np.where(patterns, 1 - np.minimum(base * scale, 0.95), 1.0), axis=1)
+        return rule_control_chance(patterns, np.minimum(base * scale, 0.95))
 
     def share(scale: float) -> float:
         controlled = 1 - (1 - p_rules(scale)) * (1 - random_share)

@@ -24,14 +24,12 @@ from clearsight.synth.calendar import Calendar, build_calendar
 from clearsight.synth.catalogue import PROHIBITED, STYLES, VARIANTS, Catalogue, build_catalogue
 from clearsight.synth.control import (
     DETECTION,
-    HIGH_VALUE_QUANTILE,
-    LEGACY_RULES,
     METHODS,
-    NEW_IMPORTER_DAYS,
     SCAN,
     SELECTED_BY,
     Control,
     control,
+    legacy_profile,
     rule_hits,
 )
 from clearsight.synth.enforcement import build_seizures
@@ -45,8 +43,6 @@ from clearsight.synth.reference import (
     PROCEDURES,
     SECTORS,
     TRANSIT_DAYS,
-    WATCH_CHAPTERS,
-    WATCH_ORIGINS,
 )
 from clearsight.synth.sampling import join, numbered, take
 
@@ -535,17 +531,7 @@ def _params(
             "importers": int(pop.imp_scheme.sum()),
             "items": int(fraud.in_scheme.sum()),
         },
-        "legacy_rules": {
-            "watched_chapters": [f"{c:02d}" for c in WATCH_CHAPTERS],
-            "watched_origins": [o for o in WATCH_ORIGINS if o != reporter],
-            "high_value_quantile": HIGH_VALUE_QUANTILE,
-            "new_importer_days": NEW_IMPORTER_DAYS,
-            "rules": [
-                {"name": n, "probability": round(min(p * ctl.rule_scale, 0.95), 4), "red_share": r}
-                for n, p, r in LEGACY_RULES
-            ],
-            "aeo_exempt": True,
-        },
+        "legacy_rules": legacy_profile(reporter=reporter, rule_scale=ctl.rule_scale),
         "detection": DETECTION,
         "misinvoicing_hotspots": [
             {"partner": econ.partners[int(p) // n_prod], "hs6": cat.products[int(p) % n_prod].hs6}

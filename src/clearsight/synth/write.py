@@ -11,11 +11,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from clearsight.core.errors import UserError
+from clearsight.schema.tables import Table
 from clearsight.synth.world import World
 
 FORMATS = ("csv", "parquet")
@@ -90,3 +93,25 @@ def write_world(
     if progress is not None:
         progress.advance(task)
     return paths
+
+
+def read_world_table(folder: str | Path, table: Table) -> pa.Table:
+    """A canonical table of a world folder written by :func:`write_world` (``<name>.parquet`` or
+    ``<name>.csv``), its CSV columns read with the canonical storage types."""
+    folder = Path(folder)
+    parquet, csv = folder / f"{table.name}.parquet", folder / f"{table.name}.csv"
+    if parquet.exists():
+        return pq.read_table(parquet)
+    if csv.exists():
+        schema = ibis.schema(table.storage_schema()).to_pyarrow()
+        types = {name: schema.field(name).type for name in schema.names}
+        return pacsv.read_csv(
+            csv, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        )
+    raise UserError(f"{folder} holds no {table.name}.parquet or {table.name}.csv (a synthetic world folder)")
+
+
+def read_world_params(folder: str | Path) -> dict[str, Any]:
+    """The parameters :func:`write_world` recorded in ``world.json`` (empty when the file is absent)."""
+    meta = Path(folder) / "world.json"
+    return json.loads(meta.read_text()) if meta.exists() else {}

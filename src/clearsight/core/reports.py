@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from plotly.offline import get_plotlyjs
+
+if TYPE_CHECKING:  # Plotly is imported when a page is written, not by every command that formats a share
+    import plotly.graph_objects as go
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -60,6 +61,8 @@ def _environment(package: str, filters: tuple[tuple[str, Callable[..., str]], ..
 
 def render_page(package: str, template: str, filters: dict[str, Callable[..., str]], **context: Any) -> str:
     """Render a room's template (from ``<package>/templates``) with Plotly's JavaScript inline."""
+    from plotly.offline import get_plotlyjs
+
     env = _environment(package, tuple(sorted(filters.items())))
     return env.get_template(template).render(plotly_js=Markup(get_plotlyjs()), **context)
 

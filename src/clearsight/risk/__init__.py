@@ -1,3 +1,96 @@
-"""The risk engine: point-in-time features, calibrated fraud and revenue models, budget-based
-evaluation against baselines, explanations in words, a model registry and the scoring entry point
-(:class:`clearsight.risk.scorer.RiskScorer`)."""
+"""The risk engine for risk analysts: point-in-time features (only what was known when a declaration was
+lodged), calibrated fraud and revenue models trained on the inspected items only, their evaluation at an
+inspection budget against baselines, explanations in words, a model registry, retraining on new labels,
+drift monitoring, and the scoring entry point (:class:`RiskScorer`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from clearsight.core.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from clearsight.risk.drift import ACT, WATCH, DriftReport, compute_drift, drift_warnings
+    from clearsight.risk.engine import (
+        Evaluation,
+        TrainResult,
+        as_percent,
+        attach_labels,
+        evaluate,
+        label_table,
+        read_ground_truth,
+        train,
+    )
+    from clearsight.risk.explain_item import explain_declaration
+    from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
+    from clearsight.risk.model import OBJECTIVES, RiskModel, check_labels
+    from clearsight.risk.registry import ModelEntry, ModelRegistry
+    from clearsight.risk.retrain import MIN_NEW_LABELS
+    from clearsight.risk.scorer import REASONS_LIMIT, RiskScorer, score_history
+    from clearsight.risk.snapshot import prepare_items
+
+__all__ = [
+    "ACT",
+    "ITEM_FIELDS",
+    "KEY",
+    "MIN_NEW_LABELS",
+    "OBJECTIVES",
+    "REASONS_LIMIT",
+    "WATCH",
+    "DriftReport",
+    "Evaluation",
+    "ModelEntry",
+    "ModelRegistry",
+    "RiskModel",
+    "RiskScorer",
+    "TrainResult",
+    "as_percent",
+    "attach_labels",
+    "check_labels",
+    "compute_drift",
+    "drift_warnings",
+    "evaluate",
+    "explain_declaration",
+    "label_table",
+    "point_in_time",
+    "prepare_items",
+    "read_ground_truth",
+    "revenue_basis",
+    "score_history",
+    "train",
+]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "ACT": "drift",
+        "WATCH": "drift",
+        "DriftReport": "drift",
+        "compute_drift": "drift",
+        "drift_warnings": "drift",
+        "Evaluation": "engine",
+        "TrainResult": "engine",
+        "as_percent": "engine",
+        "attach_labels": "engine",
+        "evaluate": "engine",
+        "label_table": "engine",
+        "read_ground_truth": "engine",
+        "train": "engine",
+        "explain_declaration": "explain_item",
+        "ITEM_FIELDS": "history",
+        "KEY": "history",
+        "point_in_time": "history",
+        "revenue_basis": "history",
+        "OBJECTIVES": "model",
+        "RiskModel": "model",
+        "check_labels": "model",
+        "ModelEntry": "registry",
+        "ModelRegistry": "registry",
+        "MIN_NEW_LABELS": "retrain",
+        "REASONS_LIMIT": "scorer",
+        "RiskScorer": "scorer",
+        "score_history": "scorer",
+        "prepare_items": "snapshot",
+    },
+)

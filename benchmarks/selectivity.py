@@ -210,6 +210,9 @@ def decide(con, rules: RuleSet, scored: pa.Table, history: pa.Table, seed: int) 
             "rules_hit": hits.rules_hit,
             "model_version": pa.array(["bench"] * n),
             **{c: scored[c] for c in ("score", "fraud_probability", "expected_revenue")},
+            "channel": pa.array(["batch"] * n),
+            "decided_by": pa.array(["bench"] * n),
+            "reasons": pa.array([[]] * n, pa.list_(pa.string())),
         }
     ).cast(ARROW_SCHEMA)
     timings["rows_s"] = time.perf_counter() - t

@@ -16,6 +16,7 @@ from clearsight.access.users import add_user, create_api_key, revoke_api_key, se
 from clearsight.core.store.models import Decision
 from clearsight.rules.profiles import Rule
 from clearsight.rules.store import add_rules, disable_rule
+from clearsight.selectivity.decisions import lane_decisions
 from portal_live import OFFICE, OTHER_OFFICE, password_of, sample_declaration
 
 
@@ -148,6 +149,13 @@ def test_score_end_to_end_with_the_promoted_model(live):
         )
         who = s.scalar(select(Decision.decided_by).where(Decision.declaration_id == "E2E-SCORE-1").limit(1))
     assert stored == 3 and who == "key:clearance-system"
+    # ...and in the one store of lane decisions, beside the batch's, for the indicators and the pages
+    with live.portal.warehouse() as wh:
+        t = lane_decisions(wh, live.portal.store)
+        rows = t.filter(t.declaration_id == "E2E-SCORE-1").to_pyarrow().to_pylist()
+    assert sorted(r["item_no"] for r in rows) == [1, 2, 3]
+    assert {(r["channel"], r["decided_by"]) for r in rows} == {("realtime", "key:clearance-system")}
+    assert [r["lane"] for r in sorted(rows, key=lambda r: r["item_no"])] == [i["lane"] for i in body["items"]]
 
 
 def test_a_rule_profile_decides_the_lane_of_the_next_call(live):

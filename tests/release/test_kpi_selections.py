@@ -39,6 +39,9 @@ def _decisions(wh) -> tuple[pa.Table, dict[tuple[str, int], bool]]:
             "score": pa.array([0.5] * n),
             "fraud_probability": pa.array([0.1] * n),
             "expected_revenue": pa.array([10.0] * n),
+            "channel": pa.array(["batch"] * n),
+            "decided_by": pa.array(["clearsight select"] * n),
+            "reasons": pa.array([[]] * n, pa.list_(pa.string())),
         },
         schema=SCHEMA.to_pyarrow(),
     )

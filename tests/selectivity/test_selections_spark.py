@@ -50,6 +50,9 @@ def decisions(selection_id: str, day: dt.datetime, lanes: list[str], hits: list[
                 "score": 1.0 - i / n,
                 "fraud_probability": 0.5,
                 "expected_revenue": 100.0,
+                "channel": "batch",
+                "decided_by": "clearsight select",
+                "reasons": [],
             }
             for i in range(n)
         ],
@@ -121,7 +124,8 @@ def test_a_failed_replacement_leaves_the_previous_decisions(tmp_path):
         "CREATE TABLE selections (selection_id VARCHAR, decided_at TIMESTAMP, declaration_id VARCHAR, item_no BIGINT, "
         "office_id VARCHAR, lodged_at TIMESTAMP, lane VARCHAR CHECK (lane IN ('green', 'yellow', 'red', 'blue')), "
         "selected_by VARCHAR, random_control BOOLEAN, exploration BOOLEAN, rules_hit VARCHAR[], model_version VARCHAR, "
-        "score DOUBLE, fraud_probability DOUBLE, expected_revenue DOUBLE)"
+        "score DOUBLE, fraud_probability DOUBLE, expected_revenue DOUBLE, channel VARCHAR, decided_by VARCHAR, "
+        "reasons VARCHAR[])"
     )
     write_selections(wh, decisions("s1", DAY, ["red", "green"], [[], []]), DAY, NEXT)
     with pytest.raises(Exception, match="CHECK"):

@@ -126,14 +126,18 @@ class Warehouse:
         return name in self._backend.list_tables()
 
     def ensure_tables(self) -> None:
-        """Create every canonical table that does not exist yet (empty), and give an existing one the
-        columns it lacks (a warehouse made by an earlier version of clearsight; empty for old rows)."""
+        """Create every canonical table that does not exist yet (empty), and give an existing canonical
+        or derived one the columns it lacks (a warehouse made by an earlier version of clearsight;
+        empty for old rows)."""
         existing = set(self._backend.list_tables())
         for name, table in TABLES.items():
             if name not in existing:
                 self._backend.create_table(name, schema=sch.Schema(table.storage_schema()))
             else:
                 self._add_missing_columns(name, table.storage_schema())
+        for name, derived in DERIVED_TABLES.items():  # a derived table is created when first used
+            if name in existing:
+                self._add_missing_columns(name, derived.storage_schema())
 
     def _add_missing_columns(self, name: str, columns: dict[str, str]) -> None:
         have = set(self._backend.get_schema(name).names)

@@ -1,10 +1,13 @@
-"""Real-time scoring: the narrow seam between the API and the risk room.
+"""Real-time scoring: the narrow seam between the API and the selectivity room.
 
 :func:`score_declaration` takes the validated payload as canonical item rows and returns one result
-per item (with the model's version); :class:`ScoringService` holds the promoted model (reloaded when
-the registry changes), decides the lanes, scores the declarations of requests that arrive together
-in one call, and answers :class:`NoModel` when there is no model, so the API says 503 rather than
-invent a score.
+per item (with the model's version). What a result is — the office checked, the items scored, their
+lanes decided — is the selectivity room's
+:func:`~clearsight.selectivity.realtime.decide_declarations`; :class:`ScoringService` keeps what a
+server adds: the promoted model and the real-time decider loaded once (reloaded when the registry,
+a batch decision or a rule changes), the declarations of requests that arrive together scored in one
+call, :class:`NoModel` when there is no model (the API says 503 rather than invent a score), and now
+and then the real-time decisions committed since moved into the warehouse when it is free.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -29,7 +31,8 @@ from clearsight.core.warehouse import Warehouse, WarehouseBusy
 from clearsight.core.workspace import Workspace
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.risk.registry import ModelRegistry
-from clearsight.schema.items import office_refusal
+from clearsight.selectivity.decisions import move_decisions
+from clearsight.selectivity.realtime import ItemDecision, ItemRefused, decide_declarations
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
@@ -37,6 +40,9 @@ DECIDER_CHECK_S = 1.0
 #: While a command holds the warehouse, a model or decider already loaded keeps serving; its reload is
 #: tried again (without waiting) at most this often.
 RELOAD_RETRY_S = 2.0
+#: Seconds between moves of the real-time decisions committed meanwhile into the warehouse's
+#: ``selections`` (tried after scoring, on a thread of their own, only when the warehouse is free).
+MOVE_EVERY_S = 5.0
 
 log = logging.getLogger("clearsight.portal")
 #: Most items the API scores in one call (well under the scorer's limit on items given reasons).
@@ -47,27 +53,10 @@ class NoModel(Exception):
     """No model is promoted (or the promoted one cannot be loaded)."""
 
 
-class Refused(Exception):
-    """A declaration the canonical goods item refuses, for a field (the API answers 422 naming it)."""
-
-    def __init__(self, field: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.field, self.reason, self.value = field, reason, value
-
-
-@dataclass
-class ItemResult:
-    declaration_id: str
-    item_no: int
-    score: float
-    fraud_probability: float
-    expected_revenue: float
-    lane: str
-    reasons: list[str]
-    model_version: str
-    selected_by: str = "none"
-    random_control: bool = False
-    rules_hit: list[str] | None = None
+#: What the API answers per item and records (the selectivity room's real-time decision).
+ItemResult = ItemDecision
+#: A declaration the canonical goods item refuses, for a field (the API answers 422 naming it).
+Refused = ItemRefused
 
 
 Columns = dict[str, list]
@@ -118,6 +107,9 @@ class ScoringService:
         self._waiting: list[tuple[Columns, asyncio.Future]] = []  # API requests to score together
         self._busy = False  # a call of the API's scoring thread is running or about to
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
+        self._mover = ThreadPoolExecutor(1, thread_name_prefix="decision-mover")
+        self._moving = False
+        self._moved = -MOVE_EVERY_S  # when the last move was started
         self._registry = ModelRegistry(Workspace(settings).models_dir).path  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:
@@ -219,33 +211,12 @@ class ScoringService:
         return self._decider
 
     def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
-        """Per-item results for canonical rows; lanes by the selectivity room's real-time decider.
+        """Per-item results for canonical rows: the selectivity room's
+        :func:`~clearsight.selectivity.realtime.decide_declarations` with the loaded model and decider.
 
         Raises :class:`Refused` for an office no declaration of the scorer's history was lodged at
         (the offices are loaded with the model's history snapshot, not read per call)."""
-        scorer = self.scorer()
-        for office in dict.fromkeys(rows["office_id"].to_pylist()) if "office_id" in rows.column_names else ():
-            if (reason := office_refusal(office, scorer.snapshot.offices)) is not None:
-                raise Refused("office_id", reason, office)
-        decider = self.decider()
-        scored = scorer.score(rows, explain_top=explain_top)
-        lanes = decider.decide(rows, scored)
-        return [
-            ItemResult(
-                declaration_id=r["declaration_id"],
-                item_no=r["item_no"],
-                score=float(r["score"]),
-                fraud_probability=float(r["fraud_probability"]),
-                expected_revenue=float(r["expected_revenue"]),
-                lane=d["lane"],
-                reasons=list(r["reasons"] or []),
-                model_version=scorer.entry.name,
-                selected_by=d["selected_by"],
-                random_control=bool(d["random_control"]),
-                rules_hit=list(d["rules_hit"] or []),
-            )
-            for r, d in zip(scored.to_pylist(), lanes, strict=True)
-        ]
+        return decide_declarations(self.scorer(), self.decider, rows, explain_top=explain_top)
 
     async def score_together(self, columns: Columns) -> list[ItemResult]:
         """:meth:`score` for the API's coroutines: one declaration (:func:`canonical_columns`) in.
@@ -308,6 +279,30 @@ class ScoringService:
             self._start_call(loop)
         else:
             self._busy = False
+        self._maybe_move()
+
+    def _maybe_move(self) -> None:
+        """Now and then after scoring, move the decisions committed since into the warehouse."""
+        now = time.monotonic()
+        if self._moving or now - self._moved < MOVE_EVERY_S:
+            return
+        self._moving, self._moved = True, now
+        self._mover.submit(self.move_decisions)
+
+    def move_decisions(self) -> int:
+        """The app store's real-time decisions into the warehouse's ``selections``
+        (:func:`clearsight.selectivity.decisions.move_decisions`), if the warehouse is free now: a
+        command holding it delays nothing, the next move (or reader) takes them. Rows moved."""
+        try:
+            with self._warehouse(wait_s=0) as wh:
+                return move_decisions(self._store, wh)
+        except WarehouseBusy:
+            return 0
+        except Exception:  # the decisions stay in the outbox for the next move
+            log.exception("real-time decisions could not be moved into the warehouse")
+            return 0
+        finally:
+            self._moving = False
 
 
 def _groups(waiting: list[tuple[Columns, asyncio.Future]]) -> list[list[tuple[Columns, asyncio.Future]]]:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_warehouse, workspace_of
+from clearsight.commands import command, emit, group, open_app_store, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 
 FromOption = Annotated[
@@ -210,8 +210,8 @@ def kpi_command(
     first, last = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     if first and last and first > last:
         fail(f"the period starts ({first}) after it ends ({last})")
-    with open_warehouse(ctx) as wh:
-        report = kpi_report(wh, first, last)
+    with open_warehouse(ctx) as wh, open_app_store(ctx) as store:  # real-time decisions wait in the store
+        report = kpi_report(wh, first, last, store=store)
     path = write_kpi_html(report, out or workspace_of(ctx).report("kpi.html"))
     emit(report, as_json, _print_kpi, report=path, indent=None)
 

@@ -8,8 +8,11 @@ selection reason (rule, model, random) is not part of the canonical inspections 
 table carries a ``selection_reason`` column it is used, otherwise the report says it is missing
 instead of guessing it from the lane.
 
-When the warehouse holds lane decisions in ``selections`` (written by ``clearsight select``), the
-reasons come from there instead, counted per goods item as they were decided: hit rates by
+When lane decisions exist — batch ones (``clearsight select``) and real-time ones (the scoring API),
+read through the selectivity room's one reader,
+:func:`clearsight.selectivity.decisions.lane_decisions` (given the app store, it moves the
+real-time decisions still waiting there into the warehouse first) — the reasons come from there
+instead, counted per goods item as they were decided (its latest decision): hit rates by
 ``selected_by`` (rule, model, explore, random) and the fraud rate of the random control sample, the
 unbiased estimate of non-compliance, with its Wilson interval.
 """
@@ -23,6 +26,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
 from clearsight.release.milestones import UNCONTROLLED_LANE, _lane_of_declarations, declaration_attributes
 from clearsight.schema.derived import SELECTIONS as DERIVED_SELECTIONS
@@ -131,18 +135,22 @@ SELECTIONS = DERIVED_SELECTIONS.name
 SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "none")
 
 
-def _selections(wh: Warehouse, date_from: dt.date | None, date_to: dt.date | None) -> ir.Table | None:
-    """The latest decision per item lodged in the period, or None when the warehouse has no selections."""
-    if not wh.has_table(SELECTIONS):
+def _selections(
+    wh: Warehouse, date_from: dt.date | None, date_to: dt.date | None, store: Store | None = None
+) -> ir.Table | None:
+    """The latest decision per item lodged in the period, or None when no decision was ever stored."""
+    from clearsight.selectivity.decisions import lane_decisions
+
+    if store is None and not wh.has_table(SELECTIONS):
         return None
-    t = wh.table(SELECTIONS)
+    t = lane_decisions(wh, store)
     if date_from:
         t = t.filter(t.lodged_at >= ibis.timestamp(dt.datetime.combine(date_from, dt.time())))
     if date_to:
         t = t.filter(
             t.lodged_at < ibis.timestamp(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
         )
-    # An item decided again (``select --replace`` keeps one row, but be safe): its latest decision.
+    # An item decided again (by the scoring API and a batch, or twice): its latest decision.
     latest = ibis.row_number().over(
         ibis.window(group_by=["declaration_id", "item_no"], order_by=ibis.desc(t.decided_at))
     )
@@ -187,9 +195,14 @@ def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]],
 
 
 def kpi_report(
-    wh: Warehouse, date_from: dt.date | None = None, date_to: dt.date | None = None
+    wh: Warehouse,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    *,
+    store: Store | None = None,
 ) -> dict[str, Any]:
-    """The indicators as one JSON-ready dict."""
+    """The indicators as one JSON-ready dict. With the app ``store``, real-time decisions not yet
+    moved into the warehouse count too."""
     base = control_base(wh, date_from, date_to).cache()
     try:
         overall = _rates(base, [])
@@ -219,7 +232,7 @@ def kpi_report(
     if random_sample is not None:
         random_sample.update(unit="declarations", source="inspections")
     by_selected_by = None
-    sel = _selections(wh, date_from, date_to)
+    sel = _selections(wh, date_from, date_to, store)
     if sel is not None:
         rows, from_selections = _by_selected_by(wh, sel)
         by_selected_by = rows or None  # no decision in the period: as without the table

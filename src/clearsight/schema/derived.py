@@ -38,7 +38,8 @@ class DerivedTable:
 SELECTIONS = DerivedTable(
     "selections",
     owner="selectivity",
-    description="every lane decision of `clearsight select` with its reasons, one row per goods item",
+    description="every lane decision, batch (`clearsight select`) and real time (the scoring API), with its "
+    "reasons, one row per goods item and decision",
     columns=(
         ("selection_id", "string"),
         ("decided_at", "timestamp"),
@@ -55,6 +56,10 @@ SELECTIONS = DerivedTable(
         ("score", "float64"),
         ("fraud_probability", "float64"),
         ("expected_revenue", "float64"),
+        # added with the real-time decisions (a warehouse made before gets them empty: batch rows)
+        ("channel", "string"),  # batch | realtime
+        ("decided_by", "string"),  # the command or the API caller
+        ("reasons", "array<string>"),  # the model's reasons in words (real time)
     ),
 )
 

@@ -12,6 +12,13 @@ at most. The order of the steps is the policy:
    among those the model did not take;
 4. the yellow, then the blue budget, are filled with the next best-ranked items;
 5. everything else is green.
+
+Steps 1, 2 and 5 and the lane codes are one function, :func:`precedence`, shared with the real-time
+decider (:mod:`clearsight.selectivity.realtime`), which replaces steps 3 and 4 with per-office
+thresholds (:func:`threshold_lanes`, the lowest priority the last batch admitted to each lane:
+:meth:`LaneDecision.thresholds`); :func:`decide_by_thresholds` is the whole real-time decision. The
+batch keeps its exact top-k per office for steps 3 and 4: a threshold would admit every item tied
+with the last one admitted, more than the budget.
 """
 
 from __future__ import annotations
@@ -83,6 +90,51 @@ class LaneDecision:
         excess = red - self.capacity.get("red", red)
         return {self.offices[i]: int(e) for i, e in enumerate(excess) if e > 0}
 
+    def thresholds(self) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None]]:
+        """What the budgets meant as thresholds, for :func:`decide_by_thresholds`: per office, the
+        lowest priority the model admitted to each budget lane; and the batch-wide thresholds (for
+        offices the batch did not hold).
+
+        An office whose share of a lane was too small to admit a single item follows the batch-wide
+        threshold; one whose budget went entirely to rules and random controls gets None (the model
+        admits nobody there).
+        """
+        admitted = self.selected_by == MODEL
+        n = len(self.priority)
+        overall = quantile_thresholds(
+            self.priority,
+            {lane: float(((self.lane == LANES.index(lane)) & admitted).sum()) / n for lane in BUDGET_LANES},
+        )
+        per_office: dict[str, dict[str, float | None]] = {office: {} for office in self.offices}
+        for lane in BUDGET_LANES:
+            mask = admitted & (self.lane == LANES.index(lane))
+            lowest = np.full(len(self.offices), np.inf)
+            np.minimum.at(lowest, self.office_code[mask], self.priority[mask])
+            capacity = self.capacity[lane]
+            for i, office in enumerate(self.offices):
+                if capacity[i] == 0:
+                    per_office[office][lane] = overall[lane]
+                else:
+                    per_office[office][lane] = float(lowest[i]) if np.isfinite(lowest[i]) else None
+        return per_office, overall
+
+
+def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:
+    """Per budget lane, the priority above which the lane's share of items lies (lanes filled
+    strictest first, so yellow starts where red ends); None where the share is zero."""
+    finite = np.sort(priority[np.isfinite(priority)])
+    out: dict[str, float | None] = {}
+    above = 0.0
+    for lane in BUDGET_LANES:
+        share = shares.get(lane, 0.0)
+        if share <= 0 or finite.size == 0:
+            out[lane] = None
+            continue
+        above += share
+        k = min(finite.size - 1, max(0, int(np.ceil(finite.size * (1 - above)))))
+        out[lane] = float(finite[k])
+    return out
+
 
 def _office_codes(office) -> tuple[np.ndarray, list[str]]:
     arr = office if isinstance(office, pa.Array | pa.ChunkedArray) else pa.array(office, pa.string())
@@ -151,20 +203,9 @@ def decide_lanes(
         )
     }
 
-    lane = np.full(n, GREEN, dtype=np.int8)
-    by = np.full(n, NONE, dtype=np.int8)
-    if rule_lane is not None:
-        rule_lane = np.asarray(rule_lane, dtype=np.int8)
-        hit = rule_lane >= 0
-        lane[hit] = rule_lane[hit]
-        by[hit] = RULE
-
     if random_draw is None:
         random_draw = np.random.default_rng(policy.seed).random(n)
-    rate = np.where(aeo_mask, policy.random_rate * policy.aeo_factor, policy.random_rate)
-    chosen = (np.asarray(random_draw) < rate) & (lane != RED)
-    lane[chosen] = RED
-    by[chosen] = RANDOM
+    lane, by = precedence(policy, random_draw, aeo_mask, rule_lane)
 
     def left(lane_code: int, cap: np.ndarray) -> np.ndarray:
         used = np.bincount(code[lane == lane_code], minlength=len(offices))
@@ -193,3 +234,59 @@ def decide_lanes(
     return LaneDecision(
         lane=lane, selected_by=by, offices=offices, office_code=code, priority=priority, capacity=capacity
     )
+
+
+def precedence(
+    policy: SelectionPolicy, random_draw: np.ndarray, aeo: np.ndarray, rule_lane: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lane and ``selected_by`` codes before the model has its say, for a batch or one declaration:
+    a rule hit sends the item to its rule's lane (``rule_lane``: lane code, -1 when none); then the
+    random control sends to red the items whose draw is below ``random_rate`` (× ``aeo_factor`` for
+    AEO traders) and that no rule sent to red. The others are green, ``selected_by`` none: left to
+    the model (budgets in a batch, thresholds in real time)."""
+    n = len(random_draw)
+    lane = np.full(n, GREEN, dtype=np.int8)
+    by = np.full(n, NONE, dtype=np.int8)
+    if rule_lane is not None:
+        rule_lane = np.asarray(rule_lane, dtype=np.int8)
+        hit = rule_lane >= 0
+        lane[hit] = rule_lane[hit]
+        by[hit] = RULE
+    rate = np.where(aeo, policy.random_rate * policy.aeo_factor, policy.random_rate)
+    chosen = (np.asarray(random_draw) < rate) & (lane != RED)
+    lane[chosen] = RED
+    by[chosen] = RANDOM
+    return lane, by
+
+
+#: The lanes a budget fills, strictest first: the order thresholds are tried in.
+BUDGET_LANES = ("red", "yellow", "blue")
+_BUDGET_CODES = np.array([LANES.index(x) for x in BUDGET_LANES], dtype=np.int8)
+
+
+def threshold_lanes(priority: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per item, the code of the strictest budget lane whose threshold its priority reaches, -1 when
+    none. ``thresholds``: one row per item, one column per :data:`BUDGET_LANES` (NaN: the model admits
+    nobody to that lane)."""
+    reach = np.asarray(priority, dtype=np.float64)[:, None] >= thresholds  # NaN compares False
+    return np.where(reach.any(axis=1), _BUDGET_CODES[reach.argmax(axis=1)], -1).astype(np.int8)
+
+
+def decide_by_thresholds(
+    policy: SelectionPolicy,
+    priority: np.ndarray,
+    thresholds: np.ndarray,
+    random_draw: np.ndarray,
+    aeo: np.ndarray,
+    rule_lane: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lane and ``selected_by`` codes by :func:`precedence`, then the model by thresholds (items
+    left green reaching a lane's threshold go there, ``selected_by`` model). ``priority`` is the
+    AEO-adjusted one (:func:`aeo_adjusted`); exploration, which ranks items against each other, is
+    a batch decision only."""
+    lane, by = precedence(policy, random_draw, aeo, rule_lane)
+    model = np.where(by == NONE, threshold_lanes(priority, thresholds), -1)
+    chosen = model >= 0
+    lane[chosen] = model[chosen]
+    by[chosen] = MODEL
+    return lane, by

@@ -6,8 +6,15 @@ decider uses what the last batch learned: per office, the lowest priority the mo
 yellow and blue (saved with the policy in ``<home>/selectivity/realtime.json``). Then, per item, in
 the batch's order: a rule hit sends it to the strictest rule lane; the random control draws the same
 number the batch would draw for that item; an item left to the model goes to the strictest lane whose
-threshold its priority reaches; the rest are green. Exploration is a batch decision (it ranks items
-against each other) and is not made here.
+threshold its priority reaches; the rest are green — the batch's own precedence
+(:func:`clearsight.selectivity.lanes.decide_by_thresholds`, sharing its rules-then-random step with
+the batch's :func:`~clearsight.selectivity.lanes.decide_lanes`). Exploration is a batch decision (it
+ranks items against each other) and is not made here.
+
+:func:`decide_declarations` is "score and decide a declaration" as the scoring API asks it: the
+office checked, the items scored by the promoted model, their lanes decided, one
+:class:`ItemDecision` per item; :func:`clearsight.selectivity.decisions.outbox_rows` makes them the
+rows the API commits before it answers.
 
 Before any batch decision exists the thresholds are the policy's budget quantiles of the promoted
 model's scores over the most recent items in the warehouse (:data:`FALLBACK_ITEMS`), and the decider
@@ -32,17 +39,18 @@ from clearsight.core.warehouse import Warehouse, connect
 from clearsight.core.workspace import Workspace
 from clearsight.rules.rows import RowRules
 from clearsight.rules.store import enabled_rules
-from clearsight.schema.items import ItemsUnreadable, canonical_items
-from clearsight.schema.tables import DECLARATIONS
-from clearsight.selectivity.lanes import aeo_adjusted
-from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.select import (
+from clearsight.schema.items import ItemsUnreadable, canonical_items, office_refusal
+from clearsight.schema.tables import DECLARATIONS, LANES
+from clearsight.selectivity.lanes import (
     BUDGET_LANES,
-    SelectSettings,
+    RANDOM,
+    SELECTED_BY,
+    aeo_adjusted,
+    decide_by_thresholds,
     quantile_thresholds,
-    random_draws,
-    realtime_state_path,
 )
+from clearsight.selectivity.policy import SelectionPolicy
+from clearsight.selectivity.select import SelectSettings, random_draws, realtime_state_path
 
 #: Items (the most recently lodged) scored to set thresholds before any batch decision exists.
 FALLBACK_ITEMS = 20_000
@@ -105,8 +113,20 @@ class RealtimeDecider:
     def office_thresholds(self, office: str | None) -> Thresholds:
         return self.thresholds.get(office or "", self.overall)
 
+    def _limits(self, office: str | None) -> np.ndarray:
+        """An office's thresholds as a row of :data:`BUDGET_LANES` (NaN: none), kept once made."""
+        cache = self.__dict__.setdefault("_limit_rows", {})
+        found = cache.get(office)
+        if found is None:
+            limits = self.office_thresholds(office)
+            found = cache[office] = np.array(
+                [np.nan if limits.get(x) is None else limits[x] for x in BUDGET_LANES], dtype=np.float64
+            )
+        return found
+
     def decide(self, items: pa.Table, scored: pa.Table) -> list[dict]:
-        """Per item (in order): lane, selected_by, random_control and rules_hit.
+        """Per item (in order): lane, selected_by, random_control and rules_hit, with the item's
+        declaration_id, item_no, office_id and lodged_at.
 
         ``items``: canonical declaration rows (missing optional fields are NULL; no ``lodged_at``
         means now); ``scored``: :meth:`RiskScorer.score`'s rows for the same items, same order.
@@ -123,28 +143,89 @@ class RealtimeDecider:
         priority = aeo_adjusted(
             pc.fill_null(scored["score"], np.nan).to_numpy(zero_copy_only=False), aeo, self.policy.aeo_factor
         )
-        out = []
-        for i, row in enumerate(rows):
-            hits = self.rules.hits(row)
-            lane, by = (self.rules.lane(hits), "rule") if hits else (None, "none")
-            rate = self.policy.random_rate * (self.policy.aeo_factor if aeo[i] else 1.0)
-            if draws[i] < rate and lane != "red":
-                lane, by = "red", "random"
-            elif lane is None:
-                limits = self.office_thresholds(row.get("office_id"))
-                lane = next((x for x in BUDGET_LANES if _reaches(priority[i], limits.get(x))), None)
-                lane, by = (lane, "model") if lane else ("green", "none")
-            out.append(
-                {
-                    "declaration_id": row["declaration_id"],
-                    "item_no": row["item_no"],
-                    "lane": lane,
-                    "selected_by": by,
-                    "random_control": by == "random",
-                    "rules_hit": hits,
-                }
-            )
-        return out
+        hits = [self.rules.hits(row) for row in rows]
+        rule_lane = np.array([LANES.index(self.rules.lane(h)) if h else -1 for h in hits], dtype=np.int8)
+        limits = np.array([self._limits(row.get("office_id")) for row in rows]).reshape(len(rows), len(BUDGET_LANES))
+        lane, by = decide_by_thresholds(self.policy, priority, limits, draws, aeo, rule_lane)
+        return [
+            {
+                "declaration_id": row["declaration_id"],
+                "item_no": row["item_no"],
+                "office_id": row.get("office_id"),
+                "lodged_at": row.get("lodged_at"),
+                "lane": LANES[lane[i]],
+                "selected_by": SELECTED_BY[by[i]],
+                "random_control": bool(by[i] == RANDOM),
+                "rules_hit": hits[i],
+            }
+            for i, row in enumerate(rows)
+        ]
+
+
+class ItemRefused(UserError):
+    """An item the canonical goods item refuses for a field (the API answers 422 naming it)."""
+
+    def __init__(self, field: str, reason: str, value: object = None) -> None:
+        super().__init__(reason)
+        self.field, self.reason, self.value = field, reason, value
+
+
+@dataclass
+class ItemDecision:
+    """One goods item scored and decided in real time: what the API answers and the outbox stores."""
+
+    declaration_id: str
+    item_no: int
+    score: float
+    fraud_probability: float
+    expected_revenue: float
+    lane: str
+    reasons: list[str]
+    model_version: str
+    selected_by: str = "none"
+    random_control: bool = False
+    rules_hit: list[str] | None = None
+    office_id: str | None = None
+    lodged_at: dt.datetime | None = None
+    exploration: bool = False
+
+
+def decide_declarations(scorer, decider, rows: pa.Table, explain_top: int | None = None) -> list[ItemDecision]:
+    """Score and decide the items of one declaration, or of several arriving together (each item is
+    scored and decided as it would be alone).
+
+    ``scorer``: the promoted model's :class:`~clearsight.risk.scorer.RiskScorer`; ``decider``: a
+    :class:`RealtimeDecider`, or a function giving it (called once the offices are checked);
+    ``rows``: canonical declaration rows. Raises :class:`ItemRefused` for an office no declaration
+    of the scorer's history was lodged at (the offices come with the model's history snapshot).
+    """
+    if "office_id" in rows.column_names:
+        for office in dict.fromkeys(rows["office_id"].to_pylist()):
+            if (reason := office_refusal(office, scorer.snapshot.offices)) is not None:
+                raise ItemRefused("office_id", reason, office)
+    if not isinstance(decider, RealtimeDecider):
+        decider = decider()
+    scored = scorer.score(rows, explain_top=explain_top)
+    lanes = decider.decide(rows, scored)
+    version = scorer.entry.name
+    return [
+        ItemDecision(
+            declaration_id=r["declaration_id"],
+            item_no=r["item_no"],
+            score=float(r["score"]),
+            fraud_probability=float(r["fraud_probability"]),
+            expected_revenue=float(r["expected_revenue"]),
+            lane=d["lane"],
+            reasons=list(r["reasons"] or []),
+            model_version=version,
+            selected_by=d["selected_by"],
+            random_control=d["random_control"],
+            rules_hit=list(d["rules_hit"] or []),
+            office_id=d["office_id"],
+            lodged_at=d["lodged_at"],
+        )
+        for r, d in zip(scored.to_pylist(), lanes, strict=True)
+    ]
 
 
 def decider_stamp(settings: Settings, store: Store) -> tuple:
@@ -163,10 +244,6 @@ def decider_stamp(settings: Settings, store: Store) -> tuple:
             select(func.count(RuleProfile.id), func.max(RuleProfile.id), func.max(RuleProfile.disabled_at))
         ).one()
     return (saved, *rules)
-
-
-def _reaches(priority: float, threshold: float | None) -> bool:
-    return threshold is not None and priority >= threshold
 
 
 def canonical_rows(items: pa.Table, now: dt.datetime | None = None) -> list[dict]:

@@ -36,15 +36,17 @@ from clearsight.core.workspace import Workspace
 from clearsight.rules.profiles import RuleHits, RuleSet
 from clearsight.rules.store import enabled_rules
 from clearsight.schema.tables import DECLARATIONS, LANES
+from clearsight.selectivity.decisions import move_decisions
 from clearsight.selectivity.explore import exploration_priority
-from clearsight.selectivity.lanes import MODEL, SELECTED_BY, LaneDecision, decide_lanes
+from clearsight.selectivity.lanes import SELECTED_BY, LaneDecision, decide_lanes
+from clearsight.selectivity.lanes import quantile_thresholds as quantile_thresholds  # the benchmarks' name
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.selections import write_selections
+from clearsight.selectivity.selections import BATCH, write_selections
 
 KEY = ["declaration_id", "item_no"]
-#: Lanes a budget fills, strictest first (the real-time decider tests thresholds in this order).
-BUDGET_LANES = ("red", "yellow", "blue")
 #: Policy fields given in percent on the command line and in CLEARSIGHT_SELECT_* settings.
+#: ``decided_by`` of a batch decision (real-time ones name the API caller).
+DECIDED_BY = "clearsight select"
 PERCENT_FIELDS = ("red_budget", "yellow_budget", "blue_budget", "random_rate", "explore_share", "aeo_factor")
 
 
@@ -307,9 +309,13 @@ def select_batch(
             "score": scored["score"],
             "fraud_probability": scored["fraud_probability"],
             "expected_revenue": scored["expected_revenue"],
+            "channel": pa.array([BATCH] * n, pa.string()),
+            "decided_by": pa.array([DECIDED_BY] * n, pa.string()),
+            "reasons": pa.array([[]] * n, pa.list_(pa.string())),
         }
     )
     replaced = write_selections(warehouse, rows, lo, hi, replace=replace)
+    move_decisions(store, warehouse)  # the real-time decisions waiting in the app store, while it holds both
     result = SelectionResult(
         selection_id=selection_id,
         decided_at=decided_at,
@@ -334,52 +340,11 @@ def realtime_state_path(settings: Settings) -> Path:
     return Workspace(settings).realtime_thresholds
 
 
-def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:
-    """Per lane, the priority above which the lane's share of items lies (lanes filled strictest
-    first, so yellow starts where red ends); None where the share is zero."""
-    finite = np.sort(priority[np.isfinite(priority)])
-    out: dict[str, float | None] = {}
-    above = 0.0
-    for lane in BUDGET_LANES:
-        share = shares.get(lane, 0.0)
-        if share <= 0 or finite.size == 0:
-            out[lane] = None
-            continue
-        above += share
-        k = min(finite.size - 1, max(0, int(np.ceil(finite.size * (1 - above)))))
-        out[lane] = float(finite[k])
-    return out
-
-
 def office_thresholds(
     result: SelectionResult,
 ) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None]]:
-    """The lowest priority the model admitted to each lane, per office; and the thresholds of the
-    batch as a whole (for offices it did not hold).
-
-    An office whose share of a lane was too small to admit a single item in the batch follows the
-    batch-wide threshold; one whose budget went entirely to rules and random controls gets None (the
-    model admits nobody there).
-    """
-    d = result.decision
-    admitted = d.selected_by == MODEL
-    n = len(result.priority)
-    overall = quantile_thresholds(
-        result.priority,
-        {lane: float(((d.lane == LANES.index(lane)) & admitted).sum()) / n for lane in BUDGET_LANES},
-    )
-    per_office: dict[str, dict[str, float | None]] = {office: {} for office in d.offices}
-    for lane in BUDGET_LANES:
-        mask = admitted & (d.lane == LANES.index(lane))
-        lowest = np.full(len(d.offices), np.inf)
-        np.minimum.at(lowest, d.office_code[mask], result.priority[mask])
-        capacity = d.capacity[lane]
-        for i, office in enumerate(d.offices):
-            if capacity[i] == 0:
-                per_office[office][lane] = overall[lane]
-            else:
-                per_office[office][lane] = float(lowest[i]) if np.isfinite(lowest[i]) else None
-    return per_office, overall
+    """The batch's budgets as thresholds (:meth:`LaneDecision.thresholds`): per office and batch-wide."""
+    return result.decision.thresholds()
 
 
 def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:

@@ -1,12 +1,17 @@
-"""The warehouse table ``selections``: every lane decision with its reasons, one row per goods item.
+"""The warehouse table ``selections``: every lane decision with its reasons, one row per goods item
+and decision — the store of record of lane decisions (:mod:`clearsight.selectivity.decisions`).
 
-``clearsight select`` writes it, one ``selection_id`` per run; the feedback loop, the indicators and
-``clearsight rules stats`` read it (joined with ``inspections``). It is written in one step — one
-transaction on DuckDB, one overwrite job on Spark — so a failed run leaves nothing half-written, and
-items are decided once unless a run is asked to replace them.
+``clearsight select`` writes batch decisions, one ``selection_id`` per run (``channel`` batch); the
+real-time decisions of the scoring API are moved here from the app store's outbox (``channel``
+realtime, one ``selection_id`` per request). The feedback loop, the indicators and
+``clearsight rules stats`` read it (joined with ``inspections``). A batch is written in one step —
+one transaction on DuckDB, one overwrite job on Spark — so a failed run leaves nothing half-written,
+and items are decided once by a batch unless a run is asked to replace them (real-time decisions of
+the same items stay: they are other decisions).
 
-Other rooms read it with :func:`selections_table`. It is a derived table (declared with its columns
-in ``clearsight.schema.derived``): the warehouse creates it, nobody ingests it.
+Other rooms read it with :func:`clearsight.selectivity.decisions.lane_decisions`. It is a derived
+table (declared with its columns in ``clearsight.schema.derived``): the warehouse creates it, nobody
+ingests it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from clearsight.core.warehouse import Warehouse
 from clearsight.schema.derived import SELECTIONS
 from clearsight.schema.measures import FOUND_RESULTS
 
+BATCH = "batch"
 TABLE = SELECTIONS.name
 SCHEMA = SELECTIONS.schema()
 ARROW_SCHEMA: pa.Schema = SCHEMA.to_pyarrow()
@@ -32,12 +38,18 @@ def selections_table(warehouse: Warehouse) -> ir.Table:
     return warehouse.table(TABLE)
 
 
+def is_batch(t: ir.Table) -> ir.BooleanValue:
+    """Rows a batch decided (a warehouse made before real-time decisions were stored has no channel)."""
+    return t.channel.fill_null(BATCH) == BATCH
+
+
 def _window(t: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.BooleanValue:
-    return (t.lodged_at >= ibis.timestamp(start)) & (t.lodged_at < ibis.timestamp(end))
+    """The batch decisions of the items lodged in ``[start, end)``."""
+    return (t.lodged_at >= ibis.timestamp(start)) & (t.lodged_at < ibis.timestamp(end)) & is_batch(t)
 
 
 def already_decided(warehouse: Warehouse, start: dt.datetime, end: dt.datetime) -> dict | None:
-    """Items lodged in ``[start, end)`` that a run already decided: how many, by which run, when."""
+    """Items lodged in ``[start, end)`` that a batch already decided: how many, by which run, when."""
     t = selections_table(warehouse)
     hit = t.filter(_window(t, start, end))
     found = hit.aggregate(n=hit.count(), last=hit.decided_at.max()).to_pyarrow().to_pylist()[0]
@@ -76,8 +88,9 @@ def write_selections(
 
 
 def latest_selection_id(warehouse: Warehouse) -> str | None:
-    """The selection_id of the most recent run, or None when nothing was decided yet."""
+    """The selection_id of the most recent batch run, or None when no batch was decided yet."""
     t = selections_table(warehouse)
+    t = t.filter(is_batch(t))
     found = t.order_by(ibis.desc("decided_at")).select("selection_id").limit(1).to_pyarrow()
     return found["selection_id"][0].as_py() if found.num_rows else None
 

@@ -76,6 +76,9 @@ class AuditEntry(Base):
 
 
 class Decision(Base):
+    """A real-time lane decision, in the outbox until it is moved into the warehouse's ``selections``
+    (same columns; see :mod:`clearsight.selectivity.decisions`)."""
+
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -86,13 +89,21 @@ class Decision(Base):
     expected_revenue: Mapped[float] = mapped_column(Float)
     lane: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
-    #: why the item is in its lane: none (green), rule, random or model
+    #: why the item is in its lane: none (green), rule, random or model (explore: batch only)
     selected_by: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     random_control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rules_hit: Mapped[list | None] = mapped_column(JSON, default=list)
     model_version: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    #: one per request (``rt-...``); NULL on rows written before the outbox (read as ``rt-<id>``)
+    selection_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel: Mapped[str] = mapped_column(String(8), default="realtime", server_default="realtime")
+    office_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lodged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    exploration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when the row was moved into the warehouse's ``selections`` (NULL: not yet)
+    moved_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True, index=True)
 
 
 class RuleProfile(Base):

@@ -8,15 +8,14 @@ from typing import Annotated
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from clearsight.access.security import Principal
-from clearsight.core.store.models import Decision
 from clearsight.portal.api.routes.declarations import get_declaration, list_declarations
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 from clearsight.portal.scoring import NoModel
 from clearsight.schema.tables import DECLARATIONS
+from clearsight.selectivity.decisions import declaration_decisions
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,15 +37,8 @@ def search(
 @router.get("/declarations/{declaration_id}", name="page.declaration")
 def detail(request: Request, declaration_id: str, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
     data = get_declaration(request, portal, principal, declaration_id)
-    with portal.store.session() as s:
-        decisions = s.scalars(
-            select(Decision).where(Decision.declaration_id == declaration_id).order_by(Decision.decided_at.desc()).limit(50)
-        ).all()
-    data["decisions"] = [
-        {"item_no": d.item_no, "score": d.score, "fraud_probability": d.fraud_probability, "expected_revenue": d.expected_revenue,
-         "lane": d.lane, "reasons": d.reasons, "model_version": d.model_version, "decided_by": d.decided_by, "decided_at": d.decided_at}
-        for d in decisions
-    ]
+    with portal.warehouse() as wh:  # every lane decision, batch and real time, from the one store
+        data["decisions"] = declaration_decisions(wh, portal.store, declaration_id)
     data["model_scores"], data["model_note"] = _model_scores(portal, data["items"])
     return page(request, "declaration.html", data, title=f"Declaration {declaration_id}", principal=principal)
 

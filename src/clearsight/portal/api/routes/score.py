@@ -1,9 +1,12 @@
 """``POST /api/v1/score``: real-time scoring for the clearance system; each decision is stored.
 
-The route is a coroutine that holds no thread while it waits: the declarations of the requests waiting
-together are scored in one call of the scorer (:meth:`ScoringService.score_together`), and the
-decision rows and the audit entry go to the portal's group commit, which answers once they are
-committed.
+The route parses the declaration, has the selectivity room score and decide it
+(:func:`clearsight.selectivity.realtime.decide_declarations`, through the portal's
+:class:`~clearsight.portal.scoring.ScoringService`), records the decisions in the app store's outbox
+of lane decisions (:func:`clearsight.selectivity.decisions.outbox_rows`) and answers. It is a
+coroutine that holds no thread while it waits: the declarations of the requests waiting together are
+scored in one call of the scorer (:meth:`ScoringService.score_together`), and the decision rows and
+the audit entry go to the portal's group commit, which answers once they are committed.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ import json
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from clearsight.core.store.models import Decision, utcnow
 from clearsight.portal.deps import audit_committed, current_principal, get_portal
 from clearsight.portal.schemas import DeclarationIn, ScoreOut
 from clearsight.portal.scoring import NoModel, Refused, score_declaration
+from clearsight.selectivity.decisions import outbox_rows
 
 router = APIRouter(tags=["scoring"])
-DECISIONS = Decision.__table__
 
 
 @router.post("/score", name="api.score", response_model=ScoreOut,
@@ -37,16 +39,7 @@ async def score(request: Request, body: DeclarationIn) -> Response:
             [{"type": "value_error", "loc": ("body", exc.field), "msg": exc.reason, "input": exc.value}]
         ) from None
     version = results[0].model_version
-    now = utcnow()
-    decisions = [
-        (DECISIONS, {
-            "declaration_id": r.declaration_id, "item_no": r.item_no, "score": r.score,
-            "fraud_probability": r.fraud_probability, "expected_revenue": r.expected_revenue, "lane": r.lane,
-            "reasons": r.reasons, "selected_by": r.selected_by, "random_control": r.random_control,
-            "rules_hit": r.rules_hit, "model_version": version, "decided_by": principal.name, "decided_at": now,
-        })
-        for r in results
-    ]
+    decisions = outbox_rows(results, decided_by=principal.name)
     # The decisions and their audit entry are committed in one transaction (both or neither) before
     # the answer leaves.
     await audit_committed(request, principal, "score", f"declarations/{body.declaration_id}", {"model": version},

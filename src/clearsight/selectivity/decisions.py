@@ -1,0 +1,164 @@
+"""The one store of lane decisions, batch and real time, with one set of columns.
+
+Where decisions live:
+
+- the warehouse table ``selections`` (:mod:`clearsight.selectivity.selections`) is the store of
+  record: every decision, ``channel`` batch (``clearsight select``, one ``selection_id`` per run) or
+  realtime (the scoring API, one ``selection_id`` per request). The indicators, the rule statistics,
+  the feedback loop and the portal's declaration page read it, through :func:`lane_decisions`.
+- the app store table ``decisions`` is the **outbox** of real-time decisions, with the same columns:
+  the scoring API commits a request's decisions there with its audit entry (the portal's group
+  commit) before it answers, so a decision is durable when answered and the API never waits for the
+  warehouse file, which a command may hold.
+
+:func:`move_decisions` moves the outbox's rows into ``selections``; whoever holds the warehouse runs
+it: :func:`lane_decisions` (so every reader sees every decision), ``clearsight select`` and the
+portal, now and then after scoring, when the warehouse is free. A row is moved exactly once: the rows
+not yet marked are inserted unless ``selections`` already holds their (selection_id, declaration_id,
+item_no), then marked (``moved_at``); a crash between the insert and the mark leaves rows that the
+next move finds already there, inserts nothing for and marks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import ibis.expr.types as ir
+import pyarrow as pa
+from sqlalchemy import Table, select, update
+
+from clearsight.core.store import Store
+from clearsight.core.store.models import Decision, utcnow
+from clearsight.core.warehouse import Warehouse
+from clearsight.selectivity.selections import ARROW_SCHEMA, TABLE, selections_table
+
+REALTIME = "realtime"
+OUTBOX: Table = Decision.__table__
+#: Outbox rows moved per warehouse insert.
+MOVE_ROWS = 5_000
+#: Identity of a decision in ``selections`` (a request's selection_id is unique).
+IDENTITY = ("selection_id", "declaration_id", "item_no")
+
+
+def realtime_selection_id(decided_at: dt.datetime) -> str:
+    """The ``selection_id`` of one request's decisions (as a batch run's, with ``rt-``)."""
+    return f"rt-{decided_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def outbox_rows(decisions: Iterable[Any], *, decided_by: str, decided_at: dt.datetime | None = None) -> list[tuple[Table, dict]]:
+    """The outbox rows of one request's decisions (:class:`clearsight.selectivity.realtime.ItemDecision`),
+    as ``(table, values)`` pairs to commit with the request's audit entry."""
+    decided_at = decided_at or utcnow()
+    selection_id = realtime_selection_id(decided_at)
+    return [
+        (
+            OUTBOX,
+            {
+                "selection_id": selection_id,
+                "channel": REALTIME,
+                "decided_at": decided_at,
+                "declaration_id": d.declaration_id,
+                "item_no": d.item_no,
+                "office_id": d.office_id,
+                "lodged_at": d.lodged_at,
+                "lane": d.lane,
+                "selected_by": d.selected_by,
+                "random_control": d.random_control,
+                "exploration": d.exploration,
+                "rules_hit": d.rules_hit or [],
+                "model_version": d.model_version,
+                "score": d.score,
+                "fraud_probability": d.fraud_probability,
+                "expected_revenue": d.expected_revenue,
+                "decided_by": decided_by,
+                "reasons": d.reasons,
+            },
+        )
+        for d in decisions
+    ]
+
+
+def pending_decisions(store: Store, limit: int | None = None) -> tuple[list[int], pa.Table]:
+    """The outbox rows not moved yet, oldest first: their ids and the rows as ``selections`` columns
+    (a row written before the outbox had a selection_id gets ``rt-<id>``)."""
+    query = (
+        select(OUTBOX.c.id, *(OUTBOX.c[name] for name in ARROW_SCHEMA.names))
+        .where(OUTBOX.c.moved_at.is_(None))
+        .order_by(OUTBOX.c.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    with store.session() as s:
+        found = s.execute(query).mappings().all()
+    rows = [
+        {
+            **row,
+            "selection_id": row["selection_id"] or f"rt-{row['id']}",
+            "channel": row["channel"] or REALTIME,
+            "rules_hit": row["rules_hit"] or [],
+            "reasons": row["reasons"] or [],
+        }
+        for row in found
+    ]
+    return [row["id"] for row in found], pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
+
+
+def not_in_selections(warehouse: Warehouse, rows: pa.Table) -> pa.Table:
+    """The ``rows`` whose decision ``selections`` does not hold yet (by :data:`IDENTITY`)."""
+    if rows.num_rows == 0:
+        return rows
+    t = selections_table(warehouse)
+    ids = rows["selection_id"].unique().to_pylist()
+    held = t.filter(t.selection_id.isin(ids)).select(*IDENTITY).to_pyarrow()
+    there = set(zip(*(held[c].to_pylist() for c in IDENTITY), strict=True))
+    if not there:
+        return rows
+    keys = zip(*(rows[c].to_pylist() for c in IDENTITY), strict=True)
+    return rows.filter(pa.array([key not in there for key in keys]))
+
+
+def mark_moved(store: Store, ids: list[int], at: dt.datetime | None = None) -> None:
+    """Mark outbox rows as moved into ``selections``."""
+    at = at or utcnow()
+    with store.session() as s:
+        for start in range(0, len(ids), 500):
+            s.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids[start : start + 500])).values(moved_at=at))
+
+
+def move_decisions(store: Store, warehouse: Warehouse, *, batch: int = MOVE_ROWS) -> int:
+    """Move the outbox's real-time decisions into ``selections``, exactly once; returns the rows
+    inserted. The caller holds the warehouse (two processes moving at once on an engine without a
+    file lock, such as Spark, could both insert)."""
+    inserted = 0
+    while True:
+        ids, rows = pending_decisions(store, batch)
+        if not ids:
+            return inserted
+        new = not_in_selections(warehouse, rows)
+        if new.num_rows:
+            warehouse.insert(TABLE, new)
+        mark_moved(store, ids)
+        inserted += new.num_rows
+        if len(ids) < batch:
+            return inserted
+
+
+def lane_decisions(warehouse: Warehouse, store: Store | None = None) -> ir.Table:
+    """Every lane decision, batch and real time, as one table (the ``selections`` columns). With
+    ``store``, the real-time decisions still in its outbox are moved in first (the caller holds the
+    warehouse), so none is missing; without, those already moved."""
+    if store is not None:
+        move_decisions(store, warehouse)
+    return selections_table(warehouse)
+
+
+def declaration_decisions(
+    warehouse: Warehouse, store: Store | None, declaration_id: str, limit: int = 50
+) -> list[dict]:
+    """The decisions of one declaration's items, latest first (:func:`lane_decisions`)."""
+    t = lane_decisions(warehouse, store)
+    t = t.filter(t.declaration_id == declaration_id)
+    return t.order_by([t.decided_at.desc(), t.item_no]).limit(limit).to_pyarrow().to_pylist()

@@ -11,7 +11,8 @@ import pytest
 from trade_planted import CHEAP, FEW_IN, GRID, load, planted_declarations
 
 from clearsight.core.errors import UserError
-from clearsight.trade.valuation import MAD_SCALE, reference_unit_values, valuation_flags
+from clearsight.schema.measures import MAD_SCALE
+from clearsight.trade.valuation import reference_unit_values, valuation_flags
 
 
 @pytest.fixture

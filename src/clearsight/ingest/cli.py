@@ -109,7 +109,7 @@ def _print_ingested(path: Path, table: str, result) -> None:
 
 def _preset_mapping(preset: str, table: str, path: Path) -> Path:
     """The mapping file a preset names for this file (the trade room owns the presets)."""
-    from clearsight.trade.presets import mapping_path
+    from clearsight.trade import mapping_path
 
     return mapping_path(preset, table, path)
 

@@ -42,23 +42,30 @@ import pyarrow.compute as pc
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse, connect
-from clearsight.risk.engine import (
+from clearsight.risk import (
+    ITEM_FIELDS,
+    KEY,
+    RiskModel,
     as_percent,
     fit_on_labels,
     known_before,
     labelled_history,
+    point_in_time,
     read_ground_truth,
+    revenue_basis,
 )
-from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
-from clearsight.risk.model import RiskModel
 from clearsight.schema.items import ItemsUnreadable, canonical_items
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.schema.tables import DECLARATIONS, INSPECTIONS, LANES, RESULTS, Table
-from clearsight.selectivity.explore import exploration_priority
-from clearsight.selectivity.lanes import LaneDecision, decide_lanes
-from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.synth.control import DETECTION, LEGACY_RULES, legacy_profile, rule_control_chance
-from clearsight.synth.write import read_world_params, read_world_table
+from clearsight.selectivity import LaneDecision, SelectionPolicy, decide_lanes, exploration_priority
+from clearsight.synth import (
+    DETECTION,
+    LEGACY_RULES,
+    legacy_profile,
+    read_world_params,
+    read_world_table,
+    rule_control_chance,
+)
 
 STRATEGIES = ("random", "rules", "model", "model+explore")
 #: Scheme frauds a strategy must have found to have detected the new scheme.

@@ -157,7 +157,7 @@ def _estimator(engine: str = "auto"):
     if engine == "lightgbm":
         return None, "LightGBM on the released columns"
     try:
-        from clearsight.risk.model import RiskModel
+        from clearsight.risk import RiskModel
     except ImportError:
         return None, "LightGBM on the released columns (the risk engine is not installed)"
     model = RiskModel(feature_set="raw", n_estimators=200, calibrate=False, n_jobs=1)

@@ -139,7 +139,7 @@ def _selections(
     wh: Warehouse, date_from: dt.date | None, date_to: dt.date | None, store: Store | None = None
 ) -> ir.Table | None:
     """The latest decision per item lodged in the period, or None when no decision was ever stored."""
-    from clearsight.selectivity.decisions import lane_decisions
+    from clearsight.selectivity import lane_decisions
 
     if store is None and not wh.has_table(SELECTIONS):
         return None

@@ -166,7 +166,7 @@ def stats_cmd(
 ) -> None:
     """Per rule: items hit, inspected, frauds found, hit rate, revenue found, last hit."""
     from clearsight.rules.store import list_rules, with_stats
-    from clearsight.selectivity.selections import rule_stats
+    from clearsight.selectivity import rule_stats
 
     with open_app_store(ctx) as store:
         stored = list_rules(store)

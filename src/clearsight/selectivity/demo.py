@@ -16,8 +16,7 @@ from clearsight.core.steps import DemoStep
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
-from clearsight.rules.profiles import Rule, rule_of
-from clearsight.rules.store import add_rules, list_rules
+from clearsight.rules import Rule, add_rules, list_rules, rule_of
 from clearsight.schema.measures import FOUND_RESULTS
 from clearsight.selectivity.report import drift_lines, write_html
 from clearsight.selectivity.select import SelectSettings, select_batch

@@ -37,8 +37,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
 from clearsight.core.warehouse import Warehouse, connect
 from clearsight.core.workspace import Workspace
-from clearsight.rules.rows import RowRules
-from clearsight.rules.store import enabled_rules
+from clearsight.rules import RowRules, enabled_rules
 from clearsight.schema.items import ItemsUnreadable, canonical_items, office_refusal
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.lanes import (
@@ -266,8 +265,7 @@ def fallback_thresholds(
     The model's share of red is the red budget less the random control (rules are not counted:
     their hits are not known in advance). Returns (thresholds, model name, items scored).
     """
-    from clearsight.risk.registry import ModelRegistry
-    from clearsight.risk.scorer import RiskScorer
+    from clearsight.risk import ModelRegistry, RiskScorer
 
     registry = ModelRegistry(Workspace(settings).models_dir)
     if registry.promoted() is None:

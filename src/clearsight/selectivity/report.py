@@ -63,7 +63,7 @@ def render_html(result: SelectionResult, drift: list[str]) -> str:
 def drift_lines(warehouse: Warehouse, settings: Settings) -> list[str]:
     """The drift warnings of the promoted model's population, where the drift module is installed."""
     try:
-        from clearsight.risk.drift import drift_warnings
+        from clearsight.risk import drift_warnings
     except ImportError:
         return []
     return drift_warnings(warehouse, settings)

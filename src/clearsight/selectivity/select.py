@@ -33,8 +33,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
-from clearsight.rules.profiles import RuleHits, RuleSet
-from clearsight.rules.store import enabled_rules
+from clearsight.rules import RuleHits, RuleSet, enabled_rules
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.decisions import move_decisions
 from clearsight.selectivity.explore import exploration_priority
@@ -258,9 +257,7 @@ def select_batch(
     Raises UserError (nothing written) when the window is empty or reversed, no model is promoted,
     or the window's items were already decided and ``replace`` is not set.
     """
-    from clearsight.risk.registry import ModelRegistry
-    from clearsight.risk.scorer import RiskScorer, score_history
-    from clearsight.risk.snapshot import prepare_items
+    from clearsight.risk import ModelRegistry, RiskScorer, prepare_items, score_history
 
     if end < start:
         raise UserError(f"--to ({end}) is before --from ({start})")

@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING
 from clearsight.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from clearsight.synth.control import DETECTION, HIGH_VALUE_QUANTILE, LEGACY_RULES, NEW_IMPORTER_DAYS
+    from clearsight.synth.control import (
+        DETECTION,
+        HIGH_VALUE_QUANTILE,
+        LEGACY_RULES,
+        NEW_IMPORTER_DAYS,
+        legacy_profile,
+        rule_control_chance,
+    )
     from clearsight.synth.reference import WATCH_CHAPTERS, WATCH_ORIGINS
     from clearsight.synth.world import World, check_settings, generate_world
-    from clearsight.synth.write import FORMATS, write_world
+    from clearsight.synth.write import FORMATS, read_world_params, read_world_table, write_world
 
 __all__ = [
     "DETECTION",
@@ -28,6 +35,10 @@ __all__ = [
     "World",
     "check_settings",
     "generate_world",
+    "legacy_profile",
+    "read_world_params",
+    "read_world_table",
+    "rule_control_chance",
     "write_world",
 ]
 
@@ -38,12 +49,16 @@ __getattr__, __dir__ = lazy_exports(
         "HIGH_VALUE_QUANTILE": "control",
         "LEGACY_RULES": "control",
         "NEW_IMPORTER_DAYS": "control",
+        "legacy_profile": "control",
+        "rule_control_chance": "control",
         "WATCH_CHAPTERS": "reference",
         "WATCH_ORIGINS": "reference",
         "World": "world",
         "check_settings": "world",
         "generate_world": "world",
         "FORMATS": "write",
+        "read_world_params": "write",
+        "read_world_table": "write",
         "write_world": "write",
     },
 )

@@ -1,7 +1,7 @@
 """The ``clearsight`` command line: the root app, ``init`` and ``schema``, and the list of rooms.
 
 Each room's ``cli.py`` adds its commands with ``register(app)``, built on the command kit
-(:mod:`clearsight.commands`); this module knows nothing else of them, and no room imports it.
+(:mod:`clearsight.cli_kit`); this module knows nothing else of them, and no room imports it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rich.table import Table as RichTable
 
 from clearsight import demo
 from clearsight.access import cli as access_cli
-from clearsight.commands import emit, open_warehouse, workspace_of
+from clearsight.cli_kit import emit, open_warehouse, workspace_of
 from clearsight.console import console, fail
 from clearsight.core.settings import Settings
 from clearsight.hs import cli as hs_cli

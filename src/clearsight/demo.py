@@ -52,7 +52,7 @@ def demo(
     ] = False,
 ) -> None:
     """Synthesise a customs world, ingest it, check its quality and say where to look."""
-    from clearsight.commands import settings_of
+    from clearsight.cli_kit import settings_of
     from clearsight.core.warehouse import WarehouseError, connect
     from clearsight.synth import generate_world, write_world
 

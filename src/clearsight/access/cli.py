@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_app_store
+from clearsight.cli_kit import command, emit, group, open_app_store
 from clearsight.console import console, fail
 
 Office = Annotated[list[str] | None, typer.Option("--office", help="Office the account may see (repeat).")]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, json_line, open_warehouse, workspace_of
+from clearsight.cli_kit import command, emit, group, json_line, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, json_line, open_warehouse, settings_of
+from clearsight.cli_kit import command, emit, group, json_line, open_warehouse, settings_of
 from clearsight.console import console, err_console, fail, progress
 from clearsight.core.errors import UserError
 from clearsight.core.workspace import Workspace

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clearsight.commands import command, emit, workspace_of
+from clearsight.cli_kit import command, emit, workspace_of
 from clearsight.console import console, fail, progress
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from clearsight.commands import command, settings_of
+from clearsight.cli_kit import command, settings_of
 from clearsight.console import console, fail
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from clearsight.commands import command, emit, group, open_warehouse, workspace_of
+from clearsight.cli_kit import command, emit, group, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, open_warehouse, workspace_of
+from clearsight.cli_kit import command, emit, open_warehouse, workspace_of
 from clearsight.console import console, fail
 
 if TYPE_CHECKING:  # the report module pulls in Ibis: imported when the command runs, not at CLI start-up

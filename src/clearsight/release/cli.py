@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_app_store, open_warehouse, workspace_of
+from clearsight.cli_kit import command, emit, group, open_app_store, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 
 FromOption = Annotated[

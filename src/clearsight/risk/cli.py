@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_warehouse, settings_of, workspace_of
+from clearsight.cli_kit import command, emit, group, open_warehouse, settings_of, workspace_of
 from clearsight.console import console, err_console, fail
 from clearsight.risk.drift import ACT, WATCH, level
 

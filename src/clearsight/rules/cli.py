@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_app_store, open_warehouse
+from clearsight.cli_kit import command, emit, group, open_app_store, open_warehouse
 from clearsight.console import console, fail
 from clearsight.core.reports import pct
 

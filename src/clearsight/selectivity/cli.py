@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import (
+from clearsight.cli_kit import (
     command,
     emit,
     open_app_store,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit
+from clearsight.cli_kit import command, emit
 from clearsight.console import console, fail, progress
 
 OPTIONS = {

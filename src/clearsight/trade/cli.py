@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from clearsight.commands import command, emit, group, open_warehouse, workspace_of
+from clearsight.cli_kit import command, emit, group, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
 from clearsight.core.errors import UserError
 

@@ -255,3 +255,22 @@ def test_plain_lightgbm_utility_on_the_same_split(synthetic_warehouse):
 
 def duckdb_count(warehouse, sql: str) -> int:
     return int(warehouse.sql_scalar(sql))
+
+
+def test_two_releases_in_the_same_second_get_a_folder_each(home):
+    import datetime as dt
+
+    from clearsight.core.warehouse import connect
+    from clearsight.privacy import ReleaseOptions, build_release
+
+    now = dt.datetime(2026, 12, 7, 3, 30, 0, tzinfo=dt.UTC)
+    options = ReleaseOptions(profile="public", quasi_identifiers=TEST_QIS.split(","))
+    warehouse = connect(f"duckdb://{home / 'warehouse.duckdb'}")
+    try:
+        first = build_release(warehouse, options, home / "secrets", home / "releases", now=now)
+        second = build_release(warehouse, options, home / "secrets", home / "releases", now=now)
+    finally:
+        warehouse.close()
+    assert first.path != second.path
+    assert second.path.name == first.path.name + "-2"
+    assert sorted(p.name for p in (home / "releases").iterdir()) == [first.path.name, second.path.name]

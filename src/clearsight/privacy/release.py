@@ -283,8 +283,14 @@ def _sha256(path: Path) -> str:
 
 
 def _default_out(releases_dir: Path, plan: Plan, stamp: str) -> Path:
+    """A new folder per release: two releases within the same second get ``-2``, ``-3``..."""
     who = plan.recipient or "public"
-    return releases_dir / f"declarations-{plan.profile.name}-{who}-{stamp}"
+    base = releases_dir / f"declarations-{plan.profile.name}-{who}-{stamp}"
+    out, n = base, 1
+    while out.exists() and any(out.iterdir()):
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
 
 
 def build_release(

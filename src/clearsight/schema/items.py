@@ -356,9 +356,18 @@ def arrow_types(table: Table = DECLARATIONS) -> dict[str, pa.DataType]:
     return {name: schema.field(name).type for name in schema.names}
 
 
-def hs_prefix(hs_code: pa.ChunkedArray | pa.Array, digits: int) -> pa.ChunkedArray | pa.Array:
-    """The first ``digits`` digits of each HS code (anything but digits dropped): hs2, hs4, hs6."""
-    return pc.utf8_slice_codeunits(pc.replace_substring_regex(pc.cast(hs_code, pa.string()), r"[^0-9]", ""), 0, digits)
+def hs_code_digits(hs_code: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Each HS code as its digits alone (``8541.43`` -> ``854143``); codes already all digits, as the
+    gate and the API give them, are returned as they are (no regular expression run)."""
+    text = pc.cast(hs_code, pa.string())
+    if pc.all(pc.or_kleene(pc.utf8_is_digit(text), pc.is_null(text))).as_py() is not False:
+        return text
+    return pc.replace_substring_regex(text, r"[^0-9]", "")
+
+
+def hs_prefix(digits: pa.ChunkedArray | pa.Array, length: int) -> pa.ChunkedArray | pa.Array:
+    """The first ``length`` digits of each code of :func:`hs_code_digits`: hs2, hs4, hs6."""
+    return pc.utf8_slice_codeunits(digits, 0, length)
 
 
 def lodged_now(now: dt.datetime | None = None) -> dt.datetime:
@@ -384,6 +393,7 @@ def canonical_items(
     names = set(items.column_names)
     n = items.num_rows
     out, notes = {}, []
+    digits = None
     for name in columns or list(types):
         dtype = types[name]
         if name in names:
@@ -393,7 +403,9 @@ def canonical_items(
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise ItemsUnreadable(f"column {name}: cannot read it as {dtype} ({exc})") from None
         elif name in ("hs2", "hs4", "hs6") and "hs_code" in names:
-            out[name] = hs_prefix(items["hs_code"], int(name[2:]))
+            if digits is None:
+                digits = hs_code_digits(items["hs_code"])
+            out[name] = hs_prefix(digits, int(name[2:]))
         elif name == "hs_code" and "hs6" in names:
             out[name] = pc.cast(items["hs6"], dtype)
         elif name == "lodged_at":

@@ -392,3 +392,25 @@ def test_hs_suggest_for_officers_and_analysts(live, tokens):
     assert httpx.post(url, json={"text": "tea", "top": 99}, headers=officer).status_code == 422
     service = {"X-API-Key": live.extra["service_key"]}
     assert httpx.post(url, json={"text": "green tea"}, headers=service).status_code == 403
+
+
+def test_the_portal_moves_real_time_decisions_into_the_warehouse_once_scoring_pauses(live):
+    import time
+
+    from clearsight.portal.scoring import MOVE_IDLE_S
+
+    key = {"X-API-Key": live.extra["service_key"]}
+    r = httpx.post(f"{live.url}/api/v1/score", json=sample_declaration("E2E-MOVED-1", items=2), headers=key)
+    assert r.status_code == 200, r.text
+    moved_at = None
+    deadline = time.monotonic() + MOVE_IDLE_S + 15
+    while moved_at is None and time.monotonic() < deadline:  # nobody reads: the portal's own move
+        time.sleep(0.2)
+        with live.portal.store.session() as s:
+            found = s.scalars(select(Decision.moved_at).where(Decision.declaration_id == "E2E-MOVED-1")).all()
+        moved_at = found[0] if len(found) == 2 and all(found) else None
+    assert moved_at is not None, "the outbox rows were not marked moved"
+    with live.portal.warehouse() as wh:  # in selections, read without the store (no move on reading)
+        t = lane_decisions(wh)
+        rows = t.filter(t.declaration_id == "E2E-MOVED-1").to_pyarrow().to_pylist()
+    assert sorted(r["item_no"] for r in rows) == [1, 2] and {r["channel"] for r in rows} == {"realtime"}

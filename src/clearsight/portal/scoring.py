@@ -39,11 +39,15 @@ DECIDER_CHECK_S = 1.0
 #: While a command holds the warehouse, a model or decider already loaded keeps serving; its reload is
 #: tried again (without waiting) at most this often.
 RELOAD_RETRY_S = 2.0
-#: Seconds between moves of the real-time decisions committed meanwhile into the warehouse's
-#: ``selections`` (tried after scoring, on a thread of their own, only when the warehouse is free).
-MOVE_EVERY_S = 5.0
-#: ...in batches this small, with a pause between them: reading a batch from the app store is Python
-#: work that holds the interpreter lock, and scoring must not stall behind thousands of rows at once.
+#: The real-time decisions committed meanwhile are moved into the warehouse's ``selections`` (on a
+#: thread of their own, only when the warehouse is free) once scoring has paused this long, so a move
+#: never competes with a burst of requests; a reader (indicators, ``select``, the declaration page)
+#: moves what is waiting before it reads, so nothing is missed meanwhile...
+MOVE_IDLE_S = 1.0
+#: ...or, under load that never pauses, at the latest this often.
+MOVE_EVERY_S = 60.0
+#: Rows per batch of a move, with a pause between batches: reading a batch from the app store is
+#: Python work that holds the interpreter lock.
 MOVE_BATCH = 500
 MOVE_PAUSE_S = 0.01
 
@@ -112,7 +116,9 @@ class ScoringService:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="api-scoring")
         self._mover = ThreadPoolExecutor(1, thread_name_prefix="decision-mover")
         self._moving = False
-        self._moved = -MOVE_EVERY_S  # when the last move was started
+        self._moved = time.monotonic()  # when the last move was started
+        self._last_scored = 0.0
+        self._move_timer: asyncio.TimerHandle | None = None
         from clearsight.risk import ModelRegistry  # LightGBM is loaded with the first model, not at start
 
         self._registry = ModelRegistry(Workspace(settings).models_dir).path  # checked at every call: a promotion applies at once
@@ -284,12 +290,18 @@ class ScoringService:
             self._start_call(loop)
         else:
             self._busy = False
-        self._maybe_move()
+        self._last_scored = time.monotonic()
+        if self._move_timer is None:
+            self._move_timer = loop.call_later(MOVE_IDLE_S, self._move_when_idle, loop)
 
-    def _maybe_move(self) -> None:
-        """Now and then after scoring, move the decisions committed since into the warehouse."""
+    def _move_when_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Move the decisions committed since the last move once scoring has paused (or, under load
+        that never pauses, once ``MOVE_EVERY_S`` has passed); otherwise look again when it may have."""
+        self._move_timer = None
         now = time.monotonic()
-        if self._moving or now - self._moved < MOVE_EVERY_S:
+        idle = now - self._last_scored
+        if self._moving or (idle < MOVE_IDLE_S and now - self._moved < MOVE_EVERY_S):
+            self._move_timer = loop.call_later(max(MOVE_IDLE_S - idle, 0.1), self._move_when_idle, loop)
             return
         self._moving, self._moved = True, now
         self._mover.submit(self.move_decisions)

@@ -23,7 +23,6 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -347,13 +346,19 @@ class ItemsUnreadable(ValueError):
     """A column of items cannot be read as its canonical type."""
 
 
-@cache
-def arrow_types(table: Table = DECLARATIONS) -> dict[str, pa.DataType]:
-    """The Arrow type each field of ``table`` is stored with (timestamps to the microsecond)."""
-    import ibis
+_ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {}
 
-    schema = ibis.schema({f.name: f.dtype for f in table.fields}).to_pyarrow()
-    return {name: schema.field(name).type for name in schema.names}
+
+def arrow_types(table: Table = DECLARATIONS) -> dict[str, pa.DataType]:
+    """The Arrow type each field of ``table`` is stored with (timestamps to the microsecond); kept by
+    table name (hashing a table hashes every field, which the scoring API would pay at each call)."""
+    types = _ARROW_TYPES.get(table.name)
+    if types is None:
+        import ibis
+
+        schema = ibis.schema({f.name: f.dtype for f in table.fields}).to_pyarrow()
+        types = _ARROW_TYPES[table.name] = {name: schema.field(name).type for name in schema.names}
+    return types
 
 
 def hs_code_digits(hs_code: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:

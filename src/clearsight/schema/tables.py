@@ -8,6 +8,7 @@ lineage columns: the batch a row came from and the quality warnings it carried w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 #: kind -> storage type (Ibis type string). The kind decides parsing and checks at ingestion.
 KINDS: dict[str, str] = {
@@ -68,10 +69,14 @@ class Table:
         return [f for f in self.fields if not f.derived] + list(self.extra_fields)
 
     def field(self, name: str) -> Field:
-        for f in (*self.fields, *self.extra_fields):
-            if f.name == name:
-                return f
-        raise KeyError(f"{self.name} has no field {name!r}")
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no field {name!r}") from None
+
+    @cached_property
+    def _by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in (*self.extra_fields[::-1], *self.fields[::-1])}
 
     def storage_schema(self) -> dict[str, str]:
         """Column name -> Ibis type string, lineage columns included for data tables."""

@@ -37,6 +37,7 @@ def serve(
     from clearsight.core.warehouse import WarehouseBusy, WarehouseError
     from clearsight.portal.app import create_app
     from clearsight.portal.scoring import NoModel
+    from clearsight.schema.items import load_reference_lists
 
     try:
         app = create_app(settings_of(ctx))
@@ -47,6 +48,7 @@ def serve(
     with suppress(NoModel, WarehouseBusy):
         app.state.portal.scoring.scorer()
         app.state.portal.scoring.decider()
+    load_reference_lists()  # what the API checks each item against
     # Everything built so far lives as long as the server: out of the garbage collector's full passes
     # (which would otherwise walk it all, stalling every request for a fraction of a second).
     gc.collect()

@@ -333,6 +333,15 @@ def real_time_value(f: Field, value: object) -> Checked:
     return checked
 
 
+def load_reference_lists() -> None:
+    """Build the reference lists the checks read (countries, currencies, HS 2022) now, not at the
+    first check: a server does it while starting, before it sets its start-up objects aside from the
+    garbage collector (else every full collection walks them, slowing every request)."""
+    country_lookup()
+    currency_codes()
+    hs2022_subheadings()
+
+
 def office_refusal(office_id: str, offices: Iterable[str]) -> str | None:
     """Why an office refuses a declaration scored in real time: not one of ``offices`` (those the
     administration's declarations were lodged at)."""

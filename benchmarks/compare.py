@@ -79,6 +79,12 @@ def run(tree: Path, name: str, args: list[str], side: str) -> dict:
     return out
 
 
+def revision(tree: Path) -> str:
+    """The commit a tree is at (``git rev-parse --short HEAD``), or the tree's path outside git."""
+    found = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return found.stdout.strip() or str(tree)
+
+
 def leaves(data, prefix: str = "") -> dict[str, float]:
     """Every number in a result file, by its path (``score.requests_per_s``)."""
     out: dict[str, float] = {}
@@ -120,6 +126,7 @@ def main() -> None:
         second = run(args.after, name, RUNS[name], "after")
         entry = {
             "args": RUNS[name],
+            "revisions": [revision(args.before), revision(args.after)],
             "exit": [first["exit"], second["exit"]],
             "wall_s": [first["wall_s"], second["wall_s"]],
             "child_cpu_s": [first["child_cpu_s"], second["child_cpu_s"]],

@@ -191,3 +191,15 @@ def test_spark_gives_the_same_pairs(planted_wh, spark_warehouse):
                 assert r[name] is None, (key, name)
             else:
                 assert r[name] == pytest.approx(d[name], rel=1e-9, abs=1e-12), (key, name)
+
+
+def test_reporter_by_iso2_iso3_numeric_or_name_and_an_unknown_one_names_the_known(planted_wh):
+    by_iso2 = build_mirror(planted_wh, reporter="KE", settings=ONE_FACTOR, limit=3)
+    for spelling in ("KEN", "404", "Kenya", " ken "):  # Comtrade files use alpha-3
+        other = build_mirror(planted_wh, reporter=spelling, settings=ONE_FACTOR, limit=3)
+        assert (other.reporter, other.pairs, other.flagged) == ("KE", by_iso2.pairs, by_iso2.flagged), spelling
+    assert by_iso2.pairs == 9
+    with pytest.raises(UserError, match=r"'Atlantis' is not a country.*reporters in the warehouse: .*KE"):
+        build_mirror(planted_wh, reporter="Atlantis")
+    with pytest.raises(UserError, match=r"no trade flows reported by GB; reporters in the warehouse: .*KE"):
+        build_mirror(planted_wh, reporter="GBR")

@@ -74,7 +74,11 @@ def _print_mirror(report: MirrorReport) -> None:
 def mirror(
     ctx: typer.Context,
     reporter: Annotated[
-        str | None, typer.Option("--reporter", help="Reporter (ISO alpha-2); all reporters when omitted.")
+        str | None,
+        typer.Option(
+            "--reporter",
+            help="Reporter: ISO alpha-2 or alpha-3 code, numeric code or name; all reporters when omitted.",
+        ),
     ] = None,
     hs_level: Annotated[int, typer.Option("--hs-level", help="Compare at 2, 4 or 6 digits.")] = 6,
     year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.items import country_code
 from clearsight.trade.flows import (
     FlowCounts,
     declared_imports,
@@ -216,7 +217,7 @@ def build_mirror(
     s = settings or MirrorSettings()
     if s.cif_fob_factor < 1 or any(f < 1 for f in s.mode_factors.values()):
         raise UserError("a CIF/FOB factor below 1 would make freight negative")
-    reporter = reporter.upper() if reporter else None
+    reporter = reporter_code(wh, reporter, source) if reporter else None
     notes: list[str] = []
     flows, counts = normalised_flows(wh, hs_level, period_level, year_from, year_to, reporter)
     imports = None
@@ -354,6 +355,23 @@ def _counts_dict(c: FlowCounts) -> dict[str, Any]:
         "rows_superseded": c.superseded,
         "rows_wrong_period_level": c.wrong_period_level,
     }
+
+
+def reporter_code(wh: Warehouse, text: str, source: str = "trade_flows") -> str:
+    """The reporter as the warehouse holds it (ISO alpha-2), from an alpha-2 or alpha-3 code, a numeric
+    code or a name (``GBR``, ``826``, ``United Kingdom`` -> ``GB``): the Comtrade files use alpha-3.
+    A text that is no country, or (comparing trade statistics) a country that reports no flows, is an
+    error naming the reporters the warehouse holds."""
+    code = country_code(text.strip())
+    if source != "trade_flows" and code is not None:
+        return code  # the administration's own country: its declarations, not its statistics
+    t = wh.table("trade_flows")
+    known = sorted(v for v in t.select("reporter").distinct().to_pyarrow()["reporter"].to_pylist() if v)
+    if code is not None and code in known:
+        return code
+    why = f"{text!r} is not a country code or name" if code is None else f"no trade flows reported by {code}"
+    listed = ", ".join(known[:40]) + (f" and {len(known) - 40} more" if len(known) > 40 else "")
+    raise UserError(f"--reporter {why}; reporters in the warehouse: {listed or 'none (load trade_flows first)'}")
 
 
 def _has_rows(wh: Warehouse, table: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import NoReturn
 
 import typer
@@ -14,9 +16,29 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.rule import Rule
 
-console = Console()
-err_console = Console(stderr=True)
+#: Columns of output that goes to a file or another program (``clearsight quarantine list | grep``):
+#: Rich would cut every table at 80, hiding the very ids a later command needs; piped, a table is as
+#: wide as its content. A terminal, or ``COLUMNS`` in the environment, sets its own width.
+PIPED_WIDTH = 10_000
+#: Widest a section rule is drawn (it would otherwise span the whole width).
+RULE_WIDTH = 100
+
+
+def _width(stream) -> int | None:
+    if "COLUMNS" in os.environ or stream.isatty():
+        return None
+    return PIPED_WIDTH
+
+
+console = Console(width=_width(sys.stdout))
+err_console = Console(stderr=True, width=_width(sys.stderr))
+
+
+def rule(title: str) -> None:
+    """A section heading across the terminal (at most ``RULE_WIDTH`` columns)."""
+    console.print(Rule(title), width=min(console.width, RULE_WIDTH))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clearsight.console import console, fail
+from clearsight.console import console, fail, rule
 from clearsight.core.errors import UserError
 from clearsight.core.workspace import Workspace
 
@@ -59,7 +59,7 @@ def demo(
     settings = settings_of(ctx)
     home = Workspace(settings).create()
     world_dir = Workspace(settings).demo_world_dir
-    console.rule(f"[bold]clearsight demo[/] — workspace {home.resolve()}")
+    rule(f"[bold]clearsight demo[/] — workspace {home.resolve()}")
 
     marker = world_dir / "world.json"
     if marker.exists():
@@ -88,7 +88,7 @@ def demo(
     finally:
         warehouse.close()
 
-    console.rule("where to look")
+    rule("where to look")
     for name, path in reports.items():
         console.print(f"{name:<22} {Path(path).resolve()}", highlight=False)
     console.print(f"{'warehouse':<22} {settings.warehouse_url}", highlight=False)

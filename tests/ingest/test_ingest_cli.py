@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -118,3 +119,19 @@ def test_schema_prints_every_table_with_wco_ids(tmp_path):
     origin = next(f for f in data["declarations"]["fields"] if f["name"] == "country_of_origin")
     assert origin["wco_id"] == "063" and origin["required"] is True and origin["type"] == "string"
     assert run(tmp_path, "schema", "nope").exit_code == 2
+
+
+def test_piped_tables_are_not_cut_at_80_columns(tmp_path):
+    # `clearsight quarantine list | less`: the batch id a later `quarantine show` needs is shown whole.
+    f = tmp_path / "trade-flows-from-the-statistics-office-with-a-long-name.csv"
+    f.write_text(HEADER + "D1,1,2024-01-05,OF1,DC1,IM1,CN,847130,100,10\nD2,1,2024-01-05,OF1,DC1,IM1,CN,847130,100,-1\n")
+    home = tmp_path / "home"
+    batch = json.loads(run(home, "ingest", "declarations", str(f), "--json").stdout.strip().splitlines()[-1])["batch"]
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "clearsight.cli", "--home", str(home), "quarantine", "list"],
+        capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert batch in proc.stdout and f.name in proc.stdout
+    assert "…" not in proc.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clearsight.console import console
+from clearsight.console import console, rule
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 
@@ -51,7 +51,7 @@ def serve_demo(settings: Settings, host: str = "127.0.0.1", port: int = 8000) ->
     from clearsight.portal.cli import proxy_options
 
     password = demo_admin(settings)
-    console.rule("the portal")
+    rule("the portal")
     console.print(f"sign in as {DEMO_ADMIN} with the one-time password (new at each demo run): {password}", highlight=False)
     console.print("the first sign-in asks for a password of your own")
     console.print(f"portal           http://{host}:{port}/   (Ctrl-C stops it)")

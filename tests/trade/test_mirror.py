@@ -203,3 +203,14 @@ def test_reporter_by_iso2_iso3_numeric_or_name_and_an_unknown_one_names_the_know
         build_mirror(planted_wh, reporter="Atlantis")
     with pytest.raises(UserError, match=r"no trade flows reported by GB; reporters in the warehouse: .*KE"):
         build_mirror(planted_wh, reporter="GBR")
+
+
+def test_the_report_counts_rows_by_flow_in_words_not_as_a_python_dict(planted_wh):
+    from clearsight.trade.html import render_html
+
+    html = render_html(build_mirror(planted_wh, reporter="KE", settings=ONE_FACTOR, limit=3))
+    counts = html[html.index('<table id="counts">') :]
+    counts = counts[: counts.index("</table>")]
+    assert "{" not in counts and "'M'" not in counts
+    assert "rows by flow: imports (M)</td><td class=\"num\">13<" in counts
+    assert "rows by flow: re-exports (RX)</td><td class=\"num\">1<" in counts

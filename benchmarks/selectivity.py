@@ -34,10 +34,10 @@ from clearsight.rules.profiles import RuleSet, declarations_schema, rule_of
 from clearsight.rules.rows import RowRules
 from clearsight.schema.tables import LANES
 from clearsight.selectivity.explore import exploration_priority
-from clearsight.selectivity.lanes import decide_lanes
+from clearsight.selectivity.lanes import decide_lanes, quantile_thresholds
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.realtime import RealtimeDecider
-from clearsight.selectivity.select import quantile_thresholds, random_draws
+from clearsight.selectivity.select import random_draws
 from clearsight.selectivity.selections import ARROW_SCHEMA, selections_table, write_selections
 
 RESULTS = Path(__file__).parent / "results" / "selectivity.json"

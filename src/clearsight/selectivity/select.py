@@ -38,7 +38,6 @@ from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.decisions import move_decisions
 from clearsight.selectivity.explore import exploration_priority
 from clearsight.selectivity.lanes import SELECTED_BY, LaneDecision, decide_lanes
-from clearsight.selectivity.lanes import quantile_thresholds as quantile_thresholds  # the benchmarks' name
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.selections import BATCH, write_selections
 
@@ -333,20 +332,9 @@ def select_batch(
 
 
 # -- thresholds for the real-time decider ----------------------------------------------------------
-def realtime_state_path(settings: Settings) -> Path:
-    return Workspace(settings).realtime_thresholds
-
-
-def office_thresholds(
-    result: SelectionResult,
-) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None]]:
-    """The batch's budgets as thresholds (:meth:`LaneDecision.thresholds`): per office and batch-wide."""
-    return result.decision.thresholds()
-
-
 def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:
     """The policy and thresholds of the last batch, written atomically for the real-time decider."""
-    per_office, overall = office_thresholds(result)
+    per_office, overall = result.decision.thresholds()
     state = {
         "source": "batch",
         "selection_id": result.selection_id,
@@ -357,6 +345,6 @@ def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:
         "thresholds": per_office,
         "overall": overall,
     }
-    path = realtime_state_path(settings)
+    path = Workspace(settings).realtime_thresholds
     write_json_atomic(path, state, indent=1)
     return path

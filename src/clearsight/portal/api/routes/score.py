@@ -18,8 +18,8 @@ from fastapi.exceptions import RequestValidationError
 
 from clearsight.portal.deps import audit_committed, current_principal, get_portal
 from clearsight.portal.schemas import DeclarationIn, ScoreOut
-from clearsight.portal.scoring import NoModel, Refused, score_declaration
-from clearsight.selectivity.decisions import outbox_rows
+from clearsight.portal.scoring import NoModel, score_declaration
+from clearsight.selectivity import ItemRefused, outbox_rows
 
 router = APIRouter(tags=["scoring"])
 
@@ -34,7 +34,7 @@ async def score(request: Request, body: DeclarationIn) -> Response:
         results = await score_declaration(portal.scoring, body)
     except NoModel as exc:
         raise HTTPException(503, str(exc)) from None
-    except Refused as exc:  # a field the canonical goods item refuses: 422 naming it, as Pydantic's are
+    except ItemRefused as exc:  # a field the canonical goods item refuses: 422 naming it, as Pydantic's are
         raise RequestValidationError(
             [{"type": "value_error", "loc": ("body", exc.field), "msg": exc.reason, "input": exc.value}]
         ) from None

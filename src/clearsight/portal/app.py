@@ -32,6 +32,7 @@ from clearsight.portal.pages import admin, audit, classify, models, quality, que
 from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
 from clearsight.portal.pages import overview as overview_page
+from clearsight.portal.pages import quarantine as quarantine_page
 from clearsight.portal.pages.render import page, wants_json
 from clearsight.portal.settings import PortalSettings
 
@@ -248,7 +249,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     for module in (
-        auth_pages, overview_page, declaration_pages, queue, selection, quality, models, classify, releases, audit, admin
+        auth_pages, overview_page, declaration_pages, queue, selection, quality, quarantine_page, models, classify, releases, audit, admin
     ):
         app.include_router(module.router)
 

@@ -23,7 +23,8 @@ from clearsight.trade.flows import normalised_flows
 from clearsight.trade.mirror import MirrorSettings, mirror_pairs, with_revenue
 from clearsight.trade.report import build_mirror
 
-ONE_FACTOR = MirrorSettings(mode_factors={}, duty_rate=DUTY_RATE)
+#: The planted flows are worth a few thousand USD: every pair is ranked (min_value 0).
+ONE_FACTOR = MirrorSettings(mode_factors={}, duty_rate=DUTY_RATE, min_value=0)
 
 
 @pytest.fixture
@@ -197,7 +198,9 @@ def test_reporter_by_iso2_iso3_numeric_or_name_and_an_unknown_one_names_the_know
     by_iso2 = build_mirror(planted_wh, reporter="KE", settings=ONE_FACTOR, limit=3)
     for spelling in ("KEN", "404", "Kenya", " ken "):  # Comtrade files use alpha-3
         other = build_mirror(planted_wh, reporter=spelling, settings=ONE_FACTOR, limit=3)
-        assert (other.reporter, other.pairs, other.flagged) == ("KE", by_iso2.pairs, by_iso2.flagged), spelling
+        assert (other.reporter, other.pairs, other.flagged) == ("KE", by_iso2.pairs, by_iso2.flagged), (
+            spelling
+        )
     assert by_iso2.pairs == 9
     with pytest.raises(UserError, match=r"'Atlantis' is not a country.*reporters in the warehouse: .*KE"):
         build_mirror(planted_wh, reporter="Atlantis")
@@ -212,5 +215,74 @@ def test_the_report_counts_rows_by_flow_in_words_not_as_a_python_dict(planted_wh
     counts = html[html.index('<table id="counts">') :]
     counts = counts[: counts.index("</table>")]
     assert "{" not in counts and "'M'" not in counts
-    assert "rows by flow: imports (M)</td><td class=\"num\">13<" in counts
-    assert "rows by flow: re-exports (RX)</td><td class=\"num\">1<" in counts
+    assert 'rows by flow: imports (M)</td><td class="num">13<' in counts
+    assert 'rows by flow: re-exports (RX)</td><td class="num">1<' in counts
+
+
+def test_gaps_are_ranked_only_where_the_larger_side_reaches_the_minimum_value(planted_wh):
+    every = build_mirror(planted_wh, reporter="KE", settings=ONE_FACTOR, limit=1000)
+    assert every.small_pairs_not_ranked == 0 and every.ranking == "gaps of every pair, whatever its value"
+    larger = {
+        (r.partner, r.hs_code): max(r.import_value or 0, r.mirror_export_value or 0) for r in every.rows
+    }
+    settings = MirrorSettings(mode_factors={}, duty_rate=DUTY_RATE, min_value=2000)
+    some = build_mirror(planted_wh, reporter="KE", settings=settings, limit=1000)
+    kept = [(r.partner, r.hs_code) for r in every.rows if larger[(r.partner, r.hs_code)] >= 2000]
+    assert [(r.partner, r.hs_code) for r in some.rows] == kept  # same order, small pairs left out
+    assert {p for p, _ in kept} == {"IN", "US", "CN"} and len(kept) == 3  # CN: 847130 (2,150 vs 2,000)
+    assert some.small_pairs_not_ranked == len(every.rows) - 3
+    # the patterns, flagged gaps and revenue still count every pair
+    assert (some.patterns, some.flagged, some.revenue_at_risk) == (
+        every.patterns,
+        every.flagged,
+        every.revenue_at_risk,
+    )
+    data = some.to_json_dict()
+    assert data["min_value"] == 2000 and data["small_pairs_not_ranked"] == len(every.rows) - 3
+    assert (
+        data["ranking"]
+        == f"gaps of pairs where either side reaches 2,000 USD; {len(every.rows) - 3} smaller pairs not ranked"
+    )
+    # the default hides flows of a few thousand USD, and says so
+    default = build_mirror(planted_wh, reporter="KE", settings=MirrorSettings(mode_factors={}), limit=1000)
+    assert default.min_value == 10_000 and default.rows == []
+    assert default.ranking.endswith(f"{len(every.rows)} smaller pairs not ranked")
+    with pytest.raises(UserError, match="--min-value must be 0 or more"):
+        build_mirror(planted_wh, settings=MirrorSettings(min_value=-1))
+
+
+def test_revenue_without_a_duty_rate_is_not_estimated_rather_than_zero(planted_wh):
+    no_rate = MirrorSettings(mode_factors={}, min_value=0)  # no declarations, no --duty-rate
+    report = build_mirror(planted_wh, reporter="KE", settings=no_rate, limit=1000)
+    shortfalls = {"TH", "VN", "HK"}  # the three flagged gaps where imports fall short
+    assert report.flagged == 3 and report.revenue_at_risk is None
+    assert report.gaps_without_duty_rate == 3
+    assert report.revenue_note == (
+        "revenue at risk not estimated: 3 flagged shortfalls, no declarations give duty rates and no "
+        "--duty-rate was given"
+    )
+    assert report.revenue_note in report.notes
+    for r in report.rows:  # not estimated where a shortfall has no rate; no shortfall is no revenue
+        assert r.revenue_at_risk == (None if r.partner in shortfalls and r.hs_code == "610910" else 0.0), r
+    data = json.loads(json.dumps(report.to_json_dict()))
+    assert data["revenue_at_risk"] is None and data["gaps_without_duty_rate"] == 3
+    assert data["revenue_at_risk_note"].startswith("revenue at risk not estimated")
+    # with a rate every shortfall is estimated: no note, nothing left out
+    rated = build_mirror(planted_wh, reporter="KE", settings=ONE_FACTOR, limit=3)
+    assert rated.gaps_without_duty_rate == 0 and rated.revenue_note is None
+    assert rated.revenue_at_risk == pytest.approx(3 * 500 * 1.1 * DUTY_RATE / 100)
+
+
+def test_the_page_says_not_estimated_and_what_is_ranked(planted_wh):
+    from clearsight.trade.html import render_html
+
+    report = build_mirror(planted_wh, reporter="KE", settings=MirrorSettings(min_value=0, mode_factors={}))
+    html = render_html(report)
+    card = html[html.index('id="revenue-at-risk"') :]
+    assert (
+        card.split("<", 1)[0] == 'id="revenue-at-risk">not estimated'
+        and "3 flagged shortfalls without a duty rate" in card
+    )
+    assert "not estimated</td>" in html[html.index('id="top-gaps"') :]
+    default = render_html(build_mirror(planted_wh, reporter="KE", settings=MirrorSettings(mode_factors={})))
+    assert "Gaps of pairs where either side reaches 10,000 USD; 13 smaller pairs not ranked." in default

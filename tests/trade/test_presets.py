@@ -132,3 +132,41 @@ def test_preset_errors_are_one_line(tmp_path):
     with pytest.raises(UserError, match="no such file"):
         mapping_path("comtrade", "trade_flows", tmp_path / "missing.csv")
     assert mapping_path("comtrade-bulk").name == "comtrade-bulk.yaml"
+
+
+@needs_sample
+def test_real_statistics_rank_gaps_above_the_minimum_value_and_say_revenue_is_not_estimated(
+    sample_warehouse,
+):
+    """The Comtrade extract has no declarations, hence no duty rate: revenue at risk is "not estimated"
+    (None), not 0, and the flagged shortfalls are counted; trivial flows are left out of the ranking."""
+    from clearsight.trade.mirror import MirrorSettings
+
+    wh, _ = sample_warehouse
+    every = build_mirror(wh, settings=MirrorSettings(min_value=0), limit=1_000_000)
+    larger = [max(r.import_value or 0, r.mirror_export_value or 0) for r in every.rows]
+    small = sum(1 for v in larger if v < 10_000)
+    assert 0 < small < len(every.rows)
+    report = build_mirror(wh, limit=1_000_000)  # the default: 10,000 USD
+    assert report.min_value == 10_000 and report.small_pairs_not_ranked == small
+    assert len(report.rows) == len(every.rows) - small
+    assert all(max(r.import_value or 0, r.mirror_export_value or 0) >= 10_000 for r in report.rows)
+    assert (
+        report.ranking
+        == f"gaps of pairs where either side reaches 10,000 USD; {small:,} smaller pairs not ranked"
+    )
+    # the largest gap by |z| among ranked pairs is the largest among them in the unfiltered ranking
+    ranked_keys = [
+        (r.period, r.reporter, r.partner)
+        for r in every.rows
+        if max(r.import_value or 0, r.mirror_export_value or 0) >= 10_000
+    ]
+    assert [(r.period, r.reporter, r.partner) for r in report.rows[:20]] == ranked_keys[:20]
+    # no duty rate anywhere: not estimated, with the count of shortfalls it would need a rate for
+    shortfalls = sum(1 for r in every.rows if r.revenue_at_risk is None)
+    assert report.revenue_at_risk is None and report.gaps_without_duty_rate == shortfalls > 0
+    assert all(r.revenue_at_risk in (None, 0.0) for r in every.rows)
+    assert report.revenue_note and "no declarations give duty rates and no --duty-rate" in report.revenue_note
+    assert report.to_json_dict()["revenue_at_risk"] is None
+    rated = build_mirror(wh, settings=MirrorSettings(duty_rate=5.0), limit=5)
+    assert rated.gaps_without_duty_rate == 0 and rated.revenue_at_risk and rated.revenue_at_risk > 0

@@ -45,7 +45,8 @@ def home(tmp_path):
 
 def test_mirror_json_contract_and_page(home, tmp_path):
     out = tmp_path / "pages" / "mirror.html"
-    result = run(home, "mirror", "--json", "--reporter", "KE", "--limit", "4", "--out", str(out))
+    args = ("--reporter", "KE", "--limit", "4", "--min-value", "0", "--out", str(out))
+    result = run(home, "mirror", "--json", *args)
     data = json.loads(result.stdout)  # one JSON object on stdout; notes and the page path on stderr
     assert list(data)[:4] == ["pairs", "median_ratio", "cif_fob_factor", "rows"]
     assert data["pairs"] == 9 and data["cif_fob_factor"] == 1.1
@@ -58,6 +59,15 @@ def test_mirror_json_contract_and_page(home, tmp_path):
     assert 'id="chart-mirror-scatter"' in page and 'id="chart-trends"' in page
     assert "<script src=" not in page  # Plotly inline: the page opens offline
     assert "mirror.html" in result.stderr
+    assert data["min_value"] == 0 and data["ranking"] == "gaps of every pair, whatever its value"
+
+
+def test_mirror_ranks_gaps_above_a_minimum_value_by_default(home):
+    data = json.loads(run(home, "mirror", "--json", "--reporter", "KE").stdout)
+    assert data["min_value"] == 10_000 and data["rows"] == [] and data["small_pairs_not_ranked"] == 13
+    text = run(home, "mirror", "--reporter", "KE", "--min-value", "2000").stdout
+    assert "gaps of pairs where either side reaches 2,000 USD; 10 smaller pairs not ranked" in text
+    assert "Traceback" not in run(home, "mirror", "--min-value", "-5", code=2).output
 
 
 def test_mirror_terminal_summary_and_default_page(home):

@@ -39,10 +39,11 @@ def parse_mode_factors(items: list[str]) -> dict[str, float]:
 def _print_mirror(report: MirrorReport) -> None:
     from clearsight.trade.html import money, ratio
 
+    revenue = "not estimated" if report.revenue_at_risk is None else f"{money(report.revenue_at_risk)} USD"
     console.print(
         f"{report.pairs:,} pairs compared (HS{report.hs_level}, by {report.period_level}); median ratio "
         f"imports FOB / mirror exports {ratio(report.median_ratio, 3)}; {report.flagged:,} gaps flagged; "
-        f"revenue at risk {money(report.revenue_at_risk)} USD",
+        f"revenue at risk {revenue}",
         highlight=False,
     )
     console.print(
@@ -50,7 +51,8 @@ def _print_mirror(report: MirrorReport) -> None:
     )
     if report.partners_not_reporting:
         console.print(f"partners reporting no exports: {', '.join(report.partners_not_reporting)}")
-    grid = RichTable(title="Largest gaps (by |robust z|)", title_justify="left")
+    console.print(f"largest gaps (by |robust z|): {report.ranking}", highlight=False, soft_wrap=True)
+    grid = RichTable()
     for col in ("period", "reporter ← partner", "HS", "imports", "mirror", "z", "pattern", "at risk"):
         left = col in ("period", "reporter ← partner", "HS", "pattern")
         grid.add_column(col, justify="left" if left else "right", no_wrap=True)
@@ -63,7 +65,7 @@ def _print_mirror(report: MirrorReport) -> None:
             money(r.mirror_export_value),
             ratio(r.robust_z, 1),
             r.pattern,
-            money(r.revenue_at_risk),
+            "not estimated" if r.revenue_at_risk is None else money(r.revenue_at_risk),
         )
     console.print(grid)
     for note in report.notes:
@@ -116,6 +118,14 @@ def mirror(
         typer.Option("--duty-rate", help="Duty rate (percent) where declarations give none for a product."),
     ] = None,
     z: Annotated[float, typer.Option("--z", help="|robust z| above which a gap is flagged.")] = 3.5,
+    min_value: Annotated[
+        float,
+        typer.Option(
+            "--min-value",
+            min=0,
+            help="Rank gaps only where the larger side reaches this many USD (0: every pair).",
+        ),
+    ] = 10_000,
     min_pairs: Annotated[
         int, typer.Option("--min-pairs", min=2, help="Pairs a product needs for its own median and MAD.")
     ] = 5,
@@ -139,7 +149,12 @@ def mirror(
         fail(f"--by must be origin or export, not {partner_field!r}")
     factors = {} if no_mode_factors else {**MODE_CIF_FOB, **parse_mode_factors(mode_factor or [])}
     settings_obj = MirrorSettings(
-        cif_fob_factor=cif_fob, mode_factors=factors, z_threshold=z, min_pairs=min_pairs, duty_rate=duty_rate
+        cif_fob_factor=cif_fob,
+        mode_factors=factors,
+        z_threshold=z,
+        min_pairs=min_pairs,
+        duty_rate=duty_rate,
+        min_value=min_value,
     )
     with open_warehouse(ctx) as warehouse:
         report = build_mirror(
@@ -303,6 +318,8 @@ def _flags(warehouse: Warehouse, period: str, min_count: int, z: float):
 def register(app: typer.Typer) -> None:
     """Add ``mirror`` and the ``valuation`` group to the main app."""
     app.command("mirror")(mirror)
-    valuation = group(app, "valuation", "Reference unit values from declarations, and items priced far below them.")
+    valuation = group(
+        app, "valuation", "Reference unit values from declarations, and items priced far below them."
+    )
     valuation.command("reference")(valuation_reference)
     valuation.command("flags")(valuation_flags_command)

@@ -21,9 +21,10 @@ def demo_trade(settings: Settings, warehouse: Warehouse) -> list[Path]:
     path = write_html(report, Workspace(settings).reports_dir / "mirror.html")
     flags = valuation_flags(warehouse.table("declarations"))
     flagged = int(flags.filter(flags.flagged).count().to_pyarrow().as_py())
+    revenue = "not estimated" if report.revenue_at_risk is None else f"{report.revenue_at_risk:,.0f} USD"
     console.print(
         f"   {report.pairs:,} pairs compared, {report.flagged:,} gaps flagged, revenue at risk "
-        f"{report.revenue_at_risk:,.0f} USD; {flagged:,} items priced far below their reference unit value",
+        f"{revenue}; {flagged:,} items priced far below their reference unit value",
         highlight=False,
     )
     return [path]

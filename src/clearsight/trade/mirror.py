@@ -52,6 +52,9 @@ REEXPORT_HUB_SHARE = 0.10
 Z_THRESHOLD = 3.5
 #: A product needs this many pairs for its own median and MAD; below, the pairs of all products are used.
 MIN_PAIRS = 5
+#: Gaps are ranked only for pairs where the larger side reaches this value (USD): below it, a ratio of
+#: 1 USD against 18,400 USD tops the list while meaning nothing for revenue or enforcement.
+MIN_VALUE = 10_000.0
 #: Weights "agree" when their ratio is within this factor (either way).
 WEIGHT_TOLERANCE = 1.5
 FLAGGED = ("valuation", "volume_or_classification", "value_gap", "entrepot")
@@ -76,6 +79,8 @@ class MirrorSettings:
     hubs: tuple[str, ...] = ENTREPOT_HUBS
     #: percent; used where the declarations give no duty rate for the product (None: no estimate)
     duty_rate: float | None = None
+    #: USD the larger side of a pair must reach for its gap to be ranked (0: every pair)
+    min_value: float = MIN_VALUE
 
 
 def cif_fob(mode: ir.StringValue, s: MirrorSettings) -> ir.FloatingValue:
@@ -224,6 +229,12 @@ def score(j: ir.Table, s: MirrorSettings) -> ir.Table:
     return j.mutate(pattern=pattern, entrepot_hub=hub)
 
 
+def larger_side(pairs: ir.Table) -> ir.FloatingValue:
+    """The larger of the pair's two values (imports as declared, mirror exports), 0 where both lack one."""
+    imp, exp_ = pairs.import_value.fill_null(0), pairs.export_value.fill_null(0)
+    return ibis.greatest(imp, exp_).cast("float64")
+
+
 def duty_rates(declarations: ir.Table, hs_level: int) -> ir.Table:
     """Mean duty rate (percent) per product at ``hs_level``, from the administration's declarations."""
     d = declarations.filter(declarations.duty_rate.notnull(), declarations.hs_code.length() >= hs_level)
@@ -232,8 +243,9 @@ def duty_rates(declarations: ir.Table, hs_level: int) -> ir.Table:
 
 
 def with_revenue(pairs: ir.Table, rates: ir.Table | None, s: MirrorSettings) -> ir.Table:
-    """Revenue at risk (USD): for flagged gaps where imports fall short of the mirror exports, the
-    shortfall brought back to CIF times the duty rate (the product's, else ``s.duty_rate``)."""
+    """Revenue at risk (USD): for flagged gaps where imports fall short of the mirror exports
+    (``at_risk``), the shortfall brought back to CIF times the duty rate (the product's, else
+    ``s.duty_rate``). Null where such a gap has no duty rate: not estimated, which is not zero."""
     if rates is not None:
         pairs = pairs.left_join(rates, pairs.hs_code == rates._hs).drop("_hs")
         rate = pairs._duty_rate
@@ -245,6 +257,7 @@ def with_revenue(pairs: ir.Table, rates: ir.Table | None, s: MirrorSettings) -> 
     at_risk = pairs.pattern.isin(list(FLAGGED)) & (shortfall > 0)
     pairs = pairs.mutate(
         duty_rate=rate.cast("float64"),
+        at_risk=at_risk.fill_null(False),
         revenue_at_risk=ibis.ifelse(at_risk, shortfall * rate / 100.0, 0.0).cast("float64"),
     )
     return pairs.drop("_duty_rate") if "_duty_rate" in pairs.columns else pairs

@@ -27,6 +27,7 @@ from clearsight.trade.mirror import (
     MirrorSettings,
     compare_sides,
     duty_rates,
+    larger_side,
     score,
     with_revenue,
 )
@@ -53,7 +54,7 @@ class MirrorRow(BaseModel):
 
 
 class Total(BaseModel):
-    """A group (partner, product or period) of compared pairs."""
+    """A group (partner, product or period) of compared pairs (``revenue_at_risk``: what was estimated)."""
 
     key: str
     pairs: int
@@ -76,6 +77,7 @@ class MirrorReport(BaseModel):
     z_threshold: float
     min_pairs: int
     duty_rate_default: float | None
+    min_value: float
     usd_rates: dict[str, float]
     counts: dict[str, Any]
     quarantined_trade_rows: int
@@ -83,7 +85,14 @@ class MirrorReport(BaseModel):
     median_ratio: float | None
     patterns: dict[str, int]
     flagged: int
-    revenue_at_risk: float
+    #: USD; None when no flagged shortfall has a duty rate (not estimated, not zero)
+    revenue_at_risk: float | None
+    #: flagged gaps where imports fall short but the product has no duty rate: not in the estimate
+    gaps_without_duty_rate: int
+    #: why revenue at risk is not (or only partly) estimated; None when every such gap has a rate
+    revenue_note: str | None
+    #: pairs where both sides stay under ``min_value``: counted in the patterns, not ranked
+    small_pairs_not_ranked: int
     partners_not_reporting: list[str]
     rows: list[MirrorRow]
     scatter: list[MirrorRow]
@@ -91,6 +100,16 @@ class MirrorReport(BaseModel):
     by_product: list[Total]
     by_period: list[Total]
     notes: list[str]
+
+    @property
+    def ranking(self) -> str:
+        """What the list of largest gaps holds, in words (the report, the terminal and the JSON say it)."""
+        if self.min_value <= 0:
+            return "gaps of every pair, whatever its value"
+        return (
+            f"gaps of pairs where either side reaches {self.min_value:,.0f} USD; "
+            f"{self.small_pairs_not_ranked:,} smaller pairs not ranked"
+        )
 
     def to_json_dict(self, limit: int | None = None) -> dict[str, Any]:
         """The ``mirror --json`` object: the contract first, then the context."""
@@ -100,6 +119,9 @@ class MirrorReport(BaseModel):
             "median_ratio": self.median_ratio,
             "cif_fob_factor": self.cif_fob_factor,
             "rows": [r.model_dump() for r in rows],
+            "min_value": self.min_value,
+            "small_pairs_not_ranked": self.small_pairs_not_ranked,
+            "ranking": self.ranking,
             "source": self.source,
             "reporter": self.reporter,
             "hs_level": self.hs_level,
@@ -107,6 +129,8 @@ class MirrorReport(BaseModel):
             "patterns": self.patterns,
             "flagged": self.flagged,
             "revenue_at_risk": self.revenue_at_risk,
+            "revenue_at_risk_note": self.revenue_note,
+            "gaps_without_duty_rate": self.gaps_without_duty_rate,
             "partners_not_reporting": self.partners_not_reporting,
             "counts": self.counts,
             "notes": self.notes,
@@ -154,7 +178,7 @@ ROW_COLUMNS = [
 
 
 #: Columns of the scored pairs the report reads (the rest is not kept in the cached table).
-KEPT_COLUMNS = [*ROW_COLUMNS, "import_fob"]
+KEPT_COLUMNS = [*ROW_COLUMNS, "import_fob", "at_risk", "duty_rate"]
 
 
 def ranked(pairs: ir.Table) -> ir.Table:
@@ -217,6 +241,8 @@ def build_mirror(
     s = settings or MirrorSettings()
     if s.cif_fob_factor < 1 or any(f < 1 for f in s.mode_factors.values()):
         raise UserError("a CIF/FOB factor below 1 would make freight negative")
+    if not s.min_value >= 0:  # also refuses NaN
+        raise UserError(f"--min-value must be 0 or more (USD), not {s.min_value:g}")
     reporter = reporter_code(wh, reporter, source) if reporter else None
     notes: list[str] = []
     flows, counts = normalised_flows(wh, hs_level, period_level, year_from, year_to, reporter)
@@ -293,11 +319,15 @@ def _report(
     top: int,
 ) -> MirrorReport:
     """The report's figures from the cached pairs ``t``; ``context`` holds the options as given."""
+    big = larger_side(t) >= s.min_value
     summary = (
         t.aggregate(
             pairs=t.count(where=t.log_ratio.notnull()),
             median_log=t.log_ratio.median(),
             revenue=t.revenue_at_risk.sum(),
+            estimated=t.count(where=t.at_risk & t.revenue_at_risk.notnull()),
+            no_rate=t.count(where=t.at_risk & t.revenue_at_risk.isnull()),
+            small=t.count(where=~big),
         )
         .to_pyarrow()
         .to_pylist()[0]
@@ -307,7 +337,8 @@ def _report(
     }
     patterns = {p: by_pattern.get(p, 0) for p in PATTERNS}
     silent = t.filter(t.pattern == "partner_not_reporting").select("partner").distinct().order_by("partner")
-    rows = [_row(r) for r in ranked(t).select(*ROW_COLUMNS).limit(limit).to_pyarrow().to_pylist()]
+    listed = ranked(t.filter(big)).select(*ROW_COLUMNS).limit(limit)
+    rows = [_row(r) for r in listed.to_pyarrow().to_pylist()]
     compared = t.filter(t.log_ratio.notnull())
     scatter_rows = compared.order_by(compared.import_fob.desc(), "partner", "hs_code", "period").limit(
         SCATTER_POINTS
@@ -319,8 +350,9 @@ def _report(
             f"{quarantined:,} trade_flows rows are in quarantine (world totals, areas, unknown country "
             "codes...): see `clearsight quarantine list`"
         )
-    if not has_rates and s.duty_rate is None:
-        notes.append("no duty rates (no declarations and no --duty-rate): revenue at risk is not estimated")
+    revenue, revenue_note = _revenue(summary, has_rates, s)
+    if revenue_note:
+        notes.append(revenue_note)
     return MirrorReport(
         **context,
         cif_fob_factor=s.cif_fob_factor,
@@ -333,7 +365,11 @@ def _report(
         median_ratio=None if summary["median_log"] is None else math.exp(summary["median_log"]),
         patterns=patterns,
         flagged=sum(patterns[p] for p in FLAGGED),
-        revenue_at_risk=summary["revenue"] or 0.0,
+        min_value=s.min_value,
+        small_pairs_not_ranked=summary["small"],
+        revenue_at_risk=revenue,
+        gaps_without_duty_rate=summary["no_rate"],
+        revenue_note=revenue_note,
         partners_not_reporting=[r["partner"] for r in silent.to_pyarrow().to_pylist()],
         rows=rows,
         scatter=scatter,
@@ -341,6 +377,23 @@ def _report(
         by_product=_totals(t, "hs_code", top),
         by_period=_totals(t, "period", None),
         notes=notes,
+    )
+
+
+def _revenue(summary: dict[str, Any], has_rates: bool, s: MirrorSettings) -> tuple[float | None, str | None]:
+    """Revenue at risk and, where part or all of it could not be estimated, why (no duty rate)."""
+    estimated, missing = summary["estimated"], summary["no_rate"]
+    where = (
+        "no declarations give duty rates and no --duty-rate was given"
+        if not has_rates and s.duty_rate is None
+        else "their products have no duty rate in the declarations (give --duty-rate for them)"
+    )
+    if not missing:
+        return (summary["revenue"] or 0.0), None
+    if not estimated:
+        return None, f"revenue at risk not estimated: {missing:,} flagged shortfalls, {where}"
+    return summary["revenue"] or 0.0, (
+        f"revenue at risk leaves out {missing:,} of {estimated + missing:,} flagged shortfalls: {where}"
     )
 
 
@@ -371,7 +424,9 @@ def reporter_code(wh: Warehouse, text: str, source: str = "trade_flows") -> str:
         return code
     why = f"{text!r} is not a country code or name" if code is None else f"no trade flows reported by {code}"
     listed = ", ".join(known[:40]) + (f" and {len(known) - 40} more" if len(known) > 40 else "")
-    raise UserError(f"--reporter {why}; reporters in the warehouse: {listed or 'none (load trade_flows first)'}")
+    raise UserError(
+        f"--reporter {why}; reporters in the warehouse: {listed or 'none (load trade_flows first)'}"
+    )
 
 
 def _has_rows(wh: Warehouse, table: str) -> bool:

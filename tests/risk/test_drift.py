@@ -137,3 +137,67 @@ def test_weeks_are_mondays(planted):
     report = compute_drift(wh, settings, scores=False)
     assert all(dt.date.fromisoformat(w).weekday() == 0 for w in report.weeks)
     assert report.trimmed(2).weeks == report.weeks[-2:]
+
+
+@pytest.fixture
+def two_day_week(planted):
+    """The planted world cut after the first two days of the drifted weeks: its last week holds two
+    days of data (Monday and Tuesday), drifted; the full weeks before are stable."""
+    wh, settings = planted
+    d = wh.table("declarations")
+    wh.replace("declarations", d.filter(d.lodged_at < PLANTED_FROM + dt.timedelta(days=2)).to_pyarrow())
+    return wh, settings
+
+
+def test_a_partial_week_is_flagged_and_never_alerted_on(two_day_week):
+    from clearsight.risk.drift_html import render_html
+
+    wh, settings = two_day_week
+    report = compute_drift(wh, settings, scores=False, min_week_items=100)
+    last = f"{PLANTED_FROM:%Y-%m-%d}"
+    assert report.weeks[-1] == last and report.week_partial[-1] and report.week_days[-1] == 2
+    assert not any(report.week_partial[:-1]) and report.partial_weeks() == [(last, 2)]
+    value = {f.name: f for f in report.features}["customs_value"]
+    assert value.psi[-1] >= ACT  # the two days did drift (planted), and they are shown...
+    assert report.warnings() == [] and report.acting() == []  # ...but the alert reads the latest full week
+    full = report.weeks[report.latest_index()]
+    assert full == f"{PLANTED_FROM - dt.timedelta(days=7):%Y-%m-%d}"
+    assert report.latest("customs_value") == value.psi[-2] < ACT
+    # the JSON the portal's cache and `drift --json` hold says so
+    data = report.to_json_dict()
+    assert data["weeks"][-1] == {"week": last, "items": report.week_items[-1], "days": 2, "partial": True}
+    assert data["weeks"][-2]["partial"] is False and data["latest_week"] == full
+    assert all(f["level"] != "act" for f in data["features"]) and data["warnings"] == []
+    # the demo's line and the report's notes agree with the warnings
+    headline = report.headline()
+    assert f"in the latest full week ({full}) no feature past {ACT}" in headline
+    assert f"partial week(s) shown, not alerted on: {last} (2 days)" in headline
+    assert any(f"{last} (2 days)" in n for n in report.notes)
+    html = render_html(report)
+    assert f"Latest full week ({full}," in html and 'id="warnings"' not in html
+    assert f"{last} (2 days of data)" in html
+
+
+def test_drift_command_marks_the_partial_week(two_day_week):
+    wh, settings = two_day_week
+    wh.close()
+    runner = CliRunner()
+    args = ["--home", str(settings.home), "drift", "--no-scores", "--min-week-items", "100"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert data["weeks"][-1]["partial"] is True and data["weeks"][-1]["days"] == 2 and data["warnings"] == []
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert "partial, 2d" in text.stdout and "warning:" not in text.stdout
+    assert f"no feature past {ACT}" in text.stdout
+
+
+def test_partial_weeks_are_only_the_edges_short_of_a_typical_week():
+    from clearsight.risk.drift import partial_weeks
+
+    monday = dt.datetime(2024, 1, 1)
+    weeks = {monday + dt.timedelta(days=7 * i): d for i, d in enumerate([3, 5, 5, 2, 5, 5, 5])}
+    # an office open five days a week: the first week (3 days) is partial, the quiet week inside is not
+    assert partial_weeks(weeks) == {monday: 3}
+    weeks[monday + dt.timedelta(days=42)] = 2  # the data now ends on a Tuesday
+    assert partial_weeks(weeks) == {monday: 3, monday + dt.timedelta(days=42): 2}
+    assert partial_weeks({monday: 2}) == {}  # one week alone is its own typical week

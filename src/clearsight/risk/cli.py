@@ -532,27 +532,30 @@ def drift_cmd(
 def _print_drift(report, shown, data: dict) -> None:
     console.print(
         f"reference: {report.reference_source}, {report.reference_from} to {report.reference_to} "
-        f"({report.reference_items:,} items); {len(report.weeks)} week(s) compared",
+        f"({report.reference_items:,} items); {report.headline()}",
         highlight=False,
+        soft_wrap=True,
     )
     if shown.weeks:
         cols = list(range(max(0, len(shown.weeks) - TERMINAL_WEEKS), len(shown.weeks)))
         grid = RichTable(title="population stability index (PSI) per week", title_justify="left")
         grid.add_column("feature")
         for i in cols:
-            grid.add_column(f"{shown.weeks[i][5:]}\n{shown.week_items[i]:,}", justify="right")
+            part = f"\npartial, {shown.week_days[i]}d" if shown.week_partial[i] else ""
+            grid.add_column(f"{shown.weeks[i][5:]}\n{shown.week_items[i]:,}{part}", justify="right")
         grid.add_column("reading")
+        latest = shown.latest_index()
         style = {"stable": "", "watch": "yellow", "act": "bold red"}
         for f in shown.features:
             cells = []
             for i in cols:
                 s = style[level(f.psi[i])]
                 cells.append(f"[{s}]{f.psi[i]:.3f}[/]" if s else f"{f.psi[i]:.3f}")
-            grid.add_row(f.name, *cells, level(f.psi[-1]))
+            grid.add_row(f.name, *cells, level(None if latest is None else f.psi[latest]))
         console.print(grid)
         console.print(
             f"PSI below {WATCH} stable, {WATCH} to {ACT} watch (yellow), {ACT} or more act (red); "
-            f"the last {len(cols)} week(s) here, every week in the report"
+            f"the reading is the latest full week's; the last {len(cols)} week(s) here, every week in the report"
         )
     for w in data["warnings"]:
         console.print(f"[bold red]warning:[/] {w}", highlight=False)

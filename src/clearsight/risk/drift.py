@@ -16,6 +16,11 @@ below 0.1 stable, 0.1 to 0.25 watch, 0.25 or more act (the model is scoring a po
 seen: check the data, then retrain). The reference is the last weeks of the promoted model's training
 window when at least one whole week of items was lodged after it, otherwise the warehouse's first weeks.
 
+A week the data only partly covers (the last week of the data when it ends on a Tuesday, or the first
+when it starts on a Thursday) holds a different mix of weekdays, so its PSI can pass ``ACT`` with no
+change in the population. Such a week is shown, flagged ``partial`` with its days of data, and never
+raises an alert: the alerts (CLI, demo, report, the portal's Models page) read the latest full week.
+
 Every count is an Ibis aggregation executed in the warehouse (DuckDB or Spark); only the model's
 scores need the items themselves (point-in-time history and a LightGBM prediction), which is why
 :func:`drift_warnings` — called by pages that must stay fast — uses the feature counts alone unless a
@@ -125,26 +130,57 @@ class DriftReport:
     engine: str
     scores: bool
     notes: list[str] = field(default_factory=list)
+    #: days with lodgements in each week, and whether the data covers the week only in part
+    week_days: list[int] = field(default_factory=list)
+    week_partial: list[bool] = field(default_factory=list)
+
+    def latest_index(self) -> int | None:
+        """The latest full week (partial weeks are shown, never alerted on), None when there is none."""
+        partial = self.week_partial or [False] * len(self.weeks)
+        return next((i for i in range(len(self.weeks) - 1, -1, -1) if not partial[i]), None)
 
     def latest(self, name: str) -> float | None:
+        """PSI of a feature in the latest full week."""
         f = next((f for f in self.features if f.name == name), None)
-        return f.psi[-1] if f is not None and f.psi else None
+        i = self.latest_index()
+        return f.psi[i] if f is not None and i is not None else None
+
+    def acting(self) -> list[FeatureDrift]:
+        """Features whose PSI in the latest full week is at or above ``ACT``."""
+        i = self.latest_index()
+        return [] if i is None else [f for f in self.features if f.psi[i] >= ACT]
+
+    def partial_weeks(self) -> list[tuple[str, int]]:
+        """(week, days of data) of the weeks the data covers only in part."""
+        return [(w, d) for w, d, p in zip(self.weeks, self.week_days, self.week_partial, strict=True) if p]
 
     def warnings(self) -> list[str]:
-        """One sentence per feature whose PSI in the latest week is at or above ``ACT``."""
-        if not self.weeks:
-            return []
-        out = []
-        for f in self.features:
-            value = f.psi[-1]
-            if value >= ACT:
-                out.append(
-                    f"{f.label[0].upper()}{f.label[1:]} has drifted: population stability index {value:.2f} "
-                    f"in the week of {self.weeks[-1]} against {self.reference_source} "
-                    f"({self.reference_from} to {self.reference_to}); at {ACT} or more, check the data and "
-                    "consider retraining the model."
-                )
-        return out
+        """One sentence per feature whose PSI in the latest full week is at or above ``ACT``."""
+        i = self.latest_index()
+        return [
+            f"{f.label[0].upper()}{f.label[1:]} has drifted: population stability index {f.psi[i]:.2f} "
+            f"in the week of {self.weeks[i]} against {self.reference_source} "
+            f"({self.reference_from} to {self.reference_to}); at {ACT} or more, check the data and "
+            "consider retraining the model."
+            for f in self.acting()
+            if i is not None
+        ]
+
+    def headline(self) -> str:
+        """One line for the terminal and the demo: weeks compared, partial weeks, features past ``ACT``."""
+        i = self.latest_index()
+        acting = ", ".join(f.label for f in self.acting()) or "no feature"
+        line = f"{len(self.weeks)} week(s) compared"
+        if i is not None:
+            line += f"; in the latest full week ({self.weeks[i]}) {acting} past {ACT}"
+        else:
+            line += "; no full week to judge"
+        partial = self.partial_weeks()
+        if partial:
+            line += "; partial week(s) shown, not alerted on: " + ", ".join(
+                f"{w} ({d} day{'s' if d != 1 else ''})" for w, d in partial
+            )
+        return line
 
     def trimmed(self, weeks: int | None) -> DriftReport:
         """The same report with only the last ``weeks`` weeks."""
@@ -161,10 +197,16 @@ class DriftReport:
                 "features": feats,
                 "weeks": self.weeks[cut:],
                 "week_items": self.week_items[cut:],
+                "week_days": self.week_days[cut:],
+                "week_partial": self.week_partial[cut:],
             }
         )
 
     def to_json_dict(self) -> dict[str, Any]:
+        """``latest`` and ``level`` of each feature are those of ``latest_week``, the latest full week."""
+        i = self.latest_index()
+        days = self.week_days or [7] * len(self.weeks)
+        partial = self.week_partial or [False] * len(self.weeks)
         return {
             "reference": {
                 "from": self.reference_from,
@@ -174,14 +216,18 @@ class DriftReport:
             },
             "model": self.model,
             "thresholds": {"watch": WATCH, "act": ACT, "empty_bin_share": FLOOR},
-            "weeks": [{"week": w, "items": n} for w, n in zip(self.weeks, self.week_items, strict=True)],
+            "weeks": [
+                {"week": w, "items": n, "days": d, "partial": p}
+                for w, n, d, p in zip(self.weeks, self.week_items, days, partial, strict=True)
+            ],
+            "latest_week": None if i is None else self.weeks[i],
             "features": [
                 {
                     "name": f.name,
                     "label": f.label,
                     "psi": f.psi,
-                    "latest": f.psi[-1] if f.psi else None,
-                    "level": level(f.psi[-1] if f.psi else None),
+                    "latest": None if i is None else f.psi[i],
+                    "level": level(None if i is None else f.psi[i]),
                     "bins": f.bins,
                     "reference_counts": f.reference,
                     "week_counts": f.weeks,
@@ -189,6 +235,7 @@ class DriftReport:
                 for f in self.features
             ],
             "warnings": self.warnings(),
+            "headline": self.headline(),
             "scores": self.scores,
             "engine": self.engine,
             "notes": self.notes,
@@ -205,6 +252,8 @@ class DriftReport:
             model=data["model"],
             weeks=[w["week"] for w in data["weeks"]],
             week_items=[w["items"] for w in data["weeks"]],
+            week_days=[w.get("days", 7) for w in data["weeks"]],
+            week_partial=[w.get("partial", False) for w in data["weeks"]],
             features=[
                 FeatureDrift(
                     f["name"], f["label"], f["bins"], f["reference_counts"], f["week_counts"], f["psi"]
@@ -282,12 +331,30 @@ def _enough(weekly: dict[dt.datetime, int], weeks: list[dt.datetime], reference_
     return max(taken, 1)
 
 
-def _weekly(warehouse: Warehouse) -> dict[dt.datetime, int]:
-    """Items lodged per week (keyed by the week's Monday)."""
+def _weekly(warehouse: Warehouse) -> tuple[dict[dt.datetime, int], dict[dt.datetime, int]]:
+    """Items lodged per week, and days with lodgements per week (both keyed by the week's Monday)."""
     d = warehouse.table("declarations")
-    t = d.select(week=d.lodged_at.truncate("W").cast("timestamp"))
-    rows = t.group_by("week").aggregate(n=t.count()).to_pyarrow().to_pylist()
-    return {_naive(r["week"]): int(r["n"]) for r in rows if r["week"] is not None}
+    t = d.select(week=d.lodged_at.truncate("W").cast("timestamp"), day=d.lodged_at.date())
+    rows = t.group_by("week").aggregate(n=t.count(), days=t.day.nunique()).to_pyarrow().to_pylist()
+    weekly = {_naive(r["week"]): int(r["n"]) for r in rows if r["week"] is not None}
+    days = {_naive(r["week"]): int(r["days"]) for r in rows if r["week"] is not None}
+    return weekly, days
+
+
+def partial_weeks(days: dict[dt.datetime, int]) -> dict[dt.datetime, int]:
+    """The edge weeks the data covers only in part, with their days of data.
+
+    The first and the last week of the data are partial when they hold fewer days with lodgements
+    than a typical week (the median over the weeks): an office closed at weekends lodges on five days
+    every week, so a last week ending on a Friday is full, and one ending on a Tuesday is not. A
+    quiet week inside the data (a holiday) is a real week of the population, not a partial one.
+    """
+    if not days:
+        return {}
+    typical = float(np.median(list(days.values())))
+    weeks = sorted(days)
+    edges = {weeks[0], weeks[-1]}
+    return {w: days[w] for w in sorted(edges) if days[w] < typical}
 
 
 # -- counts in the warehouse -----------------------------------------------------------------------
@@ -421,7 +488,7 @@ def compute_drift(
 ) -> DriftReport:
     """PSI of every feature (and, with ``scores``, of the promoted model's fraud probability) per week."""
     quiet(warehouse)
-    weekly = _weekly(warehouse)
+    weekly, days = _weekly(warehouse)
     if not weekly:
         raise UserError("the warehouse holds no declarations: load them with `clearsight ingest` first")
     entry, model = _promoted(settings, with_model=scores)
@@ -474,6 +541,16 @@ def compute_drift(
     small = len(week_totals) - len(kept)
     if small:
         notes.append(f"{small} week(s) with fewer than {min_week_items} items left out")
+    partial = partial_weeks(days)
+    shown_partial = [w for w in kept if w in partial]
+    if shown_partial:
+        notes.append(
+            "partial week(s), shown but not alerted on (the data covers only part of them, so their "
+            "mix of weekdays differs): "
+            + ", ".join(
+                f"{w:%Y-%m-%d} ({partial[w]} day{'s' if partial[w] != 1 else ''})" for w in shown_partial
+            )
+        )
     features = []
     for name, ((ref, weeks), names) in counted.items():
         rows = [weeks[w] for w in kept]
@@ -497,6 +574,8 @@ def compute_drift(
         model=entry.name if entry is not None else None,
         weeks=[f"{w:%Y-%m-%d}" for w in kept],
         week_items=[week_totals[w] for w in kept],
+        week_days=[days.get(w, 0) for w in kept],
+        week_partial=[w in partial for w in kept],
         features=features,
         engine=warehouse.kind,
         scores=with_scores,

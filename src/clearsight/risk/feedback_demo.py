@@ -48,7 +48,7 @@ def _holdout_weeks(warehouse: Warehouse, last: dt.datetime) -> int:
 
 def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     """Deploy a model a few weeks back, report the drift since, retrain once; return the report paths."""
-    from clearsight.risk.drift import ACT, compute_drift
+    from clearsight.risk.drift import compute_drift
     from clearsight.risk.drift_html import write_html
     from clearsight.risk.engine import train
     from clearsight.risk.registry import ModelRegistry
@@ -73,10 +73,9 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
     finally:
         if registry.promoted() == DEPLOYED and before is not None:
             registry.promote(before)
-    acts = [f.label for f in report.features if f.psi and f.psi[-1] >= ACT]
     console.print(
         f"   drift since model {DEPLOYED} (trained {2 * weeks} weeks before the last lodgement): "
-        f"{len(report.weeks)} week(s) compared, {', '.join(acts) if acts else 'no feature'} past {ACT}",
+        f"{report.headline()}",
         highlight=False,
     )
     console.print(

@@ -33,6 +33,7 @@ from clearsight.access.roles import ROLES, allowed
 from clearsight.access.users import add_user, create_api_key, revoke_api_key
 from clearsight.core.store import open_store
 from clearsight.portal.app import create_app
+from clearsight.portal.queries import record_inspection
 from clearsight.portal.routes_policy import ROUTES
 from clearsight.rules.profiles import Rule
 from clearsight.rules.store import add_rules
@@ -249,7 +250,17 @@ def _inspection_json(w: World, aim: Aim) -> dict:
 
 def _inspection_form(w: World, aim: Aim) -> dict:
     declaration_id, item_no = _item(w, aim)
-    return {"data": {"declaration_id": declaration_id, "item_no": str(item_no), "result": "compliant"}}
+    return {"data": {"declaration_id": declaration_id, "item_no": str(item_no), "result": "compliant", "method": "scan"}}
+
+
+def _item_with_result(w: World, aim: Aim) -> dict:
+    """An item to correct: for a caller who may, one of its own given a first result now; else the
+    untouched item (which has none, and must keep none)."""
+    declaration_id, item_no = _item(w, aim)
+    if aim.consumes:
+        with w.app.state.portal.warehouse() as wh:
+            record_inspection(wh, {"declaration_id": declaration_id, "item_no": item_no, "result": "fraud"}, "matrix")
+    return {"declaration_id": declaration_id, "item_no": item_no}
 
 
 def _new_password_form(w: World, aim: Aim) -> dict:
@@ -271,6 +282,8 @@ def _declaration(w: World, aim: Aim) -> dict:
 PATH_VALUES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
     ("GET", "/api/v1/declarations/{declaration_id}"): _declaration,
     ("GET", "/declarations/{declaration_id}"): _declaration,
+    ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"): _item_with_result,
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"): _item_with_result,
     ("POST", "/selection/rules/{name}/disable"): lambda w, a: {"name": _fresh_rule(w, a)},
     ("POST", "/admin/users/{name}/disable"): lambda w, a: {"name": _fresh_user(w, a)},
     ("POST", "/admin/apikeys/{prefix}/revoke"): lambda w, a: {"prefix": _fresh_key(w, a)},
@@ -290,6 +303,10 @@ BODIES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
     ("POST", "/api/v1/hs/suggest"): lambda w, a: {"json": {"text": "mobile telephones for cellular networks", "top": 3}},
     ("POST", "/api/v1/inspections"): _inspection_json,
     ("POST", "/queue/record"): _inspection_form,
+    ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"):
+        lambda w, a: {"json": {"result": "compliant", "reason": "the first result was mistyped"}},
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"):
+        lambda w, a: {"data": {"result": "compliant", "reason": "the first result was mistyped"}},
     ("POST", "/selection/rules/{name}/disable"): lambda w, a: {},
     ("POST", "/admin/users"): lambda w, a: {"data": {"name": w.fresh("newcomer"), "role": "auditor"}},
     ("POST", "/admin/users/{name}/disable"): lambda w, a: {},
@@ -301,6 +318,8 @@ BODIES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
 BY_OFFICE = frozenset({
     ("GET", "/api/v1/declarations/{declaration_id}"), ("GET", "/declarations/{declaration_id}"),
     ("POST", "/api/v1/inspections"), ("POST", "/queue/record"),
+    ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"),
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"),
 })
 
 
@@ -364,7 +383,7 @@ def leaks(w: World, caller: str, call: Call, text: str) -> list[str]:
 def data_of(r) -> str:
     """The answer's text when it can hold data (JSON or a page; scripts and style sheets cannot)."""
     kind = r.headers.get("content-type", "")
-    return r.text if "json" in kind or "html" in kind else ""
+    return r.text if "json" in kind or "html" in kind or "csv" in kind else ""
 
 
 def check(w: World, caller: str, permission: str, call: Call, r) -> list[str]:
@@ -468,6 +487,28 @@ def test_the_content_checks_see_identifiers_when_they_are_there(world):
     as_manager = leaks(world, "manager", call, r.text)
     assert any(x.startswith("trader id") for x in as_manager) and any(x.startswith("declaration id") for x in as_manager)
     assert leaks(world, "researcher", call, r.text)
+
+
+#: Every list, exported: what a caller may count and export is exactly what it may read.
+LISTS = ("/api/v1/declarations", "/declarations", "/queue", "/quarantine", "/audit", "/api/v1/audit")
+
+
+def test_every_list_exported_as_csv_as_every_caller(world):
+    """The CSV export of each list, as every caller: the status the route policy promises, and a file
+    holding nothing the caller may not see (an officer's export: their offices' rows only)."""
+    problems, exported = [], 0
+    for path in LISTS:
+        permission = ROUTES[("GET", path)]
+        call = Call("GET", f"{path}?format=csv&limit=5")
+        for caller in callers():
+            r = send(world, "GET", call.url, **world.credentials[caller])
+            problems += check(world, caller, permission, call, r)
+            if caller not in REFUSED_CREDENTIALS and allowed(permission, role_of(caller)) and r.status_code == 200:
+                exported += 1
+                if not r.headers["content-type"].startswith("text/csv") or "attachment" not in r.headers["content-disposition"]:
+                    problems.append(f"{caller} {call.url}: not a CSV attachment ({r.headers['content-type']})")
+    assert exported >= len(LISTS)
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.parametrize("caller", ["anonymous", "researcher"])

@@ -359,7 +359,9 @@ def test_cookie_sessions_need_the_csrf_token(live):
         "/queue/record", data={**form, "csrf_token": "forged"}, headers={"Accept": "application/json"}
     )
     assert wrong.status_code == 403
-    ok = client.post("/queue/record", data={**form, "csrf_token": csrf})
+    asked = client.post("/queue/record", data={**form, "csrf_token": csrf})  # the first step only asks
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.text
+    ok = client.post("/queue/record", data={**form, "csrf_token": csrf, "confirm": "yes"})
     assert ok.status_code == 303 and ok.headers["location"].startswith("/queue?recorded=")
     out = client.post("/logout", data={"csrf_token": csrf})
     assert out.status_code == 303

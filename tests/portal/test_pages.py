@@ -72,7 +72,7 @@ def test_declaration_page_escapes_and_audits(live, auth):
     row = httpx.get(f"{live.url}/api/v1/declarations", params={"limit": 1}, headers=auth("analyst")).json()[0]
     html = httpx.get(f"{live.url}/declarations/{row['declaration_id']}", headers=auth("auditor"))
     assert (
-        html.status_code == 200 and row["importer_id"] in html.text and "The importer's history" in html.text
+        html.status_code == 200 and row["importer_id"] in html.text and "Other declarations of this importer" in html.text
     )
     log = httpx.get(
         f"{live.url}/api/v1/audit", params={"actor": "auditor", "limit": 5}, headers=auth("auditor")

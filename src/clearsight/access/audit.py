@@ -426,6 +426,43 @@ def entries(store: Store, limit: int = 100, offset: int = 0, actor: str | None =
         return [Entry.of(row) for row in conn.execute(q.limit(limit).offset(offset))]
 
 
+#: Columns the audit log can be sorted by (the entry number is the order they were written in).
+SORTABLE = ("id", "at", "actor", "action", "outcome")
+
+
+def search(
+    store: Store, *, actor: str | None = None, action: str | None = None, outcome: str | None = None,
+    since: dt.date | None = None, until: dt.date | None = None, sort: str = "id", descending: bool = True,
+    limit: int = 100, offset: int = 0,
+) -> tuple[list[Entry], int]:
+    """Entries of ``actor`` whose action starts with ``action`` (``inspections`` finds every
+    ``inspections.*``), with ``outcome``, written from the day ``since`` to the day ``until``
+    (inclusive): the window asked for, in the order asked for, and how many match in all."""
+    if sort not in SORTABLE:
+        raise ValueError(f"unknown sort column {sort!r}; one of {', '.join(SORTABLE)}")
+    conditions = []
+    if actor:
+        conditions.append(_AUDIT.c.actor == actor)
+    if action:
+        conditions.append(_AUDIT.c.action.startswith(action, autoescape=True))
+    if outcome:
+        conditions.append(_AUDIT.c.outcome == outcome)
+    if since:
+        conditions.append(_AUDIT.c.at >= dt.datetime.combine(since, dt.time()))
+    if until:
+        conditions.append(_AUDIT.c.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    column = _AUDIT.c[sort]
+    order = [column.desc() if descending else column.asc()]
+    if sort != "id":
+        order.append(_AUDIT.c.id.desc() if descending else _AUDIT.c.id.asc())
+    query = _RAW.where(*conditions).order_by(*order).limit(limit).offset(offset)
+    counted = select(func.count()).select_from(_AUDIT).where(*conditions)
+    with store.engine.connect() as conn:
+        found = [Entry.of(row) for row in conn.execute(query)]
+        total = conn.execute(counted).scalar_one()
+    return found, int(total)
+
+
 def as_dict(e: Entry) -> dict[str, Any]:
     """An entry for people and exports; an unreadable field is shown as stored and named in ``unreadable``."""
     out = {

@@ -49,6 +49,12 @@ def summary(warehouse: Warehouse) -> pa.Table:
     return joined.order_by(ibis.desc("finished_at"), "batch_id").to_pyarrow()
 
 
+def batch_rows(warehouse: Warehouse, batch: str) -> ibis.Table:
+    """The quarantined rows of one batch, as an expression the caller filters, orders and pages."""
+    q = warehouse.table("quarantine")
+    return q.filter(q.batch_id == batch).select("batch_id", "table_name", "source", "row_no", "fields", "reasons", "raw")
+
+
 def rows(
     warehouse: Warehouse, batch: str | None = None, table: str | None = None, limit: int | None = 50
 ) -> pa.Table:

@@ -113,11 +113,19 @@ class ItemScore(BaseModel):
     lane: Literal["green", "yellow", "red", "blue"]
     reasons: list[str]
     selected_by: Literal["none", "rule", "random", "model"] = Field(
-        description="why the item is in its lane: a rule profile, the random control, the model's "
-        "priority against the office's threshold, or none (green)"
+        description="who selected the lane: the strictest of the lanes proposed by the rule profiles hit, "
+        "the random control and the model wins; when several propose it, the random control is named "
+        "first, then a rule, then the model; none: green, proposed by nobody"
     )
     random_control: bool
-    rules_hit: list[str] = Field(description="names of the rule profiles the item matched")
+    rules_hit: list[str] = Field(
+        description="names of every rule profile the item matched, also those a stricter lane outranked"
+    )
+    threshold: float | None = Field(
+        description="the office's model threshold for the lane the model selected (its score reached it); "
+        "null when the model did not select the lane"
+    )
+    why: str = Field(description="who selected the lane and what the others proposed, in one sentence for the officer")
 
 
 class ScoreOut(BaseModel):
@@ -138,6 +146,33 @@ class InspectionIn(BaseModel):
     fraud_type: str | None = code_field(32)
     additional_revenue: float | None = Amount
     lane: Literal["green", "yellow", "red", "blue"] | None = None
+
+
+class CorrectionIn(BaseModel):
+    """A correction of an inspection result already recorded: a new entry that supersedes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result: Literal[RESULTS]  # type: ignore[valid-type]
+    reason: str = Field(
+        min_length=3, max_length=500, pattern=NO_CONTROL_IN_TEXT,
+        description="why the result is corrected (kept with the entry and in the audit log)",
+    )
+    supersedes: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+        description="batch of the entry corrected; may be left out when the item has one result in force",
+    )
+    method: str | None = code_field(32)
+    fraud_type: str | None = code_field(32)
+    additional_revenue: float | None = Amount
+    lane: Literal["green", "yellow", "red", "blue"] | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if len(value.strip()) < 3:
+            raise ValueError("say why the result is corrected (at least 3 characters)")
+        return value.strip()
 
 
 class TokenOut(BaseModel):

@@ -22,7 +22,13 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from clearsight.core.warehouse import Warehouse
-from clearsight.schema.measures import FOUND_RESULTS, is_priced, log_unit_value, robust_log_unit_values
+from clearsight.schema.measures import (
+    FOUND_RESULTS,
+    in_force,
+    is_priced,
+    log_unit_value,
+    robust_log_unit_values,
+)
 
 KEY = ("declaration_id", "item_no")
 
@@ -113,9 +119,10 @@ def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
     into its own item's history.
     """
     d = warehouse.table("declarations")
-    i = warehouse.table("inspections")
-    # An item inspected twice counts once: fraud if any result found it, the revenue summed, known
-    # when the last result ended (see ``repeated_inspections``, which the reports state).
+    # A corrected entry no longer counts: its correction does (``in_force``). Then an item inspected
+    # twice counts once: fraud if any result in force found it, the revenue summed, known when the last
+    # result ended (see ``repeated_inspections``, which the reports state).
+    i = in_force(warehouse.table("inspections"))
     i = i.group_by(["declaration_id", "item_no"]).aggregate(
         inspected_at=i.inspected_at.max(),
         fraud=i.result.isin(FOUND_RESULTS).cast("int64").max(),
@@ -141,8 +148,9 @@ def labels(warehouse: Warehouse, revenue_basis: str) -> ir.Table:
 
 
 def repeated_inspections(warehouse: Warehouse) -> int:
-    """Items with more than one inspection result (combined into one label)."""
-    i = warehouse.table("inspections")
+    """Items with more than one inspection result in force (combined into one label; a corrected
+    entry is not a second result)."""
+    i = in_force(warehouse.table("inspections"))
     per_item = i.group_by(["declaration_id", "item_no"]).aggregate(n=i.count())
     return int(per_item.filter(per_item.n > 1).count().execute())
 

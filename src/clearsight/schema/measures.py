@@ -20,6 +20,18 @@ FOUND_RESULTS: tuple[str, ...] = tuple(r for r in RESULTS if r != "compliant")
 MAD_SCALE = 1.4826
 
 
+def in_force(inspections: ir.Table) -> ir.Table:
+    """The inspection entries that count: an entry a correction names (its batch in the correction's
+    ``supersedes``, for the same item) drops out; the correction counts in its place. Every reader of
+    results starts here, so a correction changes the labels, indicators and pages at once. A table
+    without the column (read before the warehouse gained it) holds no correction."""
+    if "supersedes" not in inspections.columns:
+        return inspections
+    corrected = inspections.filter(inspections.supersedes.notnull())
+    corrected = corrected.select("declaration_id", "item_no", batch_id=corrected.supersedes).distinct()
+    return inspections.anti_join(corrected, ["declaration_id", "item_no", "batch_id"])
+
+
 def is_priced(t: ir.Table) -> ir.BooleanValue:
     """Items with a unit value: positive customs value and positive net mass."""
     return (t.net_mass_kg > 0) & (t.customs_value > 0)

@@ -39,7 +39,8 @@ class Field:
     required: bool = False
     wco_id: str | None = None
     values: tuple[str, ...] = ()  # allowed values of an enum field
-    derived: bool = False  # computed at ingestion, never mapped from a source
+    #: computed at ingestion (hs2...) or written by clearsight itself (a correction), never mapped from a source
+    derived: bool = False
 
     @property
     def dtype(self) -> str:
@@ -173,6 +174,15 @@ INSPECTIONS = Table(
         F("fraud_type", "text", "Kind of offence found (valuation, classification, origin, ...)"),
         F("additional_revenue", "amount", "Additional duties and taxes recovered"),
         F("officer_id", "id", "Officer who recorded the result"),
+        # A result is never changed or removed: a correction is a new entry naming the one it corrects,
+        # which then no longer counts (``clearsight.schema.measures.in_force``).
+        F(
+            "supersedes",
+            "id",
+            "Batch of the entry of the same item this one corrects (empty: not a correction)",
+            derived=True,
+        ),
+        F("correction_reason", "text", "Why the entry it supersedes was corrected", derived=True),
     ),
 )
 

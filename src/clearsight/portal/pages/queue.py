@@ -1,52 +1,92 @@
-"""The officer's queue: uninspected items of their offices, riskiest first, with a form to record results."""
+"""The officer's queue: uninspected items of their offices, strictest lane first and riskiest first
+within it, filtered, paged and exported; a form to record each result, confirmed before it is saved."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from clearsight.access.security import Principal
-from clearsight.portal import queries
-from clearsight.portal.api.routes.declarations import save_inspection
+from clearsight.portal import listing, queries
+from clearsight.portal.api.routes.declarations import refuse_other_office, save_inspection
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, audit_read, office_scope
+from clearsight.portal.listing import Filter, ListSpec
+from clearsight.portal.pages.declarations import ResultForm, ResultFormDep, form_model, why_of
 from clearsight.portal.pages.render import page
 from clearsight.portal.schemas import InspectionIn
 from clearsight.portal.scoring import NoModel
+from clearsight.schema.tables import LANES
 
 router = APIRouter(include_in_schema=False)
-CANDIDATES = 300
+#: The newest uninspected items (under the office and HS filters) that are scored for the queue.
+CANDIDATES = 500
+#: Lanes from the strictest: the queue's order, then the score.
+LANE_ORDER = {lane: rank for rank, lane in enumerate(("red", "yellow", "blue", "green"))}
+QUEUE = ListSpec(
+    name="queue",
+    columns=("declaration_id", "item_no", "lodged_at", "office_id", "importer_id", "hs_code", "customs_value", "lane",
+             "score", "expected_revenue", "selected_by", "why", "reasons"),
+    sortable=("priority", "score", "lodged_at", "customs_value", "expected_revenue"),
+    default_sort="priority",
+    default_order="asc",
+    descending_first=("score", "lodged_at", "customs_value", "expected_revenue"),
+    filters=(
+        Filter("office_id", "office", "text", "office_id"),
+        Filter("lane", "lane", "choice", "lane", choices=LANES),
+        Filter("hs", "HS code starts with", "prefix", "hs_code", pattern=r"[0-9]{1,10}", hint="1 to 10 digits"),
+        Filter("selected_by", "selected by", "choice", "selected_by", choices=("model", "rule", "random", "none")),
+    ),
+    page_size=30,
+    max_page_size=CANDIDATES,
+    export_cap=CANDIDATES,
+)
+SORT_KEYS = {"priority": lambda r: (LANE_ORDER.get(r.get("lane"), len(LANE_ORDER)), -(r.get("score") or 0.0))}
 
 
 @router.get("/queue", name="page.queue")
 def queue(
     request: Request,
-    limit: Annotated[int, Query(ge=1, le=200)] = 30,
     recorded: Annotated[str | None, Query(max_length=200)] = None,
     portal: Portal = PortalDep,
     principal: Principal = PrincipalDep,
 ) -> Response:
+    found = listing.parse(request, QUEUE)
+    action = "queue.export" if found.csv else "queue.list"
+    refuse_other_office(request, principal, found, action, "queue")
     offices = office_scope(principal)
     with portal.warehouse() as wh:
-        candidates = queries.uninspected(wh, offices, CANDIDATES)
+        candidates = queries.uninspected(wh, offices, CANDIDATES, listing=found)
+    columns = ["declaration_id", "item_no", "lodged_at", "office_id", "importer_id", "hs_code", "customs_value"]
+    rows: list[dict[str, Any]] = candidates.select(columns).to_pylist()
     note = None
-    rows = candidates.select(["declaration_id", "item_no", "lodged_at", "office_id", "importer_id", "hs_code", "customs_value"]).to_pylist()
     if rows:
         try:
-            results = portal.scoring.score(candidates, explain_top=limit)
+            limit, offset = found.window
+            results = portal.scoring.score(candidates, explain_top=min(offset + limit, CANDIDATES))
             by_key = {(r.declaration_id, r.item_no): r for r in results}
             for row in rows:
                 r = by_key[(row["declaration_id"], row["item_no"])]
-                row.update(score=r.score, lane=r.lane, reasons=r.reasons, expected_revenue=r.expected_revenue)
-            rows.sort(key=lambda r: -r["score"])
+                row.update(score=r.score, lane=r.lane, reasons=r.reasons, expected_revenue=r.expected_revenue,
+                           selected_by=r.selected_by, why=why_of(r))
         except NoModel as exc:
-            note = f"{exc}: items are listed newest first, without scores"
-    rows = rows[:limit]
-    audit_read(request, principal, "queue.list", "queue", {"offices": offices, "limit": limit}, rows=len(rows))
-    data = {"offices": offices or "all", "items": rows, "note": note, "recorded": recorded}
-    return page(request, "queue.html", data, title="Queue", principal=principal)
+            note = f"{exc}: items are listed newest first, without scores or lanes"
+    if note is None:
+        rows = listing.sort_rows(listing.filter_rows(rows, found, only=("lane", "selected_by")), found, SORT_KEYS)
+    elif {"lane", "selected_by"} & set(found.filters):
+        rows = []  # no lanes without a model: nothing is in the lane asked for
+    total = len(rows)
+    shown = listing.page_rows(rows, found)
+    audit_read(request, principal, action, "queue", {"offices": offices, **found.audit_filter()}, rows=len(shown))
+    if found.csv:
+        return listing.csv_response(found, shown, total)
+    if len(candidates) >= CANDIDATES:
+        window = f"the {CANDIDATES:,} newest uninspected items matching the office and HS filters are scored"
+        note = f"{note}; {window}" if note else window
+    data = {"offices": offices or "all", "items": shown, "note": note, "recorded": recorded,
+            "list": listing.meta(found, total, len(shown))}
+    return page(request, "queue.html", data, title="Queue", principal=principal, extra=listing.view(found))
 
 
 @router.post("/queue/record", name="page.queue_record")
@@ -54,25 +94,26 @@ def record(
     request: Request,
     declaration_id: Annotated[str, Form(max_length=64)],
     item_no: Annotated[str, Form(max_length=8)],
-    result: Annotated[str, Form(max_length=16)],
-    method: Annotated[str | None, Form(max_length=32)] = None,
-    fraud_type: Annotated[str | None, Form(max_length=32)] = None,
-    additional_revenue: Annotated[str | None, Form(max_length=32)] = None,
+    result: Annotated[str, Form(max_length=16)] = "",
+    form: ResultForm = ResultFormDep,
     portal: Portal = PortalDep,
     principal: Principal = PrincipalDep,
 ) -> Response:
-    try:
-        body = InspectionIn(
-            declaration_id=declaration_id, item_no=item_no, result=result, method=method or None,
-            fraud_type=fraud_type or None, additional_revenue=additional_revenue or None,
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise HTTPException(422, f"{field}: {first['msg']}") from None
+    """Record a result: the form is checked and shown back for confirmation; only the confirmed form
+    (``confirm=yes``) records it, so a stray click records nothing."""
+    fields = form.fields(declaration_id=declaration_id, item_no=item_no, result=result)
+    body = form_model(InspectionIn, fields)
+    if not body.method:
+        raise HTTPException(422, "method: choose how the item was inspected (documentary, physical or scan)")
+    if not form.confirmed:
+        save_inspection(request, portal, principal, body, check_only=True)
+        question = f"Record {body.result} for item {body.item_no} of declaration {body.declaration_id}?"
+        details = {"method": body.method, "offence": body.fraud_type, "revenue recovered": body.additional_revenue}
+        return page(request, "confirm.html", {
+            "question": question, "action": request.url.path, "back": "/queue",
+            "fields": {k: v for k, v in fields.items() if v}, "details": details,
+        }, title="Confirm the result", principal=principal)
     saved = save_inspection(request, portal, principal, body)
-    if "application/json" in request.headers.get("accept", ""):
-        from fastapi.responses import JSONResponse
-
+    if listing.wants(request) == "json":
         return JSONResponse(saved, status_code=201)
     return RedirectResponse(f"/queue?recorded={declaration_id}/{body.item_no}", status_code=303)

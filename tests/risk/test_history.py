@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pytest
-from risk_planted import day, load
+from risk_planted import DECLARATIONS, INSPECTIONS, day, load
 
 from clearsight.risk.history import label_columns, point_in_time
 from clearsight.risk.snapshot import Snapshot, prepare_items
@@ -119,3 +119,40 @@ def test_unreadable_scoring_column_is_one_message():
     )
     with pytest.raises(UserError, match="column lodged_at"):
         prepare_items(bad)
+
+
+def _correct_d1(wh) -> None:
+    """D1's fraud (its entry given a batch) corrected to compliant on day 6: a new entry naming it."""
+    from risk_planted import canonical
+
+    wh.run_sql("UPDATE inspections SET batch_id = 'B-D1' WHERE declaration_id = 'D1'")
+    fix = {"declaration_id": "D1", "item_no": 1, "inspected_at": day(6), "result": "compliant",
+           "batch_id": "B-FIX", "supersedes": "B-D1", "correction_reason": "the invoice was genuine"}
+    wh.insert("inspections", canonical("inspections", [fix]))
+
+
+def test_a_corrected_result_counts_as_its_correction(planted):
+    from clearsight.risk.history import labels, repeated_inspections
+
+    _correct_d1(planted)
+    lab = {r["declaration_id"]: r for r in labels(planted, "additional_revenue").to_pyarrow().to_pylist()}
+    assert (lab["D1"]["fraud"], lab["D1"]["known_at"]) == (0, day(6))  # compliant, known when corrected
+    t = point_in_time(planted)
+    assert by_decl(t, "hist_n_importer")["D5"] == 3  # still one label for D1
+    assert by_decl(t, "hist_fraud_importer")["D5"] == 1  # no longer a fraud
+    assert repeated_inspections(planted) == 0  # a correction is not a second inspection
+
+
+def test_spark_follows_corrections_too(spark_warehouse):
+    from risk_planted import canonical
+
+    from clearsight.risk.history import labels
+
+    rows = [r | {"batch_id": "B-D1"} if r["declaration_id"] == "D1" else r for r in INSPECTIONS]
+    spark_warehouse.insert("declarations", canonical("declarations", DECLARATIONS))
+    spark_warehouse.insert("inspections", canonical("inspections", rows))
+    fix = {"declaration_id": "D1", "item_no": 1, "inspected_at": day(6), "result": "compliant",
+           "batch_id": "B-FIX", "supersedes": "B-D1", "correction_reason": "the invoice was genuine"}
+    spark_warehouse.insert("inspections", canonical("inspections", [fix]))
+    lab = {r["declaration_id"]: r["fraud"] for r in labels(spark_warehouse, "additional_revenue").to_pyarrow().to_pylist()}
+    assert lab["D1"] == 0 and lab["D5"] == 1

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.measures import in_force
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def described_items(warehouse: Warehouse, since: dt.date | None = None) -> ibis.
 
 def history_expr(warehouse: Warehouse, since: dt.date | None = None) -> ibis.Table:
     """The training pairs as an Ibis expression (runs on DuckDB and Spark)."""
-    insp = warehouse.table("inspections")
+    insp = in_force(warehouse.table("inspections"))  # a corrected finding no longer counts
     wrong = insp.filter(insp.fraud_type == "classification").select("declaration_id", "item_no")
     items = described_items(warehouse, since).filter(lambda t: t.hs6.notnull())
     kept = items.anti_join(wrong, ["declaration_id", "item_no"])

@@ -30,7 +30,7 @@ from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
 from clearsight.release.milestones import UNCONTROLLED_LANE, _lane_of_declarations, declaration_attributes
 from clearsight.schema.derived import SELECTIONS as DERIVED_SELECTIONS
-from clearsight.schema.measures import FOUND_RESULTS
+from clearsight.schema.measures import FOUND_RESULTS, in_force
 
 REASON_COLUMN = "selection_reason"
 RANDOM_REASON = "random"
@@ -99,7 +99,7 @@ def _rates(base: ir.Table, by: list[str]) -> list[dict[str, Any]]:
 
 
 def _by_reason(wh: Warehouse) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
-    i = wh.table("inspections")
+    i = in_force(wh.table("inspections"))
     if REASON_COLUMN not in i.columns:
         return None, None
     per = i.group_by("declaration_id").aggregate(
@@ -160,7 +160,7 @@ def _selections(
 
 def _by_selected_by(wh: Warehouse, sel: ir.Table) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Per ``selected_by``: items decided, inspected, hits, revenue; and the random sample's fraud rate."""
-    i = wh.table("inspections")
+    i = in_force(wh.table("inspections"))
     label = i.group_by(["declaration_id", "item_no"]).aggregate(
         hit=i.result.isin(FOUND_RESULTS).any(),
         revenue=i.additional_revenue.fill_null(0).sum(),

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from clearsight.core.warehouse import Warehouse
-from clearsight.schema.measures import FOUND_RESULTS
+from clearsight.schema.measures import FOUND_RESULTS, in_force
 from clearsight.schema.tables import EVENT_CODES
 
 MILESTONES: tuple[str, ...] = EVENT_CODES
@@ -91,7 +91,7 @@ def hs_sections() -> dict[str, str]:
 
 def _lane_of_declarations(wh: Warehouse) -> ir.Table:
     """Per inspected declaration: its lane (the most severe of its items), method, hit and revenue."""
-    i = wh.table("inspections")
+    i = in_force(wh.table("inspections"))
     rank = i.lane.substitute(LANE_RANK, else_=ibis.null("int64"))
     per = i.group_by("declaration_id").aggregate(
         lane_rank=rank.max(),

@@ -25,7 +25,7 @@ import pyarrow as pa
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
 from clearsight.schema.derived import SELECTIONS
-from clearsight.schema.measures import FOUND_RESULTS
+from clearsight.schema.measures import FOUND_RESULTS, in_force
 
 BATCH = "batch"
 TABLE = SELECTIONS.name
@@ -129,7 +129,7 @@ def rule_stats(warehouse: Warehouse) -> dict[str, dict]:
     t = selections_table(warehouse)
     hits = t.filter(t.rules_hit.length() > 0)
     hits = hits.select("declaration_id", "item_no", "lodged_at", rule=hits.rules_hit.unnest())
-    ins = warehouse.table("inspections")
+    ins = in_force(warehouse.table("inspections"))  # a corrected result counts as its correction
     ins = ins.select("declaration_id", "item_no", "result", "additional_revenue")
     # one label per item, whatever the inspections table holds
     ins = ins.group_by(["declaration_id", "item_no"]).aggregate(

@@ -34,6 +34,7 @@ ROOMS = (
     "lab",
     "trade",
     "release",
+    "forecast",
     "hs",
     "privacy",
     "access",

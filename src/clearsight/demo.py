@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 def room_steps() -> list[DemoStep]:
     """Each room's demo step, in the order the demo runs them (a room's demo module declares ``STEP``)."""
+    from clearsight.forecast import demo as forecast
     from clearsight.hs import demo as hs
     from clearsight.ingest import demo as ingest
     from clearsight.lab import demo as simulation
@@ -33,7 +34,7 @@ def room_steps() -> list[DemoStep]:
     from clearsight.selectivity import demo as selection
     from clearsight.trade import demo as trade
 
-    rooms = (ingest, quality, risk, feedback, selection, simulation, trade, release, hs, privacy, portal)
+    rooms = (ingest, quality, risk, feedback, selection, simulation, trade, release, forecast, hs, privacy, portal)
     return [room.STEP for room in rooms]
 
 

@@ -88,4 +88,37 @@ HS_TARIFF_LINES = DerivedTable(
     ),
 )
 
-DERIVED_TABLES: dict[str, DerivedTable] = {t.name: t for t in (SELECTIONS, HS_NOMENCLATURE, HS_TARIFF_LINES)}
+FORECASTS = DerivedTable(
+    "forecasts",
+    owner="forecast",
+    description="revenue forecasts (`clearsight forecast`): per measure and series of the budget hierarchy "
+    "(national, office, office × HS chapter), the months of history shown, each month forecast with its 80 % "
+    "and 95 % intervals by each reconciliation method, and the scenario; the latest run of each measure",
+    columns=(
+        ("run_id", "string"),
+        ("made_at", "timestamp"),
+        ("measure", "string"),  # duty | value
+        ("series_id", "string"),  # national | OFFICE | OFFICE/CHAPTER
+        ("level", "string"),  # national | office | office_chapter
+        ("office_id", "string"),
+        ("chapter", "string"),
+        ("month", "date"),
+        ("kind", "string"),  # actual | forecast | scenario
+        ("method", "string"),  # base | bottom_up | min_trace ('' for actuals)
+        ("amount", "float64"),
+        ("lo_80", "float64"),
+        ("hi_80", "float64"),
+        ("lo_95", "float64"),
+        ("hi_95", "float64"),
+        ("model", "string"),
+        ("fallback", "string"),  # why the series got the fallback model (empty: it was backtested)
+        ("mase", "float64"),  # backtest MASE of the chosen model
+        ("mase_seasonal_naive", "float64"),
+        ("backtest", "string"),  # JSON: MASE of every candidate
+        ("scenario", "string"),  # the scenario in words (empty: none)
+    ),
+)
+
+DERIVED_TABLES: dict[str, DerivedTable] = {
+    t.name: t for t in (SELECTIONS, HS_NOMENCLATURE, HS_TARIFF_LINES, FORECASTS)
+}

@@ -25,6 +25,7 @@ from clearsight.synth.reference import (
     SECTORS,
     VAT_EXEMPT_CHAPTERS,
 )
+from clearsight.synth.revenue import TariffChange
 from clearsight.synth.sampling import row_cdf, sample_rows
 
 #: Every fraud type the world plants, in ground truth's ``fraud_type``.
@@ -185,8 +186,10 @@ def declare(
     mode: np.ndarray,  # per item, index into MODES
     *,
     vat_rate: float,
+    tariff_change: TariffChange | None = None,
 ) -> Declared:
-    """Apply each fraud to the declaration, then compute values, duties, VAT and what was evaded."""
+    """Apply each fraud to the declaration, then compute values, duties, VAT and what was evaded
+    (``tariff_change``: the duty of some headings rises from a day on)."""
     items = len(goods.product)
     ft = fraud.fraud_type
     line = goods.line.copy()
@@ -250,8 +253,12 @@ def declare(
     claim = (econ.pref_of[origin] > 0) & ((rng.random(items) < 0.85) | (ft == ORIGIN))
     preference = np.where(claim, econ.pref_of[origin], 0)
     true_preference = np.where(ft == ORIGIN, 0, preference)
-    duty_rate = np.round(cat.line_duty[line] * econ.pref_factor[preference], 2)
-    true_rate = np.round(cat.line_duty[goods.line] * econ.pref_factor[true_preference], 2)
+    line_duty, true_line_duty = cat.line_duty[line], cat.line_duty[goods.line]
+    if tariff_change is not None:
+        line_duty = line_duty + tariff_change.bump(line, goods.day)
+        true_line_duty = true_line_duty + tariff_change.bump(goods.line, goods.day)
+    duty_rate = np.round(line_duty * econ.pref_factor[preference], 2)
+    true_rate = np.round(true_line_duty * econ.pref_factor[true_preference], 2)
     duty_tax = np.where(
         goods.suspended, 0.0, _taxes(customs_value, duty_rate, vat_rate_of(cat, line, vat_rate))
     )

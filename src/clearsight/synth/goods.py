@@ -29,6 +29,7 @@ from clearsight.synth.reference import (
     SECTOR_VALUE_SCALE,
     SECTORS,
 )
+from clearsight.synth.revenue import season_factor
 from clearsight.synth.sampling import choice, group_starts, row_cdf, sample_rows
 
 #: The scheme is one of these products, falsely declared as from a regional partner.
@@ -193,6 +194,7 @@ def draw_goods(
     pop: Population,
     d: dict[str, np.ndarray],
     items: int,
+    cal: Calendar | None = None,
 ) -> Goods:
     """Each importer mostly buys its regular products from its regular sellers; the seller's country
     is usually the origin, except for re-export hubs. Values are log-normal around a typical shipment
@@ -236,6 +238,8 @@ def draw_goods(
     size_rank = np.argsort(np.argsort(-pop.imp_size)) / len(pop.imp_size)
     imp_scale = np.exp(0.8 * (0.5 - size_rank) + rng.normal(0, 0.4, len(pop.imp_size)))
     target = kind_value * sector_scale * imp_scale[imp] * np.exp(rng.normal(0, 1.0, items))
+    if cal is not None:  # shipments are larger in their chapter's season (drawn from nothing: see revenue.py)
+        target = target * season_factor(np.array([p.chapter for p in cat.products])[product], day, cal)
     counted = np.isin(cat.unit[product], ["u", "pr"])
     quantity = round_quantity(target / unit_value, counted)
     measured = np.maximum(quantity * cat.kg_per_unit[product] * np.exp(rng.normal(0, 0.08, items)), 0.001)

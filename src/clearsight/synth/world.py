@@ -44,6 +44,7 @@ from clearsight.synth.reference import (
     SECTORS,
     TRANSIT_DAYS,
 )
+from clearsight.synth.revenue import close_port, effects_record, plan_closure, plan_tariff_change
 from clearsight.synth.sampling import join, numbered, take
 
 #: Fine for prohibited goods, as a share of the declared customs value.
@@ -169,15 +170,19 @@ def generate_world(
     step("catalogue and calendar")
     pop = build_population(rng, items, cat, cal, econ, reporter, scheme_share)
     step("traders")
-    d = draw_declarations(rng, items, cal, pop)
+    closure = plan_closure(cal, pop.offices.code, pop.offices.kind, pop.offices.weight)
+    d = close_port(draw_declarations(rng, items, cal, pop), closure)
     step("declarations")
-    goods = draw_goods(rng, cat, econ, pop, d, items)
+    goods = draw_goods(rng, cat, econ, pop, d, items, cal)
+    tariff_change = plan_tariff_change(cal, cat.line_code, cat.line_duty, econ.popularity, cat.line_product)
     step("goods items")
     fraud = plant_fraud(
         rng, cat, econ, pop, goods, fraud_rate=fraud_rate, critical_rate=critical_rate, vat_rate=vat_rate
     )
     step("fraud")
-    declared = declare(rng, cat, econ, goods, fraud, d["mode"][goods.decl_of], vat_rate=vat_rate)
+    declared = declare(
+        rng, cat, econ, goods, fraud, d["mode"][goods.decl_of], vat_rate=vat_rate, tariff_change=tariff_change
+    )
     hits = rule_hits(cat, econ, pop, d, goods, declared)
     ctl = control(
         rng, cal, pop, d, goods, fraud, hits, inspection_rate=inspection_rate, random_share=random_share
@@ -284,6 +289,9 @@ def generate_world(
         vat_rate=vat_rate,
         penalty_rate=penalty_rate,
         non_reporting=non_reporting,
+    )
+    params["revenue_effects"] = effects_record(
+        cal, [p.chapter for p in cat.products], tariff_change, closure
     )
     return World(
         declarations=declarations,

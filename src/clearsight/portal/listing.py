@@ -207,13 +207,13 @@ def _integer(raw: str | None, name: str, default: int, low: int, high: int) -> i
 def wants(request: Request) -> Literal["html", "json", "csv"]:
     """The answer's format: ``?format=csv`` or ``json`` (or ``Accept: application/json``), else a page."""
     fmt = request.query_params.get("format")
+    if fmt not in (None, "", "html", "json", "csv"):
+        raise _bad("format", f"{fmt!r} is not one of json, csv")
     if fmt == "csv":
         return "csv"
     accept = request.headers.get("accept", "")
     if fmt == "json" or ("application/json" in accept and "text/html" not in accept):
         return "json"
-    if fmt not in (None, "", "html"):
-        raise _bad("format", f"{fmt!r} is not one of json, csv")
     return "html"
 
 

@@ -30,6 +30,8 @@ POLICY: dict[str, frozenset[str]] = {
     "quality.read": frozenset({"admin", "analyst", "auditor"}),
     "models.read": frozenset({"admin", "analyst", "auditor"}),
     "selections.read": frozenset({"admin", "analyst", "manager"}),
+    # revenue forecasts: aggregates for budget planning (managers), checked by analysts and auditors
+    "forecast.read": frozenset({"admin", "analyst", "auditor", "manager"}),
     "rules.manage": frozenset({"admin", "analyst"}),
     "audit.read": frozenset({"admin", "auditor"}),
     "users.admin": frozenset({"admin"}),

@@ -31,6 +31,7 @@ from clearsight.portal.deps import LoginThrottle, NotSignedIn, Portal, authorize
 from clearsight.portal.pages import admin, audit, classify, models, quality, queue, releases, selection
 from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
+from clearsight.portal.pages import forecast as forecast_page
 from clearsight.portal.pages import overview as overview_page
 from clearsight.portal.pages import quarantine as quarantine_page
 from clearsight.portal.pages.render import page, wants_json
@@ -249,7 +250,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     for module in (
-        auth_pages, overview_page, declaration_pages, queue, selection, quality, quarantine_page, models, classify, releases, audit, admin
+        auth_pages, overview_page, declaration_pages, queue, selection, quality, quarantine_page, models, classify, releases, forecast_page, audit, admin
     ):
         app.include_router(module.router)
 

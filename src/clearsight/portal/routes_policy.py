@@ -59,6 +59,7 @@ ROUTE_LINES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/models", "models.read"),
     ("GET", "/classify", "hs.suggest"),
     ("GET", "/releases", "releases.read"),
+    ("GET", "/forecast", "forecast.read"),
     ("GET", "/audit", "audit.read"),
     ("GET", "/admin/users", "users.admin"),
     ("POST", "/admin/users", "users.admin"),

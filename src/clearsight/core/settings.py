@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +29,22 @@ class Settings(BaseSettings):
     #: Seconds a command waits for a DuckDB warehouse file another process is using (one process at
     #: a time may open it), saying which process; then it stops with that message.
     warehouse_wait_s: float = 60.0
+    #: The national currency the warehouse's amounts (customs value, duty, revenue recovered) are in,
+    #: as an ISO 4217 code (``XOF``, ``KES``, ``EUR``): written beside every amount the portal and the
+    #: reports show. Empty: the synthetic world's, in a demo workspace; otherwise amounts go without.
+    currency: str = ""
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not code:
+            return ""
+        import pycountry  # only when a currency is set: most commands never need it
+
+        if pycountry.currencies.get(alpha_3=code) is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code (such as XOF, KES or EUR)")
+        return code
 
     @property
     def warehouse_url(self) -> str:

@@ -8,6 +8,7 @@ folder names themselves, so moving a folder is a change in one file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,20 @@ class Workspace:
     def portal_key(self) -> Path:
         """The key signing portal sessions."""
         return self.secrets_dir / "portal.key"
+
+    # -- what the data is in --------------------------------------------------------------------------
+    @property
+    def currency(self) -> str | None:
+        """The currency of the warehouse's amounts: the settings' (``CLEARSIGHT_CURRENCY``), else the
+        national currency the demo's synthetic world records, else None (amounts shown bare)."""
+        if self.settings.currency:
+            return self.settings.currency
+        try:
+            world = json.loads((self.demo_world_dir / "world.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        code = world.get("national_currency") if isinstance(world, dict) else None
+        return code if isinstance(code, str) and code else None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def create(self) -> Path:

@@ -101,7 +101,7 @@ def simulate_cmd(
             seed=seed,
             progress=report,
         )
-    path = write_html(result, out or workspace_of(ctx).report("simulation.html"))
+    path = write_html(result, out or workspace_of(ctx).report("simulation.html"), workspace_of(ctx).currency)
     emit(result.to_json_dict(), as_json, _print_summary, report=path)
 
 

@@ -52,7 +52,7 @@ def demo_simulation(settings: Settings, warehouse: Warehouse) -> list[Path]:
         f"{shares}",
         highlight=False,
     )
-    return [write_html(result, Workspace(settings).reports_dir / "simulation.html")]
+    return [write_html(result, Workspace(settings).reports_dir / "simulation.html", Workspace(settings).currency)]
 
 
 STEP = DemoStep("simulation: inspection strategies learning from their own results", demo_simulation)

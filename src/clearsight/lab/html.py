@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
-from markupsafe import Markup
 
-from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import CATEGORICAL, NEUTRAL
+from clearsight.core.reports import pct, render_page, write_page
 from clearsight.lab.simulate import SCHEME_FOUND, SimulationResult
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {
@@ -18,11 +22,16 @@ CHART_IDS = {
     "critical": "chart-critical-recall",
     "scheme": "chart-scheme",
 }
-COLOURS = {"random": "#8a94a1", "rules": "#e0a800", "model": "#2c7fb8", "model+explore": "#1a7f37"}
-_LAYOUT = {"margin": {"l": 70, "r": 20, "t": 50, "b": 50}, "template": "plotly_white"}
+COLOURS = {
+    "random": NEUTRAL["reference"],
+    "rules": CATEGORICAL[1],
+    "model": CATEGORICAL[0],
+    "model+explore": CATEGORICAL[2],
+}
 
 
 def _line(fig: go.Figure, name: str, y: list, **kw) -> None:
+    go = charts.plotly()
     fig.add_trace(
         go.Scatter(
             x=list(range(1, len(y) + 1)),
@@ -40,21 +49,20 @@ def _line(fig: go.Figure, name: str, y: list, **kw) -> None:
     )
 
 
-def figures(result: SimulationResult) -> dict[str, go.Figure]:
+def figures(result: SimulationResult, currency: str | None = None) -> dict[str, go.Figure]:
+    go = charts.plotly()
     data = result.to_json_dict()
     strategies = data["strategies"]
     out = {}
-    fig = go.Figure()
+    fig = charts.figure("Cumulative revenue recovered, against the oracle")
     oracle = max(strategies.values(), key=lambda s: s["oracle_revenue"])
     _line(
-        fig, "oracle", np.cumsum(oracle["oracle_weekly"]).tolist(), line={"dash": "dash", "color": "#1d2733"}
+        fig, "oracle", np.cumsum(oracle["oracle_weekly"]).tolist(), line={"dash": "dash", "color": NEUTRAL["text"]}
     )
     for name, s in strategies.items():
         _line(fig, name, np.cumsum(s["revenue"]).tolist())
-    fig.update_layout(
-        title="Cumulative revenue recovered, against the oracle", xaxis_title="simulated week", **_LAYOUT
-    )
-    fig.update_yaxes(title="revenue (national currency)", rangemode="tozero")
+    fig.update_xaxes(title="simulated week")
+    charts.count_axis(fig, f"revenue ({currency or 'national currency'})")
     out["cumulative"] = fig
 
     lodged = np.maximum(np.cumsum(result.critical_items), 1)
@@ -71,14 +79,14 @@ def figures(result: SimulationResult) -> dict[str, go.Figure]:
             {name: (np.cumsum(s["critical_found"]) / lodged).tolist() for name, s in strategies.items()},
         ),
     ):
-        fig = go.Figure()
+        fig = charts.figure(title)
         for name, values in series.items():
             _line(fig, name, values)
-        fig.update_layout(title=title, xaxis_title="simulated week", **_LAYOUT)
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+        fig.update_xaxes(title="simulated week")
+        charts.share_axis(fig)
         out[key] = fig
 
-    fig = go.Figure()
+    fig = charts.figure("The new scheme: its frauds found so far (lines), its items lodged each week (bars)")
     fig.add_trace(
         go.Bar(
             x=list(range(1, result.weeks + 1)),
@@ -92,31 +100,27 @@ def figures(result: SimulationResult) -> dict[str, go.Figure]:
         _line(fig, name, np.cumsum(s["scheme_found"]).tolist())
     fig.add_hline(y=SCHEME_FOUND, line_dash="dot", annotation_text=f"detected ({SCHEME_FOUND} found)")
     fig.update_layout(
-        title="The new scheme: its frauds found so far (lines) and its items lodged each week (bars)",
         xaxis_title="simulated week",
         yaxis={"title": "scheme frauds found (cumulative)", "rangemode": "tozero"},
-        yaxis2={"title": "items lodged", "overlaying": "y", "side": "right", "showgrid": False},
-        **_LAYOUT,
+        yaxis2={"title": "items lodged", "overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
     )
     out["scheme"] = fig
     return out
 
 
-def render_html(result: SimulationResult) -> str:
-    charts = {name: chart_div(fig, CHART_IDS[name], "420px") for name, fig in figures(result).items()}
+def render_html(result: SimulationResult, currency: str | None = None) -> str:
+    divs = {name: charts.div(fig, CHART_IDS[name]) for name, fig in figures(result, currency).items()}
     return render_page(
         "clearsight.lab",
         "simulation.html",
-        {"pct": pct, "money": _money},
+        {"pct": pct},
         result=result,
         data=result.to_json_dict(),
-        charts=charts,
+        charts=divs,
+        currency=currency,
     )
 
 
-def _money(value: float | None) -> Markup:
-    return Markup("—") if value is None else Markup(f"{value:,.0f}")
-
-
-def write_html(result: SimulationResult, path: Path) -> Path:
-    return write_page(path, render_html(result))
+def write_html(result: SimulationResult, path: Path, currency: str | None = None) -> Path:
+    """Write the report; ``currency`` beside each amount (the simulated world's national currency)."""
+    return write_page(path, render_html(result, currency))

@@ -109,5 +109,5 @@ def quality(
     report_date = _parse_date(as_of)
     with open_warehouse(ctx) as warehouse:
         report = build_report(warehouse, report_date, min_count=min_count, top=top)
-    html_path = write_html(report, out or workspace_of(ctx).report("quality.html"))
+    html_path = write_html(report, out or workspace_of(ctx).report("quality.html"), workspace_of(ctx).currency)
     emit(report.to_json_dict(), as_json, lambda _: _print_summary(report), report=html_path)

@@ -16,7 +16,7 @@ def demo_quality(settings: Settings, warehouse: Warehouse) -> list[Path]:
     from clearsight.quality.report import build_report
 
     report = build_report(warehouse, dt.datetime.now(dt.UTC).date())
-    return [write_html(report, Workspace(settings).report("quality.html"))]
+    return [write_html(report, Workspace(settings).report("quality.html"), Workspace(settings).currency)]
 
 
 STEP = DemoStep("checking data quality", demo_quality)

@@ -212,7 +212,7 @@ def kpi_command(
         fail(f"the period starts ({first}) after it ends ({last})")
     with open_warehouse(ctx) as wh, open_app_store(ctx) as store:  # real-time decisions wait in the store
         report = kpi_report(wh, first, last, store=store)
-    path = write_kpi_html(report, out or workspace_of(ctx).report("kpi.html"))
+    path = write_kpi_html(report, out or workspace_of(ctx).report("kpi.html"), workspace_of(ctx).currency)
     emit(report, as_json, _print_kpi, report=path, indent=None)
 
 

@@ -21,7 +21,7 @@ def demo_release(settings: Settings, warehouse: Warehouse) -> list[Path]:
     report = build_release_report(warehouse, ReleaseOptions(targets=(24.0, 48.0)), ["office", "lane"])
     release_path = write_release_html(report, Workspace(settings).reports_dir / "release.html")
     kpi = kpi_report(warehouse)
-    kpi_path = write_kpi_html(kpi, Workspace(settings).reports_dir / "kpi.html")
+    kpi_path = write_kpi_html(kpi, Workspace(settings).reports_dir / "kpi.html", Workspace(settings).currency)
     overall, lanes = report["overall"], report["dimensions"]["lane"]
     console.print(
         f"   {report['declarations']:,} declarations, median {overall['median_h']:.1f} h, "

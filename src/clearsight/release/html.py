@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import LANES, NEUTRAL, lane_colour, series_colour
+from clearsight.core.reports import pct, render_page, write_page
 
-_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
-Figure = Callable[[dict[str, Any]], go.Figure | None]
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+Figure = Callable[[dict[str, Any]], "go.Figure | None"]
 
 
 def hours(value: float | None) -> str:
@@ -30,49 +33,72 @@ def hours(value: float | None) -> str:
 
 def stages_figure(report: dict[str, Any]) -> go.Figure | None:
     stages = [s for s in report["stages"] if s["n"]]
-    if not stages:
+    if not charts.enough_bars(stages):
         return None
+    go = charts.plotly()
     labels = [f"{s['from']} → {s['to']} (n={s['n']:,})" for s in stages]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(y=labels, x=[s["median_h"] for s in stages], name="median", orientation="h"))
-    fig.add_trace(go.Bar(y=labels, x=[s["p90_h"] for s in stages], name="90th percentile", orientation="h"))
-    fig.update_layout(title="Time per stage (hours)", barmode="group", xaxis_title="hours", **_LAYOUT)
+    fig = charts.figure(
+        "Time per stage (hours)",
+        [
+            go.Bar(y=labels, x=[s["median_h"] for s in stages], name="median", orientation="h"),
+            go.Bar(y=labels, x=[s["p90_h"] for s in stages], name="90th percentile", orientation="h"),
+        ],
+        barmode="group",
+        height=max(380, 28 * len(stages) + 120),
+    )
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(height=max(420, 28 * len(stages)), margin={"l": 320, "r": 20, "t": 40, "b": 60})
-    return fig
+    return charts.count_axis(fig, "hours", axis="x")
+
+
+def _curve_colour(name: str, i: int) -> str:
+    """Overall in the text colour, a lane in its own, anything else from the sequence."""
+    if name == "all":
+        return NEUTRAL["text"]
+    key, _, value = name.partition("=")
+    return lane_colour(value) if key == "lane" and value in LANES else series_colour(i)
 
 
 def curves_figure(report: dict[str, Any]) -> go.Figure | None:
     series = report["curves"]["series"]
     if not series:
         return None
+    go = charts.plotly()
     horizon = report["curves"]["horizon_h"]
-    fig = go.Figure()
-    for name, shares in series.items():
-        fig.add_trace(go.Scatter(x=list(range(horizon + 1)), y=shares, mode="lines", name=name))
+    fig = charts.figure("Cumulative release curve: share released within h hours")
+    for i, (name, shares) in enumerate(series.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(horizon + 1)), y=shares, mode="lines", name=name.replace("=", " "),
+                line={"color": _curve_colour(name, i), "width": 3 if name == "all" else 2},
+            )
+        )
     for target in report["targets"]:
         if target <= horizon:
-            fig.add_vline(x=target, line_dash="dot", line_color="#8a94a1", annotation_text=f"{target:g} h")
-    fig.update_layout(
-        title="Cumulative release curve: share released within h hours",
-        xaxis_title="hours since arrival (lodgement when arrival is missing)",
-        yaxis_tickformat=".0%",
-        **_LAYOUT,
-    )
-    return fig
+            fig.add_vline(x=target, line_dash="dot", line_color=NEUTRAL["reference"], annotation_text=f"{target:g} h")
+    fig.update_xaxes(title="hours since arrival (lodgement when arrival is missing)", rangemode="tozero")
+    return charts.share_axis(fig, top=1.0)
 
 
 def _dimension_figure(report: dict[str, Any], dim: str, title: str) -> go.Figure | None:
     rows = report["dimensions"].get(dim) or []
-    if not rows:
+    if not charts.enough_bars(rows):
         return None
+    go = charts.plotly()
     x = [str(r[dim]) for r in rows]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=[r["median_h"] for r in rows], name="median"))
-    fig.add_trace(go.Bar(x=x, y=[r["p90_h"] for r in rows], name="90th percentile"))
-    fig.update_layout(title=title, barmode="group", yaxis_title="hours", **_LAYOUT)
+    if dim == "lane":  # each lane's bars in its colour, the 90th percentile lighter
+        colours = charts.lane_colours(x)
+        traces = [
+            go.Bar(x=x, y=[r["median_h"] for r in rows], name="median", marker_color=colours),
+            go.Bar(x=x, y=[r["p90_h"] for r in rows], name="90th percentile", marker_color=colours, opacity=0.5),
+        ]
+    else:
+        traces = [
+            go.Bar(x=x, y=[r["median_h"] for r in rows], name="median"),
+            go.Bar(x=x, y=[r["p90_h"] for r in rows], name="90th percentile"),
+        ]
+    fig = charts.figure(title, traces, barmode="group")
     fig.update_xaxes(type="category")
-    return fig
+    return charts.count_axis(fig, "hours")
 
 
 def lanes_figure(report: dict[str, Any]) -> go.Figure | None:
@@ -85,11 +111,13 @@ def hours_figure(report: dict[str, Any]) -> go.Figure | None:
 
 def edges_figure(report: dict[str, Any]) -> go.Figure | None:
     edges = report["paths"]["edges"][:20]
-    if not edges:
+    if not charts.enough_bars(edges):
         return None
+    go = charts.plotly()
     labels = [f"{e['from']} → {e['to']}" for e in edges]
-    fig = go.Figure(
-        go.Bar(
+    fig = charts.figure(
+        "Most frequent transitions (directly-follows graph)",
+        [go.Bar(
             y=labels,
             x=[e["n"] for e in edges],
             orientation="h",
@@ -101,31 +129,35 @@ def edges_figure(report: dict[str, Any]) -> go.Figure | None:
                 "colorbar": {"title": "median h"},
             },
             hovertemplate="%{y}: %{x:,} times, median %{customdata[0]:.2f} h<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title="Directly-follows graph: most frequent transitions", xaxis_title="declarations", **_LAYOUT
+        )],
+        height=max(380, 26 * len(edges) + 120),
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_layout(height=max(420, 26 * len(edges)), margin={"l": 260, "r": 20, "t": 40, "b": 60})
-    return fig
+    return charts.count_axis(fig, "declarations", axis="x")
 
 
-def _kpi_bars(rows: list[dict[str, Any]], key: str, value: str, title: str, fmt: str) -> go.Figure | None:
+def _kpi_bars(
+    rows: list[dict[str, Any]], key: str, value: str, title: str, fmt: str, lanes: bool = False
+) -> go.Figure | None:
     rows = [r for r in rows if r.get(value) is not None]
-    if not rows:
+    if not charts.enough_bars(rows):
         return None
-    fig = go.Figure(
-        go.Bar(
-            x=[str(r[key]) for r in rows],
+    go = charts.plotly()
+    x = [str(r[key]) for r in rows]
+    bar: dict[str, Any] = {"marker_color": charts.lane_colours(r.get("lane", "") for r in rows)} if lanes else {}
+    fig = charts.figure(
+        title,
+        [go.Bar(
+            x=x,
             y=[r[value] for r in rows],
             customdata=[[r["selected"], r["declarations"]] for r in rows],
             hovertemplate="%{x}: %{y}<br>%{customdata[0]:,} controls of "
             "%{customdata[1]:,} declarations<extra></extra>",
-        )
+            **bar,
+        )],
     )
-    fig.update_layout(title=title, yaxis_tickformat=fmt, **_LAYOUT)
     fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=fmt, rangemode="tozero")
     return fig
 
 
@@ -134,19 +166,22 @@ def selection_figure(report: dict[str, Any]) -> go.Figure | None:
 
 
 def hit_lane_figure(report: dict[str, Any]) -> go.Figure | None:
-    rows = [{**r, "group": f"lane {r['lane']}"} for r in report["by_lane"]]
-    rows += [{**r, "group": f"method {r['method']}"} for r in report["by_method"]]
     return _kpi_bars(
-        rows, "group", "hit_rate", "Hit rate (controls finding an offence) by lane and method", ".1%"
+        [{**r, "group": f"lane {r['lane']}"} for r in report["by_lane"]],
+        "group", "hit_rate", "Hit rate (controls finding an offence) by lane", ".1%", lanes=True,
     )
 
 
-def revenue_figure(report: dict[str, Any]) -> go.Figure | None:
+def method_figure(report: dict[str, Any]) -> go.Figure | None:
     return _kpi_bars(
-        report["by_office"],
-        "office_id",
-        "revenue_per_inspection",
-        "Revenue recovered per control, by office",
+        report["by_method"], "method", "hit_rate", "Hit rate (controls finding an offence) by method", ".1%"
+    )
+
+
+def revenue_figure(report: dict[str, Any], currency: str | None = None) -> go.Figure | None:
+    unit = f" ({currency})" if currency else ""
+    return _kpi_bars(
+        report["by_office"], "office_id", "revenue_per_inspection", f"Revenue recovered per control{unit}, by office",
         ",.0f",
     )
 
@@ -155,13 +190,20 @@ def trend_figure(report: dict[str, Any]) -> go.Figure | None:
     trend = report["trend"]
     if not trend:
         return None
+    go = charts.plotly()
+    span = charts.month_span({r["month"]: r["declarations"] for r in trend})
+    kept = set(span.months)
+    trend = [r for r in trend if r["month"] in kept]
     months = [r["month"] for r in trend]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=months, y=[r["selection_rate"] for r in trend], name="selection rate"))
-    fig.add_trace(go.Scatter(x=months, y=[r["hit_rate"] for r in trend], name="hit rate"))
-    fig.update_layout(title="Monthly trend", yaxis_tickformat=".0%", **_LAYOUT)
-    fig.update_xaxes(type="category")
-    return fig
+    fig = charts.figure(
+        "Monthly trend",
+        [
+            go.Scatter(x=months, y=[r["selection_rate"] for r in trend], name="selection rate", mode="lines+markers"),
+            go.Scatter(x=months, y=[r["hit_rate"] for r in trend], name="hit rate", mode="lines+markers"),
+        ],
+    )
+    charts.month_axis(fig, span)
+    return charts.share_axis(fig)
 
 
 RELEASE_FIGURES: dict[str, Figure] = {
@@ -174,20 +216,26 @@ RELEASE_FIGURES: dict[str, Figure] = {
 KPI_FIGURES: dict[str, Figure] = {
     "selection": selection_figure,
     "hits": hit_lane_figure,
+    "methods": method_figure,
     "revenue": revenue_figure,
     "trend": trend_figure,
 }
 
 
-def chart_divs(report: dict[str, Any], figures: dict[str, Figure]) -> dict[str, Markup | None]:
+def chart_divs(
+    report: dict[str, Any], figures: dict[str, Figure], currency: str | None = None
+) -> dict[str, Markup | None]:
     """Chart name -> its div (id ``chart-<name>``), None when there is nothing to draw."""
-    return {name: chart_div(make(report), f"chart-{name}") for name, make in figures.items()}
+    made = {name: make(report) for name, make in figures.items() if make is not revenue_figure}
+    if "revenue" in figures:
+        made["revenue"] = revenue_figure(report, currency)
+    return {name: charts.div(made[name], f"chart-{name}") for name in figures}
 
 
-def render(template: str, report: dict[str, Any], figures: dict[str, Figure]) -> str:
-    filters = {"pct": pct, "hours": hours}
+def render(template: str, report: dict[str, Any], figures: dict[str, Figure], currency: str | None = None) -> str:
     return render_page(
-        "clearsight.release", template, filters, report=report, charts=chart_divs(report, figures)
+        "clearsight.release", template, {"pct": pct, "hours": hours}, report=report,
+        charts=chart_divs(report, figures, currency), currency=currency,
     )
 
 
@@ -195,5 +243,6 @@ def write_release_html(report: dict[str, Any], path: Path) -> Path:
     return write_page(path, render("release.html", report, RELEASE_FIGURES))
 
 
-def write_kpi_html(report: dict[str, Any], path: Path) -> Path:
-    return write_page(path, render("kpi.html", report, KPI_FIGURES))
+def write_kpi_html(report: dict[str, Any], path: Path, currency: str | None = None) -> Path:
+    """The indicators' page; ``currency`` beside each amount of revenue."""
+    return write_page(path, render("kpi.html", report, KPI_FIGURES, currency))

@@ -4,15 +4,18 @@ feature, and each feature's bins in the reference and the latest week."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
-
-from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import NEUTRAL
+from clearsight.core.reports import pct, render_page, write_page
 from clearsight.risk.drift import ACT, WATCH, DriftReport
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {"heatmap": "chart-psi-heatmap", "lines": "chart-psi-lines"}
-_LAYOUT = {"margin": {"l": 220, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
 
 
 def figures(report: DriftReport) -> dict[str, go.Figure]:
@@ -30,8 +33,10 @@ def figures(report: DriftReport) -> dict[str, go.Figure]:
         [ACT / top, "#ef9a9a"],
         [1.0, "#b71c1c"],
     ]
-    heat = go.Figure(
-        go.Heatmap(
+    go = charts.plotly()
+    heat = charts.figure(
+        "Population stability index per week",
+        [go.Heatmap(
             z=z,
             x=report.weeks,
             y=labels,
@@ -40,30 +45,29 @@ def figures(report: DriftReport) -> dict[str, go.Figure]:
             colorscale=scale,
             colorbar={"title": "PSI"},
             hovertemplate="%{y}<br>week of %{x}<br>PSI %{z:.3f}<extra></extra>",
-        )
+        )],
+        height=max(380, 22 * len(labels) + 140),
     )
-    heat.update_layout(title="Population stability index per week", xaxis_title="week (Monday)", **_LAYOUT)
-    lines = go.Figure()
+    heat.update_xaxes(title="week (Monday)")
+    lines = charts.figure("PSI per feature")
     for f in report.features:
         lines.add_trace(go.Scatter(x=report.weeks, y=f.psi, mode="lines+markers", name=f.label))
     for value, text in ((WATCH, "watch"), (ACT, "act")):
-        lines.add_hline(y=value, line_dash="dash", line_color="#8a94a1", annotation_text=text)
-    lines.update_layout(
-        title="PSI per feature", xaxis_title="week (Monday)", yaxis_title="PSI", **{**_LAYOUT, "margin": {}}
-    )
-    lines.update_yaxes(rangemode="tozero")
+        lines.add_hline(y=value, line_dash="dash", line_color=NEUTRAL["reference"], annotation_text=text)
+    lines.update_xaxes(title="week (Monday)")
+    lines.update_yaxes(title="PSI", rangemode="tozero")
     return {"heatmap": heat, "lines": lines}
 
 
 def render_html(report: DriftReport) -> str:
-    charts = {name: chart_div(fig, CHART_IDS[name], "460px") for name, fig in figures(report).items()}
+    divs = {name: charts.div(fig, CHART_IDS[name]) for name, fig in figures(report).items()}
     return render_page(
         "clearsight.risk",
         "drift.html",
         {"pct": pct},
         report=report,
         data=report.to_json_dict(),
-        charts=charts,
+        charts=divs,
         watch=WATCH,
         act=ACT,
     )

@@ -7,12 +7,18 @@ from the installed package, nothing comes from a CDN.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import CATEGORICAL, NEUTRAL
+from clearsight.core.reports import pct, render_page, write_page
 from clearsight.risk.engine import BASELINES, Evaluation
+from clearsight.risk.metric_names import METRIC_NAMES
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {
@@ -23,24 +29,25 @@ CHART_IDS = {
     "importance": "chart-importance",
 }
 LABELS = {"model": "clearsight model", **{k: k.replace("_", " ") for k in BASELINES}}
-_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
 
 
 def _budget_figure(methods: dict, metric: str, budgets: list[str], title: str, ytitle: str) -> go.Figure:
-    fig = go.Figure()
-    for name, m in methods.items():
+    go = charts.plotly()
+    fig = charts.figure(title)
+    for i, (name, m) in enumerate(methods.items()):
+        # the model first and boldest in the first colour; baselines thinner, in the sequence's others
+        colour = CATEGORICAL[0] if name == "model" else CATEGORICAL[1 + i % (len(CATEGORICAL) - 1)]
         fig.add_trace(
             go.Scatter(
                 x=[float(b) for b in budgets],
                 y=[m[metric][b] for b in budgets],
                 mode="lines+markers",
                 name=LABELS.get(name, name),
-                line={"width": 3 if name == "model" else 1.5},
+                line={"width": 3 if name == "model" else 1.5, "color": colour},
             )
         )
-    fig.update_layout(title=title, xaxis_title="inspection budget, % of items", yaxis_title=ytitle, **_LAYOUT)
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    return fig
+    fig.update_xaxes(title="inspection budget, % of items", rangemode="tozero")
+    return charts.share_axis(fig, ytitle)
 
 
 def _methods(metrics: dict, baselines: dict) -> dict:
@@ -66,16 +73,20 @@ def figures(ev: Evaluation) -> dict[str, go.Figure]:
         out["truth_revenue"] = _budget_figure(
             truth, "revenue_at", keys, "Revenue share against the ground truth", "revenue share"
         )
-    imp = list(ev.model["importance"].items())[:15][::-1]
-    fig = go.Figure(go.Bar(x=[v for _, v in imp], y=[k for k, _ in imp], orientation="h"))
-    fig.update_layout(title="What the model relies on (share of split gain)", **_LAYOUT)
-    fig.update_xaxes(tickformat=".0%")
-    out["importance"] = fig
+    imp = sorted(ev.model["importance"].items(), key=lambda kv: kv[1])[-15:]
+    go = charts.plotly()
+    fig = charts.figure(
+        "What the model relies on (share of split gain)",
+        [go.Bar(x=[v for _, v in imp], y=[k for k, _ in imp], orientation="h", marker_color=NEUTRAL["muted"],
+                hovertemplate="%{y}: %{x:.2%}<extra></extra>")],
+        height=max(380, 24 * len(imp) + 120),
+    )
+    out["importance"] = charts.share_axis(fig, axis="x")
     return out
 
 
 def chart_divs(ev: Evaluation) -> dict[str, Markup | None]:
-    return {name: chart_div(fig, CHART_IDS[name], "420px") for name, fig in figures(ev).items()}
+    return {name: charts.div(fig, CHART_IDS[name]) for name, fig in figures(ev).items()}
 
 
 def render_html(ev: Evaluation) -> str:
@@ -86,6 +97,7 @@ def render_html(ev: Evaluation) -> str:
         ev=ev,
         data=ev.to_json_dict(),
         labels=LABELS,
+        metric_names=METRIC_NAMES,
         charts=chart_divs(ev),
     )
 

@@ -115,7 +115,7 @@ def select_cmd(
         with err_console.status("scoring, matching rules and deciding lanes"):
             result = select_batch(settings, wh, store, start, end, policy, replace=replace)
         warnings = drift_lines(wh, settings)
-    path = write_html(result, out or workspace_of(ctx).report("selection.html"), warnings)
+    path = write_html(result, out or workspace_of(ctx).report("selection.html"), warnings, workspace_of(ctx).currency)
     data = {**result.to_json_dict(), "drift_warnings": warnings, "report": str(path)}
     emit(data, as_json, _print_selection)
 

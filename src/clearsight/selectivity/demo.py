@@ -99,7 +99,8 @@ def demo_selectivity(settings: Settings, warehouse: Warehouse) -> list[Path]:
         result = select_batch(settings, warehouse, store, start, end, policy, replace=True)
     finally:
         store.close()
-    path = write_html(result, Workspace(settings).reports_dir / "selection.html", drift_lines(warehouse, settings))
+    workspace = Workspace(settings)
+    path = write_html(result, workspace.reports_dir / "selection.html", drift_lines(warehouse, settings), workspace.currency)
     lanes = result.lanes()
     by_rule = int(result.hits.any.sum())
     console.print(

@@ -5,34 +5,33 @@ offices over budget, and the drift warnings of the model that scored the batch."
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
-
-from clearsight.core.reports import chart_div, pct, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import LANES
+from clearsight.core.reports import pct, render_page, write_page
 from clearsight.core.settings import Settings
 from clearsight.core.warehouse import Warehouse
 from clearsight.selectivity.select import SelectionResult
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 #: Chart name -> div id (tests rely on these ids).
 CHART_IDS = {"offices": "chart-lanes-by-office", "reasons": "chart-reasons"}
-LANE_COLOURS = {"red": "#c62828", "yellow": "#f2b600", "blue": "#1f77b4", "green": "#2e7d32"}
-#: Lanes in the order a report shows them (strictest first).
-SHOWN = tuple(LANE_COLOURS)
-_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 80}, "template": "plotly_white", "barmode": "stack"}
+#: Lanes in the order a report shows them (strictest first), coloured by the palette.
+SHOWN = tuple(LANES)
 
 
-def _stacked(x: list[str], counts: list[dict[str, int]], title: str, x_title: str) -> go.Figure:
-    fig = go.Figure()
-    for lane in SHOWN:
-        fig.add_trace(
-            go.Bar(x=x, y=[c.get(lane, 0) for c in counts], name=lane, marker_color=LANE_COLOURS[lane])
-        )
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title="items", **_LAYOUT)
-    fig.update_xaxes(type="category")
-    return fig
+def _stacked(x: list[str], counts: list[dict[str, int]], title: str, x_title: str) -> go.Figure | None:
+    if not charts.enough_bars(x):
+        return None
+    fig = charts.figure(title, charts.lane_bars(x, counts, SHOWN), barmode="stack")
+    fig.update_xaxes(type="category", title=x_title)
+    return charts.count_axis(fig, "items")
 
 
-def figures(data: dict) -> dict[str, go.Figure]:
+def figures(data: dict) -> dict[str, go.Figure | None]:
     offices = list(data["offices"])
     selected = [r for r in data["reasons"] if r["reason"] != "none"]
     return {
@@ -46,17 +45,18 @@ def figures(data: dict) -> dict[str, go.Figure]:
     }
 
 
-def render_html(result: SelectionResult, drift: list[str]) -> str:
+def render_html(result: SelectionResult, drift: list[str], currency: str | None = None) -> str:
     data = result.to_json_dict()
-    charts = {name: chart_div(fig, CHART_IDS[name], "460px") for name, fig in figures(data).items()}
+    divs = {name: charts.div(fig, CHART_IDS[name]) for name, fig in figures(data).items()}
     return render_page(
         "clearsight.selectivity",
         "selection.html",
         {"pct": pct},
         data=data,
-        charts=charts,
+        charts=divs,
         drift=drift,
         lanes=SHOWN,
+        currency=currency,
     )
 
 
@@ -69,6 +69,9 @@ def drift_lines(warehouse: Warehouse, settings: Settings) -> list[str]:
     return drift_warnings(warehouse, settings)
 
 
-def write_html(result: SelectionResult, path: Path, drift: list[str] | None = None) -> Path:
-    """Write the report of ``result`` (with the drift warnings given) and return its path."""
-    return write_page(path, render_html(result, drift or []))
+def write_html(
+    result: SelectionResult, path: Path, drift: list[str] | None = None, currency: str | None = None
+) -> Path:
+    """Write the report of ``result`` (with the drift warnings given; ``currency`` beside the expected
+    revenue) and return its path."""
+    return write_page(path, render_html(result, drift or [], currency))

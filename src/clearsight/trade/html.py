@@ -7,13 +7,19 @@ once from the installed package, nothing is fetched from a CDN.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
 from markupsafe import Markup
 
-from clearsight.core.reports import chart_div, render_page, write_page
+from clearsight.core import charts
+from clearsight.core.palette import CATEGORICAL, NEUTRAL, STATUS
+from clearsight.core.reports import money as format_money
+from clearsight.core.reports import render_page, write_page
 from clearsight.trade.mirror import PATTERNS
 from clearsight.trade.report import MirrorReport, Total
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Chart name -> the id of its div in the page (tests and links rely on these ids).
 CHART_IDS: dict[str, str] = {
@@ -23,22 +29,19 @@ CHART_IDS: dict[str, str] = {
     "trends": "chart-trends",
 }
 PATTERN_COLOURS = {
-    "consistent": "#9aa5b1",
-    "valuation": "#b2182b",
-    "volume_or_classification": "#ef8a62",
-    "value_gap": "#f4a582",
-    "entrepot": "#762a83",
+    "consistent": NEUTRAL["reference"],
+    "valuation": STATUS["bad"],
+    "volume_or_classification": CATEGORICAL[1],
+    "value_gap": CATEGORICAL[7],
+    "entrepot": CATEGORICAL[3],
 }
-_LAYOUT = {"margin": {"l": 70, "r": 20, "t": 40, "b": 60}, "template": "plotly_white"}
+#: Mirror statistics (UN Comtrade and the like) are in US dollars, whatever the national currency.
+CURRENCY = "USD"
 
 
 def money(value: float | None) -> str:
-    if value is None:
-        return "—"
-    for limit, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if abs(value) >= limit:
-            return f"{value / limit:,.1f}{suffix}"
-    return f"{value:,.0f}"
+    """A trade value in US dollars, short: "1.2 M USD"."""
+    return format_money(value, CURRENCY, compact=True)
 
 
 def ratio(value: float | None, digits: int = 2) -> str:
@@ -50,7 +53,8 @@ def scatter_figure(report: MirrorReport) -> go.Figure | None:
     points = report.scatter
     if not points:
         return None
-    fig = go.Figure()
+    go = charts.plotly()
+    fig = charts.figure("Imports against mirror exports (USD, log axes)")
     for pattern in PATTERNS:
         group = [p for p in points if p.pattern == pattern]
         if not group:
@@ -78,63 +82,66 @@ def scatter_figure(report: MirrorReport) -> go.Figure | None:
             y=[lo * report.cif_fob_factor, hi * report.cif_fob_factor],
             mode="lines",
             name=f"imports = exports × {report.cif_fob_factor:g}",
-            line={"dash": "dot", "color": "#1d2733"},
+            line={"dash": "dot", "color": NEUTRAL["text"]},
             hoverinfo="skip",
         )
     )
-    fig.update_layout(
-        title="Imports against mirror exports (USD, log axes)",
-        xaxis_title="partner's exports (FOB)",
-        yaxis_title="reporter's imports (CIF)",
-        **_LAYOUT,
-    )
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log")
+    fig.update_xaxes(type="log", title="partner's exports (FOB)")
+    fig.update_yaxes(type="log", title="reporter's imports (CIF)")
     return fig
 
 
 def _top_figure(totals: list[Total], title: str, axis: str) -> go.Figure | None:
-    if not totals:
+    if not charts.enough_bars(totals):
         return None
+    go = charts.plotly()
     use_revenue = any(t.revenue_at_risk for t in totals)
     y = [t.revenue_at_risk if use_revenue else t.flagged for t in totals]
-    fig = go.Figure(
-        go.Bar(
-            x=[t.key for t in totals],
-            y=y,
-            customdata=[[t.flagged, t.pairs, t.import_fob, t.mirror_export_value] for t in totals],
-            hovertemplate=(
-                "%{x}: %{customdata[0]} flagged of %{customdata[1]} pairs"
-                "<br>imports (FOB) %{customdata[2]:,.0f}, mirror exports %{customdata[3]:,.0f}"
-                "<extra></extra>"
-            ),
-        )
+    fig = charts.figure(
+        f"{title} by {'revenue at risk (USD)' if use_revenue else 'flagged gaps'}",
+        [
+            go.Bar(
+                x=[t.key for t in totals],
+                y=y,
+                customdata=[[t.flagged, t.pairs, t.import_fob, t.mirror_export_value] for t in totals],
+                hovertemplate=(
+                    "%{x}: %{customdata[0]} flagged of %{customdata[1]} pairs"
+                    "<br>imports (FOB) %{customdata[2]:,.0f}, mirror exports %{customdata[3]:,.0f}"
+                    "<extra></extra>"
+                ),
+            )
+        ],
     )
-    fig.update_layout(
-        title=f"{title} by {'revenue at risk (USD)' if use_revenue else 'flagged gaps'}",
-        xaxis_title=axis,
-        **_LAYOUT,
-    )
-    fig.update_xaxes(type="category")
-    return fig
+    fig.update_xaxes(type="category", title=axis)
+    return charts.count_axis(fig)
 
 
 def trends_figure(report: MirrorReport) -> go.Figure | None:
     periods = report.by_period
     if not periods:
         return None
+    go = charts.plotly()
     x = [p.key for p in periods]
-    fig = go.Figure()
+    fig = charts.figure("Compared trade and flagged gaps by period")
     fig.add_trace(go.Scatter(x=x, y=[p.import_fob for p in periods], name="imports (FOB-adjusted)"))
     fig.add_trace(go.Scatter(x=x, y=[p.mirror_export_value for p in periods], name="mirror exports"))
     fig.add_trace(go.Bar(x=x, y=[p.flagged for p in periods], name="flagged gaps", yaxis="y2", opacity=0.35))
     fig.update_layout(
-        title="Compared trade and flagged gaps by period",
-        yaxis={"title": "USD (compared pairs)"},
-        yaxis2={"title": "flagged", "overlaying": "y", "side": "right", "showgrid": False},
-        **_LAYOUT,
+        yaxis={"title": "USD (compared pairs)", "rangemode": "tozero"},
+        yaxis2={
+            "title": "flagged",
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+            "rangemode": "tozero",
+        },
     )
-    fig.update_xaxes(type="category", categoryorder="category ascending")
+    # Periods are months (every one ticked) or years (each a category).
+    span = charts.month_span({p.key: p.pairs for p in periods}) if all(len(k) == 7 for k in x) else None
+    if span is not None and span.months:
+        charts.month_axis(fig, span)
+    else:
+        fig.update_xaxes(type="category", categoryorder="category ascending")
     return fig
 
 
@@ -149,7 +156,7 @@ def figures(report: MirrorReport) -> dict[str, go.Figure | None]:
 
 def chart_divs(report: MirrorReport) -> dict[str, Markup | None]:
     """Chart name -> its HTML div (the page embeds Plotly JS once), None when there is no data."""
-    return {name: chart_div(fig, CHART_IDS[name], "460px") for name, fig in figures(report).items()}
+    return {name: charts.div(fig, CHART_IDS[name]) for name, fig in figures(report).items()}
 
 
 def render_html(report: MirrorReport) -> str:

@@ -13,6 +13,7 @@ from clearsight.core.workspace import Workspace
 from clearsight.portal.charts import budget_chart
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
+from clearsight.risk.metric_names import metric_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,11 +32,31 @@ def registry_view(portal: Portal) -> dict:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             meta = {}
-        importance = meta.get("importance") or {}
-        row["top_features"] = sorted(importance.items(), key=lambda kv: -kv[1])[:10]
+        row["top_features"] = top_features(meta.get("importance") or {})
+        row["metric_rows"], row["budgets"], row["metric_facts"] = metric_table(row["metrics"])
         row["notes"] = meta.get("notes", [])
         models.append(row)
     return {"promoted": registry.promoted(), "models": models}
+
+
+def top_features(importance: dict[str, float], n: int = 10) -> list[tuple[str, float]]:
+    """The ``n`` features that matter most, each as its share of the model's total importance,
+    largest first."""
+    total = sum(v for v in importance.values() if v > 0)
+    shares = [(name, (v / total) if total else 0.0) for name, v in importance.items()]
+    return sorted(shares, key=lambda kv: -kv[1])[:n]
+
+
+def metric_table(metrics: dict) -> tuple[list[dict], list[str], list[tuple[str, object]]]:
+    """The validation metrics for reading: one row per metric measured at a budget (its name in words,
+    a value per budget), the budgets in order, and the single-valued metrics as (name, value)."""
+    at_budget = {k: v for k, v in metrics.items() if isinstance(v, dict)}
+    budgets = sorted({b for v in at_budget.values() for b in v}, key=float)
+    rows = [
+        {"metric": metric_name(k), "key": k, "values": [v.get(b) for b in budgets]} for k, v in at_budget.items()
+    ]
+    facts = [(metric_name(k), v) for k, v in metrics.items() if not isinstance(v, dict)]
+    return rows, budgets, facts
 
 
 def drift_view(portal: Portal) -> list[str]:

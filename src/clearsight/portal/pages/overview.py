@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from clearsight.access.security import Principal
+from clearsight.core.workspace import Workspace
 from clearsight.portal import queries
 from clearsight.portal.charts import overview_charts
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, office_scope
@@ -19,4 +20,4 @@ def overview(request: Request, portal: Portal = PortalDep, principal: Principal 
     with portal.warehouse() as wh:
         data = queries.overview(wh, office_scope(principal))
     data["offices"] = office_scope(principal) or "all"
-    return page(request, "overview.html", data, title="Overview", principal=principal, extra={"charts": overview_charts(data)})
+    return page(request, "overview.html", data, title="Overview", principal=principal, extra={"charts": overview_charts(data, Workspace(portal.settings).currency)})

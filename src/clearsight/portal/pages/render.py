@@ -13,8 +13,15 @@ from fastapi.templating import Jinja2Templates
 
 from clearsight.access.roles import allowed
 from clearsight.access.security import Principal
+from clearsight.core.charts import FIT_SCRIPT
+from clearsight.core.reports import money_filter, pct, share
+from clearsight.core.workspace import Workspace
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+# The reports' formats: every amount through ``money`` (with the workspace's currency), shares through
+# ``pct`` and ``share``.
+templates.env.filters.update(money=money_filter, pct=pct, share=share)
+templates.env.globals["fit_charts"] = FIT_SCRIPT  # base.html: charts follow their cards' width
 
 #: (label, path, permission): the navigation bar shows what the caller's role may open.
 NAV = (
@@ -26,6 +33,7 @@ NAV = (
     ("Models", "/models", "models.read"),
     ("Selection", "/selection", "selections.read"),
     ("Classify", "/classify", "hs.suggest"),
+    ("Forecast", "/forecast", "forecast.read"),
     ("Releases", "/releases", "releases.read"),
     ("Audit log", "/audit", "audit.read"),
     ("Users", "/admin/users", "users.admin"),
@@ -47,8 +55,10 @@ def page(
     if wants_json(request):
         return JSONResponse(jsonable_encoder(data), status_code=status_code)
     nav = [(label, path) for label, path, perm in NAV if principal is not None and allowed(perm, principal.role)]
+    portal = getattr(request.app.state, "portal", None)
     context = {
         "request": request, "title": title, "data": data, "principal": principal, "nav": nav,
-        "csrf": principal.csrf if principal is not None else None, **(extra or {}),
+        "csrf": principal.csrf if principal is not None else None,
+        "currency": Workspace(portal.settings).currency if portal is not None else None, **(extra or {}),
     }
     return templates.TemplateResponse(request, template, context, status_code=status_code)

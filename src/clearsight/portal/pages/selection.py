@@ -1,12 +1,12 @@
-"""Selection: the latest batch's lanes by office, and every rule profile with what its hits found
-(aggregates only, for analysts, admins and managers); analysts and admins may retire a rule here."""
+"""Selection: the latest batch's lanes by office, the policy it was decided with and the offices over
+budget, and every rule profile with what its hits found (aggregates only, for analysts, admins and
+managers); analysts and admins may retire a rule here."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
-import plotly.graph_objects as go
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -14,7 +14,7 @@ from clearsight.access import audit
 from clearsight.access.roles import allowed
 from clearsight.access.security import Principal
 from clearsight.core.errors import UserError
-from clearsight.portal.charts import LAYOUT, div
+from clearsight.portal.charts import lanes_by_office
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, client_of
 from clearsight.portal.pages.render import page
 
@@ -22,16 +22,16 @@ if TYPE_CHECKING:
     from clearsight.rules.profiles import Rule
 
 router = APIRouter(include_in_schema=False)
-LANE_COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2c6fbb", "green": "#2e8b57"}
 
 
 def selection_view(portal: Portal, principal: Principal) -> dict:
     from clearsight.rules.store import list_rules, with_stats
-    from clearsight.selectivity.selections import latest_selection_id, rule_stats, selection_summary
+    from clearsight.selectivity.select import selection_overview
+    from clearsight.selectivity.selections import latest_selection_id, rule_stats
 
     with portal.warehouse() as wh:
         latest = latest_selection_id(wh)
-        summary = selection_summary(wh, latest) if latest else None
+        summary = selection_overview(portal.settings, wh, latest) if latest else None
         stats = rule_stats(wh)
     stored = list_rules(portal.store)
     rows = with_stats(stored, stats)
@@ -73,18 +73,7 @@ def masked_row(row: dict, rule: Rule) -> dict:
 
 
 def lanes_chart(summary: dict | None):
-    if not summary or not summary["offices"]:
-        return None
-    offices = list(summary["offices"])
-    fig = go.Figure(
-        [
-            go.Bar(x=offices, y=[summary["offices"][o][lane] for o in offices], name=lane, marker_color=colour)
-            for lane, colour in LANE_COLOURS.items()
-        ],
-        layout={**LAYOUT, "title": "Lanes by office, latest selection", "barmode": "stack"},
-    )
-    fig.update_xaxes(type="category")
-    return div(fig, "chart-selection-lanes")
+    return lanes_by_office(summary, "chart-selection-lanes")
 
 
 def _answer(request: Request, portal: Portal, principal: Principal, status_code: int = 200) -> Response:

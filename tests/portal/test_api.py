@@ -142,6 +142,11 @@ def test_score_end_to_end_with_the_promoted_model(live):
         assert 0 <= item["fraud_probability"] <= 1 and item["expected_revenue"] >= 0 and item["score"] >= 0
         assert item["lane"] in ("green", "yellow", "red", "blue")
         assert item["selected_by"] in ("none", "rule", "random", "model") and item["rules_hit"] == []
+        # who selected the lane, in a sentence; the office's threshold only where the model selected it
+        assert item["why"].startswith(item["lane"]) and "\n" not in item["why"]
+        assert (item["threshold"] is not None) == (item["selected_by"] == "model")
+        if item["selected_by"] == "model":
+            assert item["score"] >= item["threshold"] and f"{item['lane']} by the model: score" in item["why"]
         assert isinstance(item["reasons"], list) and all(isinstance(t, str) and t for t in item["reasons"])
     with live.portal.store.session() as s:
         stored = s.scalar(
@@ -176,13 +181,16 @@ def test_a_rule_profile_decides_the_lane_of_the_next_call(live):
             if item["rules_hit"] or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
-        assert item["lane"] == "red" and item["selected_by"] == "rule" and item["rules_hit"] == ["watch-im-1"]
+        # the rule's red, unless the random control drew the item too: it is named first on a tie
+        by = "random" if item["random_control"] else "rule"
+        assert item["lane"] == "red" and item["selected_by"] == by and item["rules_hit"] == ["watch-im-1"]
+        assert item["threshold"] is None and item["why"].startswith(f"red by {'random control' if item['random_control'] else 'rule watch-im-1'}")
         with live.portal.store.session() as s:
             stored = s.execute(
                 select(Decision.lane, Decision.selected_by, Decision.rules_hit, Decision.random_control)
                 .where(Decision.declaration_id == decl["declaration_id"])
             ).one()
-        assert tuple(stored) == ("red", "rule", ["watch-im-1"], False)
+        assert tuple(stored) == ("red", by, ["watch-im-1"], item["random_control"])
     finally:
         disable_rule(live.portal.store, "watch-im-1")
 

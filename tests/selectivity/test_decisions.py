@@ -15,6 +15,7 @@ from clearsight.schema.tables import LANES
 from clearsight.selectivity import decisions as store_of_decisions
 from clearsight.selectivity.decisions import (
     REALTIME,
+    declaration_decisions,
     lane_decisions,
     move_decisions,
     outbox_rows,
@@ -176,3 +177,21 @@ def test_thresholds_from_a_batch_give_the_batch_lanes():
     lane, by = decide_by_thresholds(policy, batch.priority, limits, draw, aeo, rule_lane)
     assert (lane == batch.lane).all() and (by == batch.selected_by).all()
     assert (by == MODEL).sum() > 100 and (by == NONE).sum() > 1_000
+
+
+def test_a_declarations_decisions_say_why(duckdb_warehouse, store):
+    """The rows the declaration page reads carry the sentence: who selected each lane and what the
+    rules hit asked for (their lanes from the rule book, retired rules included)."""
+    from clearsight.rules import add_rules, disable_rule, rule_of
+
+    add_rules(store, [rule_of({"name": "r1", "lane": "yellow", "reason": "x", "offices": "K1"})])
+    disable_rule(store, "r1")
+    items = decided([("D9", 1, "model"), ("D9", 2, "none"), ("D9", 3, "random")])
+    items[0].rules_hit = ["r1"]  # the model outranked the rule's yellow
+    record(store, items)
+    rows = {r["item_no"]: r for r in declaration_decisions(duckdb_warehouse, store, "D9")}
+    assert rows[1]["why"] == "red by the model: its score reached office K1's red threshold; rule r1 asked for yellow"
+    assert rows[2]["why"] == "green: no rule hit, its score below office K1's thresholds"
+    assert rows[3]["why"] == "red by random control"
+    # without the rule book, the rule is named without its lane
+    assert declaration_decisions(duckdb_warehouse, None, "D9")[0]["why"].endswith("; rule r1 hit")

@@ -51,17 +51,61 @@ def test_rules_are_mandatory_and_count_against_the_budget():
     office, priority, _ = _batch(n=1000, offices=1)
     rule_lane = np.full(1000, -1)
     rule_lane[:30] = RED  # 30 rule hits, budget 50: 20 left for the model
-    rule_lane[30:35] = GREEN  # a facilitation rule keeps these green whatever their score
-    priority[30:35] = 10.0
+    priority[:30] = -1.0  # whatever their priority
     d = decide_lanes(office, priority, SelectionPolicy(red_budget=0.05, random_rate=0.0), rule_lane=rule_lane)
     assert (d.lane[:30] == RED).all() and (d.selected_by[:30] == RULE).all()
-    assert (d.lane[30:35] == GREEN).all() and (d.selected_by[30:35] == RULE).all()
     assert ((d.lane == RED) & (d.selected_by == MODEL)).sum() == 20
 
     rule_lane[:80] = RED  # more hits than the budget: all still red, and the excess is reported
     d = decide_lanes(office, priority, SelectionPolicy(red_budget=0.05, random_rate=0.0), rule_lane=rule_lane)
-    assert (d.lane == RED).sum() == 80
+    assert (d.lane == RED).sum() == 80 and not ((d.lane == RED) & (d.selected_by == MODEL)).any()
     assert d.over_budget() == {"OF0": 30}
+
+
+def test_a_rule_raises_a_lane_and_never_lowers_the_model():
+    """The tester's case: a yellow rule's item the model ranks among its reds goes red by the model;
+    a green rule keeps nothing green; the rule's hit stays recorded (``rules_hit``, not here)."""
+    office = np.array(["CTN01"] * 100)
+    priority = np.linspace(1.0, 0.0, 100)  # item 0 the best-ranked
+    rule_lane = np.full(100, -1)
+    rule_lane[0] = YELLOW  # low-unit-value, on the best-ranked item
+    rule_lane[1] = GREEN  # a facilitation rule on the second
+    rule_lane[50] = YELLOW  # and on an item the model would leave green
+    rule_lane[60] = RED
+    policy = SelectionPolicy(red_budget=0.05, yellow_budget=0.05, random_rate=0.0)
+    d = decide_lanes(office, priority, policy, rule_lane=rule_lane)
+    assert d.lane[:2].tolist() == [RED, RED] and d.selected_by[:2].tolist() == [MODEL, MODEL]
+    assert (d.lane[50], d.selected_by[50]) == (YELLOW, RULE)
+    assert (d.lane[60], d.selected_by[60]) == (RED, RULE)
+    # red: 1 rule + the model's 4 best (items 0 to 3); yellow: the rule's item 50 + the model's next 4
+    assert np.flatnonzero(d.lane == RED).tolist() == [0, 1, 2, 3, 60]
+    assert np.flatnonzero(d.lane == YELLOW).tolist() == [4, 5, 6, 7, 50]
+
+
+def test_an_item_raised_out_of_a_rules_lane_frees_its_place():
+    """Lanes are filled strictest first and an item counts once, in its final lane: a rule's yellow
+    the model raises to red leaves its yellow place to the model's next best."""
+    office = np.array(["A"] * 100)
+    priority = np.linspace(1.0, 0.0, 100)
+    rule_lane = np.full(100, -1)
+    rule_lane[:10] = YELLOW  # the whole yellow budget, on the ten best-ranked items
+    policy = SelectionPolicy(red_budget=0.05, yellow_budget=0.10, random_rate=0.0)
+    d = decide_lanes(office, priority, policy, rule_lane=rule_lane)
+    assert np.flatnonzero(d.lane == RED).tolist() == [0, 1, 2, 3, 4]
+    assert (d.selected_by[:5] == MODEL).all() and (d.selected_by[5:10] == RULE).all()
+    assert np.flatnonzero(d.lane == YELLOW).tolist() == list(range(5, 15))
+    assert (d.selected_by[10:15] == MODEL).all() and d.over_budget() == {}
+
+
+def test_random_control_takes_red_whatever_a_rule_said():
+    office = np.array(["A"] * 4)
+    rule_lane = np.array([RED, YELLOW, GREEN, -1])
+    draw = np.array([0.001, 0.001, 0.001, 0.9])
+    policy = SelectionPolicy(red_budget=0.01, random_rate=0.01)
+    d = decide_lanes(office, np.zeros(4), policy, rule_lane=rule_lane, random_draw=draw)
+    assert d.lane.tolist() == [RED, RED, RED, GREEN]
+    # the random control is named first: its sample is a sample of every item, rule hits included
+    assert d.selected_by.tolist() == [RANDOM, RANDOM, RANDOM, 0] and d.random.tolist() == [True] * 3 + [False]
 
 
 def test_random_control_is_unbiased_and_reduced_for_aeo_traders():

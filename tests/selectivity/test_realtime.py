@@ -17,11 +17,14 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
 from clearsight.risk.scorer import RiskScorer
-from clearsight.rules.profiles import rule_of
+from clearsight.rules.profiles import RuleSet, rule_of
+from clearsight.rules.rows import RowRules
 from clearsight.rules.store import add_rules, disable_rule
 from clearsight.schema.tables import DECLARATIONS
+from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.realtime import RealtimeDecider, canonical_rows, decider_stamp
 from clearsight.selectivity.select import random_draws
+from clearsight.selectivity.why import number
 from portal_live import trained_home, workspace
 
 runner = CliRunner()
@@ -165,9 +168,14 @@ def test_one_declaration_as_the_clearance_system_sends_it(template, tmp_path):
         and first["lane"] == "red"
         and first["selected_by"] == "rule"
     )
+    # every rule hit is listed, and the sentence says which decided and what the other asked for
+    assert first["threshold"] is None and first["why"].startswith("red by rule air-red; rule plastics asked for yellow")
     assert (
         second["rules_hit"] == [] and second["lane"] == "red" and second["selected_by"] in ("model", "random")
     )
+    if second["selected_by"] == "model":  # before any batch: the overall thresholds
+        assert second["threshold"] == decider.overall["red"]
+        assert second["why"] == f"red by the model: score 1,000,000,000.0 ≥ the overall red threshold {number(decider.overall['red'])}"
     draws = random_draws(pa.array(["RT-1", "RT-1"]), pa.array([1, 2]), decider.policy.seed)
     assert (
         draws.tolist() == random_draws(pa.array(["X", "RT-1", "RT-1"]), pa.array([9, 1, 2]), 0)[1:].tolist()
@@ -207,3 +215,74 @@ def test_the_stamp_changes_with_rules_and_batches(template, tmp_path):
     decided = decider_stamp(settings, store)
     store.close()
     assert len({first, added, disabled, decided}) == 4
+
+
+def ctn_decider(policy: SelectionPolicy) -> RealtimeDecider:
+    """A decider as the last batch left it for office CTN01 (the overall thresholds for the others),
+    with one yellow rule on items below 20 per kg."""
+    rule = rule_of({"name": "low-unit-value", "lane": "yellow", "reason": "x", "max_unit_value": 20})
+    return RealtimeDecider(
+        policy=policy,
+        rules=RowRules(RuleSet([rule])),
+        thresholds={"CTN01": {"red": 0.4905, "yellow": 0.27, "blue": None}},
+        overall={"red": 0.6, "yellow": 0.3, "blue": None},
+        source="test",
+    )
+
+
+def ctn_items(scores: list[float], cheap: list[bool], office: str = "CTN01") -> tuple[pa.Table, pa.Table]:
+    items = pa.Table.from_pylist(
+        [
+            {
+                "declaration_id": "CTN-1",
+                "item_no": i + 1,
+                "office_id": office,
+                "hs_code": "392410",
+                "customs_value": 100.0 if c else 9000.0,
+                "net_mass_kg": 10.0,
+                "importer_id": "IM1",
+            }
+            for i, c in enumerate(cheap)
+        ]
+    )
+    return items, pa.table({"score": scores})
+
+
+def test_a_rule_never_lowers_the_models_lane():
+    """The tester's case: at 0.499 the yellow rule hit goes red by the model (it did go yellow by the
+    rule, while 0.490 went red); the answer says who selected it, against which threshold, and what
+    the rule asked for."""
+    decider = ctn_decider(SelectionPolicy(random_rate=0.0))
+    items, scored = ctn_items([0.499, 0.1, 0.136, 0.3], [True, True, False, True])
+    red, yellow, green, agreed = decider.decide(items, scored)
+    assert (red["lane"], red["selected_by"], red["rules_hit"], red["threshold"]) == (
+        "red", "model", ["low-unit-value"], 0.4905
+    )
+    assert red["why"] == "red by the model: score 0.499 ≥ office CTN01's red threshold 0.4905; rule low-unit-value asked for yellow"
+    assert (yellow["lane"], yellow["selected_by"], yellow["threshold"]) == ("yellow", "rule", None)
+    assert yellow["why"] == "yellow by rule low-unit-value; the model alone would say green"
+    assert (green["lane"], green["selected_by"], green["threshold"]) == ("green", "none", None)
+    assert green["why"] == "green: no rule hit, score 0.136 below office CTN01's yellow threshold 0.27"
+    # a rule and the model agree: the rule is named (tie order), and the sentence says the model agreed
+    assert (agreed["lane"], agreed["selected_by"], agreed["threshold"]) == ("yellow", "rule", None)
+    assert agreed["why"] == (
+        "yellow by rule low-unit-value; the model agreed: score 0.3 ≥ office CTN01's yellow threshold 0.27"
+    )
+    # an office the last batch did not hold follows the overall thresholds, and says so
+    (other,) = decider.decide(*ctn_items([0.65], [False], office="ZZZ99"))
+    assert (other["lane"], other["threshold"]) == ("red", 0.6)
+    assert other["why"] == "red by the model: score 0.65 ≥ the overall red threshold 0.6"
+
+
+def test_the_random_control_is_named_first_and_always_red():
+    decider = ctn_decider(SelectionPolicy(red_budget=1.0, yellow_budget=0.0, random_rate=1.0))
+    items, scored = ctn_items([0.499, 0.0], [True, False])
+    first, second = decider.decide(items, scored)
+    assert [(x["lane"], x["selected_by"], x["random_control"], x["threshold"]) for x in (first, second)] == [
+        ("red", "random", True, None), ("red", "random", True, None)
+    ]
+    assert first["why"] == (
+        "red by random control (100 % of items); rule low-unit-value asked for yellow; the model agreed: "
+        "score 0.499 ≥ office CTN01's red threshold 0.4905"
+    )
+    assert second["why"] == "red by random control (100 % of items); the model alone would say green"

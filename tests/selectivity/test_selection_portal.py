@@ -12,7 +12,13 @@ from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
 from clearsight.rules.profiles import rule_of
 from clearsight.rules.store import add_rules, list_rules
-from clearsight.selectivity.select import SelectSettings, select_batch
+from clearsight.selectivity.select import (
+    SelectSettings,
+    policy_percent,
+    policy_text,
+    saved_policy,
+    select_batch,
+)
 from portal_live import ROLES, start_portal, token, trained_home, workspace
 
 
@@ -63,6 +69,24 @@ def test_latest_selection_and_rule_hit_rates(portal, headers):
     assert all(r["hit_rate"] is None or 0 <= r["hit_rate"] <= 1 for r in rules.values())
     html = httpx.get(f"{portal.url}/selection", headers=headers["analyst"]).text
     assert 'id="chart-selection-lanes"' in html and "/selection/rules/cheap/disable" in html
+
+
+def test_the_policy_and_the_offices_over_budget(portal, headers):
+    """What the selection report shows of the run, the page and its JSON twin show too."""
+    data = httpx.get(f"{portal.url}/selection?format=json", headers=headers["manager"]).json()
+    s, result = data["selection"], portal.result
+    assert s["policy"] == policy_percent(result.policy) and s["policy"]["red_budget"] == 5.0
+    assert s["policy_text"] == policy_text(result.policy)
+    # the red rule "cheap" alone sends more items to red than some offices' 5 %
+    assert s["over_budget"] == result.decision.over_budget() and s["over_budget"]
+    html = httpx.get(f"{portal.url}/selection", headers=headers["manager"]).text
+    assert 'id="policy">Policy: red 5 % of each office' in html and "the strictest lane proposed wins" in html
+    office, excess = next(iter(s["over_budget"].items()))
+    assert 'id="over-budget"' in html and f"<li>{office}: {excess:,} items beyond its red budget</li>" in html
+    # the policy is kept for the latest run only: an earlier one's page says so rather than guess
+    settings = portal.portal.settings
+    assert saved_policy(settings, result.selection_id) == result.policy
+    assert saved_policy(settings, "sel-20240101-000000-000000") is None
 
 
 @pytest.mark.parametrize("role", ROLES)

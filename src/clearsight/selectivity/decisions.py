@@ -35,6 +35,7 @@ from clearsight.core.store import Store
 from clearsight.core.store.models import Decision, utcnow
 from clearsight.core.warehouse import Warehouse
 from clearsight.selectivity.selections import ARROW_SCHEMA, TABLE, selections_table
+from clearsight.selectivity.why import stored_why
 
 REALTIME = "realtime"
 OUTBOX: Table = Decision.__table__
@@ -172,7 +173,15 @@ def lane_decisions(warehouse: Warehouse, store: Store | None = None) -> ir.Table
 def declaration_decisions(
     warehouse: Warehouse, store: Store | None, declaration_id: str, limit: int = 50
 ) -> list[dict]:
-    """The decisions of one declaration's items, latest first (:func:`lane_decisions`)."""
+    """The decisions of one declaration's items, latest first (:func:`lane_decisions`), each with
+    ``why``: who selected its lane and what the rules hit asked for, in one sentence
+    (:func:`clearsight.selectivity.why.stored_why`; the rules' lanes from ``store``, where given)."""
     t = lane_decisions(warehouse, store)
     t = t.filter(t.declaration_id == declaration_id)
-    return t.order_by([t.decided_at.desc(), t.item_no]).limit(limit).to_pyarrow().to_pylist()
+    rows = t.order_by([t.decided_at.desc(), t.item_no]).limit(limit).to_pyarrow().to_pylist()
+    rule_lanes = {}
+    if store is not None and any(row["rules_hit"] for row in rows):
+        from clearsight.rules import list_rules
+
+        rule_lanes = {stored.rule.name: stored.rule.lane for stored in list_rules(store)}
+    return [{**row, "why": stored_why(row, rule_lanes)} for row in rows]

@@ -1,24 +1,53 @@
-"""Lanes for a batch of scored items: rules first, then the random control, then the budget of each
-office filled in order of priority (the model's expected value), with a share kept for exploration.
+"""Lanes for a batch of scored items, and the one precedence real time shares with it.
 
-Everything is vectorised over the batch (numpy), so a million items are decided in a few seconds
-at most. The order of the steps is the policy:
+**The policy: the strictest lane wins.** Three sources propose a lane for each item: the rules (the
+strictest lane among the rules the item hits), the random control (red) and the model (a budget
+lane, by its priority: the AEO-adjusted score). The item takes the strictest proposal, in the order
+red > yellow > blue > green (:data:`STRICTNESS`). A rule can raise an item's lane, never lower what
+the model or another rule set: a green rule records its hit and keeps nothing green.
 
-1. a rule hit sends the item to the rule's lane (mandatory; counts against the office's budget);
-2. the random control sends items to red with probability ``random_rate`` (× ``aeo_factor`` for AEO
-   traders) — a per-item draw, so small offices and single declarations are covered too;
-3. what is left of each office's red budget goes to the model's best-ranked items, except a share
-   ``explore_share`` of the red budget that goes to the items ranked first by ``explore_priority``
-   among those the model did not take;
-4. the yellow, then the blue budget, are filled with the next best-ranked items;
-5. everything else is green.
+``selected_by`` names the source of the final lane; where several sources propose that same lane,
+the first of :data:`TIE_ORDER` is named: the random control, then a rule, then exploration, then the
+model (``none``: green, proposed by nobody). The random control comes first so that its sample is a
+sample of every item, those a rule sends to red included — otherwise its fraud rate would not be
+the unbiased measure it is kept for. ``rules_hit`` (beside, in ``selections``) lists every rule the
+item hit, also those a stricter source outranked.
 
-Steps 1, 2 and 5 and the lane codes are one function, :func:`precedence`, shared with the real-time
-decider (:mod:`clearsight.selectivity.realtime`), which replaces steps 3 and 4 with per-office
-thresholds (:func:`threshold_lanes`, the lowest priority the last batch admitted to each lane:
-:meth:`LaneDecision.thresholds`); :func:`decide_by_thresholds` is the whole real-time decision. The
-batch keeps its exact top-k per office for steps 3 and 4: a threshold would admit every item tied
-with the last one admitted, more than the budget.
+**A batch** (:func:`decide_lanes`), office by office, with capacity ``floor(budget × items of the
+office)`` for red, yellow and blue:
+
+1. the rules and the random control propose their lanes (:func:`precedence`). They are mandatory:
+   they never wait for a budget, and they count against it;
+2. an item counts against the budget of its final lane, once. Lanes are filled strictest first,
+   and the model's share of a lane is its capacity less the items in that lane when it is filled;
+3. red: ``left = capacity − items red already`` (red rules and random controls). Of it, the
+   exploration share ``min(floor(explore_share × capacity), left)`` is set aside; the model takes
+   the rest: the items with the highest priority among those not red yet — no rule, or a rule's
+   yellow, blue or green, which the model raises. Exploration then takes its share by
+   ``explore_priority`` among those still not red. An item raised out of a rule's yellow frees the
+   yellow place it held;
+4. yellow: ``capacity − items yellow now`` (the rule yellows not raised) goes to the best-ranked
+   items still in green or blue (no rule, or a blue or green rule);
+5. blue: the same among the items still green;
+6. every other item keeps its proposal: its rule's lane, or green.
+
+So an office's red never exceeds its budget unless rules and random controls alone exceed it (the
+office is **over budget**, :meth:`LaneDecision.over_budget`; the model adds no red there), and
+likewise for yellow and blue. The batch takes the exact top-k per office: a threshold would admit
+every item tied with the last one admitted, more than the budget.
+
+**Real time** (:func:`decide_by_thresholds`) makes the same proposals for one declaration: the
+rules, the random control with the same per-item draw, and the model's lane, the strictest whose
+office threshold the item's priority reaches (:func:`threshold_lanes`; the thresholds are the lowest
+priority the last batch's model admitted to each lane: :meth:`LaneDecision.thresholds`). The item
+takes the strictest, named by the same tie order. Under a batch's own thresholds this is the batch's
+decision for each of its items (but explored ones, and ties at a threshold): the batch's model
+admits to a lane exactly the eligible items at or above the lowest priority it admitted, and since
+lanes are filled strictest first, each lane's threshold lies below the stricter lane's. Exploration
+ranks items against each other: a batch decision only.
+
+Everything is vectorised over the batch (numpy): a million items are decided in a few seconds at
+most.
 """
 
 from __future__ import annotations
@@ -33,9 +62,15 @@ from clearsight.schema.tables import LANES
 from clearsight.selectivity.policy import SelectionPolicy
 
 GREEN, YELLOW, RED, BLUE = (LANES.index(x) for x in ("green", "yellow", "red", "blue"))
-#: Why an item is in its lane (``none``: green by default).
+#: The lanes from the least strict to the strictest: a proposal raises an item's lane, never lowers it.
+STRICTNESS = ("green", "blue", "yellow", "red")
+#: The strictness rank of each lane code (index into :data:`LANES`).
+RANK = np.array([STRICTNESS.index(lane) for lane in LANES], dtype=np.int8)
+#: Who selected an item's lane (``none``: green, proposed by nobody).
 SELECTED_BY = ("none", "rule", "random", "explore", "model")
 NONE, RULE, RANDOM, EXPLORE, MODEL = range(len(SELECTED_BY))
+#: The source named when several propose an item's final lane: the first of these.
+TIE_ORDER = ("random", "rule", "explore", "model")
 
 
 @dataclass
@@ -119,6 +154,12 @@ class LaneDecision:
         return per_office, overall
 
 
+def lane_capacity(budget: float, items: np.ndarray) -> np.ndarray:
+    """The items a budget admits at offices of ``items`` items each: the share, rounded down (an
+    office of 30 items with a 5 % budget inspects one)."""
+    return np.floor(budget * np.asarray(items) + 1e-9).astype(np.int64)
+
+
 def quantile_thresholds(priority: np.ndarray, shares: dict[str, float]) -> dict[str, float | None]:
     """Per budget lane, the priority above which the lane's share of items lies (lanes filled
     strictest first, so yellow starts where red ends); None where the share is zero."""
@@ -195,7 +236,7 @@ def decide_lanes(
     priority = aeo_adjusted(priority, aeo_mask, policy.aeo_factor)
     per_office = np.bincount(code, minlength=len(offices))
     capacity = {
-        name: np.floor(budget * per_office + 1e-9).astype(np.int64)
+        name: lane_capacity(budget, per_office)
         for name, budget in (
             ("red", policy.red_budget),
             ("yellow", policy.yellow_budget),
@@ -208,8 +249,15 @@ def decide_lanes(
     lane, by = precedence(policy, random_draw, aeo_mask, rule_lane)
 
     def left(lane_code: int, cap: np.ndarray) -> np.ndarray:
+        """The model's share of a lane: its capacity less the items in that lane now."""
         used = np.bincount(code[lane == lane_code], minlength=len(offices))
         return np.clip(cap - used, 0, None)
+
+    def raise_to(lane_code: int, key: np.ndarray, k: np.ndarray, source: int) -> None:
+        """The ``k`` best items by ``key`` per office among those in a less strict lane, raised."""
+        chosen = top_per_group(code, key, RANK[lane] < RANK[lane_code], k)
+        lane[chosen] = lane_code
+        by[chosen] = source
 
     red_left = left(RED, capacity["red"])
     explore_n = np.zeros(len(offices), dtype=np.int64)
@@ -219,18 +267,12 @@ def decide_lanes(
         explore_n = np.minimum(
             np.floor(policy.explore_share * capacity["red"] + 1e-9).astype(np.int64), red_left
         )
-    chosen = top_per_group(code, priority, by == NONE, red_left - explore_n)
-    lane[chosen] = RED
-    by[chosen] = MODEL
+    raise_to(RED, priority, red_left - explore_n, MODEL)
     if explore_n.any():
         key = np.nan_to_num(np.asarray(explore_priority, dtype=np.float64), nan=-np.inf)
-        chosen = top_per_group(code, key, by == NONE, explore_n)
-        lane[chosen] = RED
-        by[chosen] = EXPLORE
+        raise_to(RED, key, explore_n, EXPLORE)
     for lane_code, name in ((YELLOW, "yellow"), (BLUE, "blue")):
-        chosen = top_per_group(code, priority, by == NONE, left(lane_code, capacity[name]))
-        lane[chosen] = lane_code
-        by[chosen] = MODEL
+        raise_to(lane_code, priority, left(lane_code, capacity[name]), MODEL)
     return LaneDecision(
         lane=lane, selected_by=by, offices=offices, office_code=code, priority=priority, capacity=capacity
     )
@@ -239,11 +281,13 @@ def decide_lanes(
 def precedence(
     policy: SelectionPolicy, random_draw: np.ndarray, aeo: np.ndarray, rule_lane: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lane and ``selected_by`` codes before the model has its say, for a batch or one declaration:
-    a rule hit sends the item to its rule's lane (``rule_lane``: lane code, -1 when none); then the
-    random control sends to red the items whose draw is below ``random_rate`` (× ``aeo_factor`` for
-    AEO traders) and that no rule sent to red. The others are green, ``selected_by`` none: left to
-    the model (budgets in a batch, thresholds in real time)."""
+    """Lane and ``selected_by`` codes of the proposals made before the model's, for a batch or one
+    declaration: a rule hit proposes its rule's lane (``rule_lane``: the strictest lane of the rules
+    hit, as a lane code; -1 when none), and the random control sends to red the items whose draw is
+    below ``random_rate`` (× ``aeo_factor`` for AEO traders), whatever a rule said — named the
+    random control even where a red rule agreed (:data:`TIE_ORDER`). The other items are green,
+    ``selected_by`` none; the model may raise any item not red yet (budgets in a batch, thresholds
+    in real time)."""
     n = len(random_draw)
     lane = np.full(n, GREEN, dtype=np.int8)
     by = np.full(n, NONE, dtype=np.int8)
@@ -253,7 +297,7 @@ def precedence(
         lane[hit] = rule_lane[hit]
         by[hit] = RULE
     rate = np.where(aeo, policy.random_rate * policy.aeo_factor, policy.random_rate)
-    chosen = (np.asarray(random_draw) < rate) & (lane != RED)
+    chosen = np.asarray(random_draw) < rate
     lane[chosen] = RED
     by[chosen] = RANDOM
     return lane, by
@@ -280,13 +324,13 @@ def decide_by_thresholds(
     aeo: np.ndarray,
     rule_lane: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lane and ``selected_by`` codes by :func:`precedence`, then the model by thresholds (items
-    left green reaching a lane's threshold go there, ``selected_by`` model). ``priority`` is the
-    AEO-adjusted one (:func:`aeo_adjusted`); exploration, which ranks items against each other, is
-    a batch decision only."""
+    """Lane and ``selected_by`` codes in real time: the proposals of :func:`precedence`, then the
+    model's (:func:`threshold_lanes`) wherever it is stricter — a tie stays with the rule or the
+    random control. ``priority`` is the AEO-adjusted one (:func:`aeo_adjusted`); exploration, which
+    ranks items against each other, is a batch decision only."""
     lane, by = precedence(policy, random_draw, aeo, rule_lane)
-    model = np.where(by == NONE, threshold_lanes(priority, thresholds), -1)
-    chosen = model >= 0
-    lane[chosen] = model[chosen]
-    by[chosen] = MODEL
+    model = threshold_lanes(priority, thresholds)
+    stricter = (model >= 0) & (RANK[np.maximum(model, 0)] > RANK[lane])
+    lane[stricter] = model[stricter]
+    by[stricter] = MODEL
     return lane, by

@@ -3,13 +3,14 @@
 A batch (``clearsight select``) fills each office's budget with the best-ranked items of a window.
 A declaration arriving alone cannot be ranked against the others of its day, so the real-time
 decider uses what the last batch learned: per office, the lowest priority the model admitted to red,
-yellow and blue (saved with the policy in ``<home>/selectivity/realtime.json``). Then, per item, in
-the batch's order: a rule hit sends it to the strictest rule lane; the random control draws the same
-number the batch would draw for that item; an item left to the model goes to the strictest lane whose
-threshold its priority reaches; the rest are green — the batch's own precedence
-(:func:`clearsight.selectivity.lanes.decide_by_thresholds`, sharing its rules-then-random step with
-the batch's :func:`~clearsight.selectivity.lanes.decide_lanes`). Exploration is a batch decision (it
-ranks items against each other) and is not made here.
+yellow and blue (saved with the policy in ``<home>/selectivity/realtime.json``). Then, per item, the
+batch's own precedence (:func:`clearsight.selectivity.lanes.decide_by_thresholds`): the rules propose
+the strictest lane among those hit, the random control red with the same draw the batch would make
+for that item, the model the strictest lane whose threshold the item's priority reaches; the item
+takes the strictest of these, and ``selected_by`` names its source (a tie goes to the random
+control, then the rule). Exploration is a batch decision (it ranks items against each other) and is
+not made here. Each decision says why in one sentence (:mod:`clearsight.selectivity.why`) and, when
+the model selected it, the office's threshold it reached.
 
 :func:`decide_declarations` is "score and decide a declaration" as the scoring API asks it: the
 office checked, the items scored by the promoted model, their lanes decided, one
@@ -42,14 +43,17 @@ from clearsight.schema.items import ItemsUnreadable, canonical_items, office_ref
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.lanes import (
     BUDGET_LANES,
+    MODEL,
     RANDOM,
     SELECTED_BY,
     aeo_adjusted,
     decide_by_thresholds,
     quantile_thresholds,
+    threshold_lanes,
 )
 from clearsight.selectivity.policy import SelectionPolicy
 from clearsight.selectivity.select import SelectSettings, random_draws
+from clearsight.selectivity.why import ModelView, why
 
 #: Items (the most recently lodged) scored to set thresholds before any batch decision exists.
 FALLBACK_ITEMS = 20_000
@@ -124,8 +128,9 @@ class RealtimeDecider:
         return found
 
     def decide(self, items: pa.Table, scored: pa.Table) -> list[dict]:
-        """Per item (in order): lane, selected_by, random_control and rules_hit, with the item's
-        declaration_id, item_no, office_id and lodged_at.
+        """Per item (in order): lane, selected_by, random_control, rules_hit, threshold (the office's
+        threshold of the lane the model selected; None when the model did not select it) and why (one
+        sentence for the officer), with the item's declaration_id, item_no, office_id and lodged_at.
 
         ``items``: canonical declaration rows (missing optional fields are NULL; no ``lodged_at``
         means now); ``scored``: :meth:`RiskScorer.score`'s rows for the same items, same order.
@@ -146,19 +151,49 @@ class RealtimeDecider:
         rule_lane = np.array([LANES.index(self.rules.lane(h)) if h else -1 for h in hits], dtype=np.int8)
         limits = np.array([self._limits(row.get("office_id")) for row in rows]).reshape(len(rows), len(BUDGET_LANES))
         lane, by = decide_by_thresholds(self.policy, priority, limits, draws, aeo, rule_lane)
-        return [
-            {
-                "declaration_id": row["declaration_id"],
-                "item_no": row["item_no"],
-                "office_id": row.get("office_id"),
-                "lodged_at": row.get("lodged_at"),
-                "lane": LANES[lane[i]],
-                "selected_by": SELECTED_BY[by[i]],
-                "random_control": bool(by[i] == RANDOM),
-                "rules_hit": hits[i],
-            }
-            for i, row in enumerate(rows)
-        ]
+        model = threshold_lanes(priority, limits)
+        rule_lanes = {r.name: r.lane for r in self.rules.rules}
+        out = []
+        for i, row in enumerate(rows):
+            office = row.get("office_id")
+            final = LANES[lane[i]]
+            view = ModelView(
+                lane=LANES[model[i]] if model[i] >= 0 else None,
+                priority=float(priority[i]),
+                aeo_adjusted=bool(aeo[i]) and self.policy.aeo_factor != 1.0,
+                thresholds=self.office_thresholds(office),
+                office=office if (office or "") in self.thresholds else None,
+            )
+            out.append(
+                {
+                    "declaration_id": row["declaration_id"],
+                    "item_no": row["item_no"],
+                    "office_id": office,
+                    "lodged_at": row.get("lodged_at"),
+                    "lane": final,
+                    "selected_by": SELECTED_BY[by[i]],
+                    "random_control": bool(by[i] == RANDOM),
+                    "rules_hit": hits[i],
+                    "threshold": model_threshold(limits[i], final) if by[i] == MODEL else None,
+                    "why": why(
+                        final,
+                        SELECTED_BY[by[i]],
+                        [(name, rule_lanes.get(name)) for name in hits[i]],
+                        office=office,
+                        model=view,
+                        random_share=self.policy.random_rate * (self.policy.aeo_factor if aeo[i] else 1.0),
+                        aeo=bool(aeo[i]),
+                    ),
+                }
+            )
+        return out
+
+
+def model_threshold(limits: np.ndarray, lane: str) -> float | None:
+    """An office's threshold for a lane (a row of :data:`BUDGET_LANES`), None where there is none
+    (a lane closed to the model, or a batch whose model admitted an unscored item)."""
+    value = float(limits[BUDGET_LANES.index(lane)])
+    return value if np.isfinite(value) else None
 
 
 class ItemRefused(UserError):
@@ -187,6 +222,10 @@ class ItemDecision:
     office_id: str | None = None
     lodged_at: dt.datetime | None = None
     exploration: bool = False
+    #: the office's model threshold for the lane the model selected; None when it did not select it
+    threshold: float | None = None
+    #: who selected the lane and what the others proposed, in one sentence for the officer
+    why: str = ""
 
 
 def decide_declarations(scorer, decider, rows: pa.Table, explain_top: int | None = None) -> list[ItemDecision]:
@@ -222,6 +261,8 @@ def decide_declarations(scorer, decider, rows: pa.Table, explain_top: int | None
             rules_hit=list(d["rules_hit"] or []),
             office_id=d["office_id"],
             lodged_at=d["lodged_at"],
+            threshold=d["threshold"],
+            why=d["why"],
         )
         for r, d in zip(scored.to_pylist(), lanes, strict=True)
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +38,9 @@ from clearsight.rules import RuleHits, RuleSet, enabled_rules
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.decisions import move_decisions
 from clearsight.selectivity.explore import exploration_priority
-from clearsight.selectivity.lanes import SELECTED_BY, LaneDecision, decide_lanes
+from clearsight.selectivity.lanes import SELECTED_BY, LaneDecision, decide_lanes, lane_capacity
 from clearsight.selectivity.policy import SelectionPolicy
-from clearsight.selectivity.selections import BATCH, write_selections
+from clearsight.selectivity.selections import BATCH, selection_summary, write_selections
 
 KEY = ["declaration_id", "item_no"]
 #: Policy fields given in percent on the command line and in CLEARSIGHT_SELECT_* settings.
@@ -70,6 +71,19 @@ class SelectSettings(BaseSettings):
 def policy_percent(policy: SelectionPolicy) -> dict[str, float | int]:
     """A policy as an analyst writes it (percent), for messages, JSON and reports."""
     return {k: (round(v * 100, 6) if k in PERCENT_FIELDS else v) for k, v in policy.model_dump().items()}
+
+
+def policy_text(policy: SelectionPolicy) -> str:
+    """A policy in the words the selection report and the portal's Selection page show it in."""
+    p = policy_percent(policy)
+    return (
+        f"red {p['red_budget']:g} % of each office's items (of which a random control of {p['random_rate']:g} % "
+        f"of items and {p['explore_share']:g} % of the red budget for exploration), yellow {p['yellow_budget']:g} %, "
+        f"blue {p['blue_budget']:g} %; AEO traders at {p['aeo_factor']:g} % of others' priority and random rate; "
+        f"seed {p['seed']}. Rules and the random control are mandatory and count against the budget; the model "
+        "fills what is left, best-ranked first, and may raise an item a rule sent to a less strict lane: the "
+        "strictest lane proposed wins."
+    )
 
 
 def random_draws(declaration_id, item_no, seed: int) -> np.ndarray:
@@ -200,15 +214,18 @@ class SelectionResult:
         return out
 
     def rule_hits(self) -> list[dict]:
-        """Per rule applied: items hit, and how many of them the rule itself decided (a stricter rule
-        may have decided the others)."""
-        from clearsight.selectivity.lanes import RULE
+        """Per rule applied: items hit, how many of them the rule itself decided (``in_its_lane``),
+        and how many a stricter source outranked (``outranked``: a stricter rule, the random control,
+        exploration or the model took them to a stricter lane)."""
+        from clearsight.selectivity.lanes import RANK, RULE
 
         decided = self.decision.selected_by == RULE
+        final = RANK[self.decision.lane]
         out = []
         for i, rule in enumerate(self.rules.rules):
             hit = self.hits.matrix[:, i]
-            own = hit & decided & (self.decision.lane == LANES.index(rule.lane))
+            code = LANES.index(rule.lane)
+            own = hit & decided & (self.decision.lane == code)
             out.append(
                 {
                     "rule": rule.name,
@@ -217,6 +234,7 @@ class SelectionResult:
                     "criteria": rule.describe(),
                     "items": int(hit.sum()),
                     "in_its_lane": int(own.sum()),
+                    "outranked": int((hit & (final > RANK[code])).sum()),
                 }
             )
         return out
@@ -230,6 +248,7 @@ class SelectionResult:
             "items": self.items,
             "model": self.model_version,
             "policy": policy_percent(self.policy),
+            "policy_text": policy_text(self.policy),
             "lanes": self.lanes(),
             "offices": self.decision.counts(),
             "over_budget": self.decision.over_budget(),
@@ -348,3 +367,36 @@ def save_realtime_state(settings: Settings, result: SelectionResult) -> Path:
     path = Workspace(settings).realtime_thresholds
     write_json_atomic(path, state, indent=1)
     return path
+
+
+def saved_policy(settings: Settings, selection_id: str) -> SelectionPolicy | None:
+    """The policy a batch run was decided with, as saved for the real-time decider: known for the
+    latest run only (None for another run, or when the file is missing or unreadable)."""
+    try:
+        state = json.loads(Workspace(settings).realtime_thresholds.read_text(encoding="utf-8"))
+        if state.get("selection_id") != selection_id:
+            return None
+        return SelectionPolicy(**state["policy"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def selection_overview(settings: Settings, warehouse: Warehouse, selection_id: str) -> dict:
+    """One stored run as the selection report shows it: :func:`selection_summary` with the policy
+    (in percent) and the offices over budget — where rules and random controls alone sent more items
+    to red than the red budget, by how many. Both None when the policy was not kept (not the latest run)."""
+    summary = selection_summary(warehouse, selection_id)
+    policy = saved_policy(settings, selection_id)
+    over = None
+    if policy is not None:
+        offices = list(summary["offices"])
+        red = np.array([summary["offices"][o]["red"] for o in offices], dtype=np.int64)
+        items = np.array([sum(summary["offices"][o].values()) for o in offices], dtype=np.int64)
+        excess = red - lane_capacity(policy.red_budget, items)
+        over = {office: int(e) for office, e in zip(offices, excess, strict=True) if e > 0}
+    return {
+        **summary,
+        "policy": policy_percent(policy) if policy else None,
+        "policy_text": policy_text(policy) if policy else None,
+        "over_budget": over,
+    }

@@ -27,8 +27,9 @@ router = APIRouter(tags=["scoring"])
 @router.post("/score", name="api.score", response_model=ScoreOut,
              responses={503: {"description": "no risk model has been promoted"}})
 async def score(request: Request, body: DeclarationIn) -> Response:
-    """Score each item of a declaration: score, expected revenue, lane and why (the model, a rule
-    profile or the random control), reasons, model version."""
+    """Score each item of a declaration: score, expected revenue, lane, who selected it (the
+    strictest of a rule profile, the random control and the model wins), the office's threshold the
+    model reached, why in one sentence, reasons, model version."""
     portal, principal = get_portal(request), current_principal(request)
     try:
         results = await score_declaration(portal.scoring, body)
@@ -49,7 +50,8 @@ async def score(request: Request, body: DeclarationIn) -> Response:
         "model_version": version,
         "items": [{"item_no": r.item_no, "score": r.score, "fraud_probability": r.fraud_probability,
                    "expected_revenue": r.expected_revenue, "lane": r.lane, "reasons": r.reasons,
-                   "selected_by": r.selected_by, "random_control": r.random_control, "rules_hit": r.rules_hit}
+                   "selected_by": r.selected_by, "random_control": r.random_control, "rules_hit": r.rules_hit,
+                   "threshold": r.threshold, "why": r.why}
                   for r in results],
     }
     # Built by hand (the fields of ScoreOut, which documents it): FastAPI's response-model pass would

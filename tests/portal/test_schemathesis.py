@@ -44,6 +44,10 @@ def linked_schema(url: str) -> schemathesis.specs.openapi.schemas.OpenApiSchema:
     declaration id, so chained calls reach declarations that exist instead of random ids (404)."""
     raw = httpx.get(f"{url}/api/v1/openapi.json").json()
     ids = {(m, p): op["operationId"] for p, ops in raw["paths"].items() for m, op in ops.items()}
+    # The walk follows links from a page of the list: its filters (each fuzzed on its own above) would
+    # mostly answer an empty page, leaving no link to follow.
+    listing = raw["paths"]["/api/v1/declarations"]["get"]
+    listing["parameters"] = [p for p in listing["parameters"] if p["name"] in ("q", "office_id", "limit", "offset")]
     first = "$response.body#/0"
     raw["paths"]["/api/v1/declarations"]["get"]["responses"]["200"]["links"] = {
         "ItsDeclaration": {

@@ -120,8 +120,8 @@ class ListSpec:
                 schema = {"type": "string", "enum": list(f.choices)}
             elif f.kind in ("date_from", "date_to"):
                 schema = {"type": "string", "format": "date"}
-            elif f.pattern:
-                schema["pattern"] = f"^{f.pattern}$"
+            else:  # a control character is refused before any route (see the app's RefuseControlCharacters)
+                schema["pattern"] = f"^{f.pattern}$" if f.pattern else r"^[^\x00-\x1f\x7f-\x9f]*$"
             out.append(param(f.name, schema, f.label))
         return out
 

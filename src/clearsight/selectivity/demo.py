@@ -57,7 +57,8 @@ def demo_rules(importers: list[str], start: dt.date) -> list[Rule]:
         {
             "name": "aeo-small",
             "lane": "green",
-            "reason": "facilitation: AEO traders' consignments below 200,000 go green (random control apart)",
+            "reason": "facilitation: AEO traders' consignments below 200,000, recorded as facilitated "
+            "(a stricter rule, the model or the random control may still select them)",
             "condition": "aeo_status AND customs_value < 200000",
             "owner": "demo analyst",
         },

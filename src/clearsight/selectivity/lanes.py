@@ -225,7 +225,8 @@ def decide_lanes(
     """Decide the lane of every item of a batch.
 
     ``office``: office of each item (strings); ``priority``: the model's ranking value (higher first,
-    typically the expected revenue); ``rule_lane``: the lane code a rule imposes (-1 when none);
+    typically the expected revenue); ``rule_lane``: the strictest lane code of the rules an item
+    hits (-1 when none), a lane the model may raise, never lower;
     ``explore_priority``: ranking for the exploration share (higher first; required when
     ``policy.explore_share`` > 0); ``aeo``: the trader holds AEO status; ``random_draw``: uniform
     draws in [0, 1) for the random control (default: drawn from ``policy.seed``).

@@ -2,9 +2,13 @@
 
 A rule names the goods items it targets — HS code prefixes, countries of origin or export, importers,
 declarants, offices, modes of transport, customs value or unit value thresholds, or any SQL condition
-over the canonical declaration fields — and the lane they must go to (red, yellow, blue, or green for
-a facilitation rule), for a validity window, with an owner and a reason (WTO TFA Art. 7.4: criteria
-that are stated, reviewed and retired when they stop finding anything).
+over the canonical declaration fields — and the lane they ask for (red, yellow, blue or green), for a
+validity window, with an owner and a reason (WTO TFA Art. 7.4: criteria that are stated, reviewed and
+retired when they stop finding anything).
+
+A rule can raise an item's lane, never lower it: the strictest lane among rules, the random control
+and the model wins (:mod:`clearsight.selectivity.lanes`), so a green rule records its hit and keeps an
+item green only when nothing stricter selects it.
 
 A rule is checked once, when it is entered (:class:`Rule`); every enabled rule valid on the items'
 dates is then compiled into one Ibis expression (:class:`RuleSet`), so the same rules run in the

@@ -94,7 +94,12 @@ def test_officer_journey(browser_portal, page):
     form.locator("select[name=result]").select_option("fraud")
     form.locator("input[name=fraud_type]").fill("valuation")
     form.locator("input[name=additional_revenue]").fill("2500")
+    form.locator("button").click()  # nothing chosen for the method: the browser asks for it
+    assert page.locator("#confirm").count() == 0
+    form.locator("select[name=method]").select_option("physical")
     form.locator("button").click()
+    assert page.locator("#question").inner_text().startswith("Record fraud for item ")
+    page.click("#confirm")
     assert page.locator("#recorded").inner_text().startswith(f"Result recorded for {item_declaration}/")
     shot(page, "04-recorded")
     with browser_portal.portal.warehouse() as wh:

@@ -128,8 +128,8 @@ def test_the_forms_choose_nothing_and_ask_before_recording(private):
     queue = private.client.get("/queue").text
     form = queue[queue.index('<form method="post" action="/queue/record"'):]
     form = form[: form.index("</form>")]
-    assert '<option value="" selected>— choose —</option>' in form
-    assert re.findall(r"<option[^>]*selected[^>]*>([^<]*)<", form) == ["— choose —", "— choose —"]  # result, method
+    assert re.findall(r"<option[^>]*selected[^>]*>([^<]*)<", form) == ["— choose a result —", "— choose a method —"]
+    assert '<option value="" selected>' in form and "required" in form
 
     declaration_id, item_no = _open_item(private)
     fields = {"csrf_token": csrf, "declaration_id": declaration_id, "item_no": str(item_no), "method": "physical"}

@@ -231,7 +231,7 @@ def suggest_cmd(
         if answer.note:
             err_console.print(answer.note, highlight=False, soft_wrap=True)
         return
-    if answer.note and not answer.note.startswith("no confident"):
+    if answer.note and not answer.suggestions and not answer.note.startswith("no confident"):
         fail(answer.note)  # the text cannot be read as a goods description
     if not answer.suggestions:
         console.print(answer.note or "no confident suggestion")
@@ -242,6 +242,8 @@ def suggest_cmd(
     for s in answer.suggestions:
         grid.add_row(f"{s.code[:4]}.{s.code[4:]}", s.level, f"{s.score:.2f}", s.description)
     console.print(grid)
+    if answer.note:  # e.g. the best code's state contradicts the description's
+        err_console.print(f"note: {answer.note}", highlight=False, soft_wrap=True)
 
 
 def _parse_date(value: str) -> dt.date:

@@ -15,6 +15,7 @@ from clearsight.core.errors import UserError
 from clearsight.hs.classifier import HSClassifier
 from clearsight.hs.nomenclature import entries
 from clearsight.hs.retrieval import NomenclatureRetriever, nomenclature_retriever
+from clearsight.hs.states import contradictions, heading_contradicts, named_states, reweigh
 from clearsight.hs.text import normalise, problem_with
 
 MODEL_FILE = "classifier.joblib"
@@ -26,6 +27,7 @@ MIN_CONFIDENCE = 0.2
 MIN_SCORE = 0.01
 #: Probability at which a suggestion is called sure at that level.
 LEVEL_THRESHOLD = 0.4
+LEVELS = ("subheading", "heading", "chapter", "uncertain")
 
 
 def _code_version(*modules: str) -> str:
@@ -84,8 +86,15 @@ class Suggester:
     def codes(self) -> np.ndarray:
         return self.retriever.codes_
 
+    def _index(self, code: str) -> int:
+        if getattr(self, "_positions", None) is None:
+            self._positions = _position(self.codes)
+        return self._positions[code]
+
     def probabilities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities over ``codes``, confidence) for raw descriptions; in batches of 500."""
+        """(probabilities over ``codes``, confidence) for raw descriptions; in batches of 500. Codes
+        whose nomenclature names a state opposite to the description's (frozen against fresh or
+        chilled, roasted against not roasted, used against new...) are weighed down (``hs.states``)."""
         norms = [normalise(t) for t in texts]
         probs, conf = [], []
         for start in range(0, len(norms), 500):
@@ -94,6 +103,7 @@ class Suggester:
                 p, c = self.model.predict_proba(chunk)
             else:
                 p, c = self.retriever.probabilities(chunk)
+            p = reweigh(texts[start : start + 500], self.codes, p)
             empty = np.array([not n for n in chunk])
             c = np.where(empty, 0.0, c)
             probs.append(p)
@@ -120,6 +130,7 @@ class Suggester:
             p = probs[row]
             heading = _group_sums(self.codes, p, 4)
             chapter = _group_sums(self.codes, p, 2)
+            against = contradictions(texts[i], self.codes)
             out = []
             for j in np.argsort(-p)[:top]:
                 if p[j] < MIN_SCORE:
@@ -135,10 +146,22 @@ class Suggester:
                     if chapter[code[:2]] >= LEVEL_THRESHOLD
                     else "uncertain"
                 )
+                if against[j]:  # the state contradicts: never sure of the code, nor of a heading that does
+                    cap = "chapter" if heading_contradicts(texts[i], code) else "heading"
+                    level = max(level, cap, key=LEVELS.index)
                 out.append(Suggestion(code, level, round(float(p[j]), 4), table[code].description))
             note = None if out else "no confident suggestion: the scores are spread over many codes"
+            if out and against[self._index(out[0].code)]:
+                note = (
+                    f"the description says {' and '.join(named_states(texts[i]))}; "
+                    "the best suggestion's nomenclature text says otherwise: check the goods' state"
+                )
             answers[i] = Answer(texts[i], out, note)
         return answers
+
+
+def _position(codes: np.ndarray) -> dict[str, int]:
+    return {str(c): i for i, c in enumerate(codes.tolist())}
 
 
 def _group_sums(codes: np.ndarray, p: np.ndarray, digits: int) -> dict[str, float]:

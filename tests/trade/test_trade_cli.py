@@ -4,6 +4,7 @@ valuation reference|flags, and one-line refusals."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from trade_planted import load, planted_declarations, planted_flows
@@ -74,6 +75,8 @@ def test_mirror_terminal_summary_and_default_page(home):
     result = run(home, "mirror", "--hs-level", "4", "--no-mode-factors")
     assert "pairs compared (HS4, by year)" in result.stdout
     assert "partners reporting no exports: MX" in result.stdout
+    assert re.search(r"revenue at risk[^\n]*\d USD", result.stdout), result.stdout
+    assert "USD USD" not in result.stdout  # the amount's own currency, once
     assert (home / "reports" / "mirror.html").is_file()
 
 

@@ -39,7 +39,7 @@ def parse_mode_factors(items: list[str]) -> dict[str, float]:
 def _print_mirror(report: MirrorReport) -> None:
     from clearsight.trade.html import money, ratio
 
-    revenue = "not estimated" if report.revenue_at_risk is None else f"{money(report.revenue_at_risk)} USD"
+    revenue = "not estimated" if report.revenue_at_risk is None else money(report.revenue_at_risk)
     console.print(
         f"{report.pairs:,} pairs compared (HS{report.hs_level}, by {report.period_level}); median ratio "
         f"imports FOB / mirror exports {ratio(report.median_ratio, 3)}; {report.flagged:,} gaps flagged; "

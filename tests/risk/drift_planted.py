@@ -13,7 +13,7 @@ from pathlib import Path
 from clearsight.core.warehouse import Warehouse, connect
 from feedback_world import copy, world_file
 
-__all__ = ["PLANTED_FROM", "TRAIN_UNTIL", "copy", "planted_file", "train_model"]
+__all__ = ["PLANTED_FROM", "TRAIN_UNTIL", "copy", "planted_file", "planted_world_json", "train_model"]
 
 PLANTED_FROM = dt.datetime(2024, 4, 29)  # the last three weeks (weeks 18-20)
 TRAIN_UNTIL = dt.datetime(2024, 4, 1)
@@ -31,6 +31,15 @@ def plant(wh: Warehouse) -> None:
     wh.replace("declarations", changed.to_pyarrow())
 
 
+def _world(tmp_path_factory) -> Path:
+    return world_file(tmp_path_factory, "20-weeks", items=30_000, days=140, seed=11)
+
+
+def planted_world_json(tmp_path_factory) -> Path:
+    """The world's own description (``world.json``: its recorded effects, such as the port closure)."""
+    return _world(tmp_path_factory).parent / "world" / "world.json"
+
+
 def planted_file(tmp_path_factory) -> Path:
     """The world's warehouse file with the drift planted, built once per test run."""
     folder = tmp_path_factory.getbasetemp() / "drift-planted"
@@ -39,7 +48,7 @@ def planted_file(tmp_path_factory) -> Path:
     if done.exists():
         return path
     folder.mkdir(exist_ok=True)
-    shutil.copyfile(world_file(tmp_path_factory, "20-weeks", items=30_000, days=140, seed=11), path)
+    shutil.copyfile(_world(tmp_path_factory), path)
     wh = connect(f"duckdb://{path}")
     try:
         plant(wh)

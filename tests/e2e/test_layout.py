@@ -7,20 +7,16 @@ Screenshots are kept in ``$CLEARSIGHT_TEST_ARTIFACTS/layout`` (default ``build/t
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
+from browser_checks import analysed_portal
 
 from browser import chromium as launch_chromium
-from clearsight.core.store import open_store
-from clearsight.core.warehouse import connect
-from clearsight.selectivity.select import SelectSettings, select_batch
 from engines import CHROMIUM, chromium_available, skip_or_fail
-from portal_live import password_of, start_portal, token, trained_home, workspace
+from portal_live import password_of, token
 
 ARTIFACTS = Path(os.environ.get("CLEARSIGHT_TEST_ARTIFACTS", Path(__file__).parents[2] / "build" / "test-artifacts")) / "layout"
 #: The pages with charts (or that frame a report) an analyst opens.
@@ -50,16 +46,7 @@ def chromium():
 def layout_portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir):
     """A portal with a promoted model, a stored selection, and the synthetic world's record of its
     national currency where the demo keeps it."""
-    settings = workspace(trained_home(tmp_path_factory, synthetic_warehouse_file), tmp_path_factory.mktemp("layout-home"))
-    (settings.home / "demo-world").mkdir()
-    shutil.copyfile(synthetic_world_dir / "world.json", settings.home / "demo-world" / "world.json")
-    store, wh = open_store(settings), connect(settings.warehouse_url)
-    try:
-        select_batch(settings, wh, store, dt.date(2024, 11, 1), dt.date(2024, 11, 30), SelectSettings().policy())
-    finally:
-        wh.close()
-        store.close()
-    server, _ = start_portal(settings)
+    server, _ = analysed_portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir, "layout-home")
     yield server
     server.stop()
 

@@ -24,9 +24,14 @@ LANE_ORDER = ("red", "yellow", "blue", "green")
 
 
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir):
-    if not chromium_available():  # checked before anything is built: a missing Chromium costs nothing
+def chromium():
+    """Checked before anything is built for the browser: a missing Chromium costs nothing."""
+    if not chromium_available():
         skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def portal(chromium, tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir):
     server, _ = analysed_portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir, "officer-day-home")
     yield server
     server.stop()

@@ -64,10 +64,15 @@ WITH_BADGES = {"queue", "declaration", "selection"}
 
 
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir):
-    """An analysed workspace with a stored revenue forecast too, so that every page has content."""
-    if not chromium_available():  # checked before anything is built: a missing Chromium costs nothing
+def chromium():
+    """Checked before anything is built for the browser: a missing Chromium costs nothing."""
+    if not chromium_available():
         skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def portal(chromium, tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir):
+    """An analysed workspace with a stored revenue forecast too, so that every page has content."""
     server, home = analysed_portal(tmp_path_factory, synthetic_warehouse_file, synthetic_world_dir, "pages-home")
     with server.portal.warehouse() as wh:
         report = forecast_revenue(wh, ForecastOptions(measures=("duty",), min_share=0.05, models=ModelOptions(horizon=6)))

@@ -157,3 +157,19 @@ def test_short_and_sparse_series_get_the_stated_fallback(tmp_path):
         assert all(p["forecast"] > 0 for p in short["forecast"])
     finally:
         wh.close()
+
+
+def test_fan_chart_and_report_speak_the_palette_and_the_currency(report, tmp_path):
+    from clearsight.core.palette import LANES
+    from clearsight.forecast.html import amount, fan_figure, write_forecast_html
+
+    national = report["measures"]["duty"]["series"][0]
+    fig = fan_figure(national, "National", [80, 95], "KES")
+    bands = [t for t in fig.data if t.name.endswith("% interval")]
+    assert len(bands) == 2 and all(t.mode == "lines" for t in bands), "a band's edge is no data point"
+    drawn = {t.line.color for t in fig.data} | {t.fillcolor for t in bands}
+    assert not drawn & set(LANES.values()), "lane colours mean lanes, not forecasts"
+    assert fig.layout.yaxis.title.text == "KES" and fig.layout.yaxis.rangemode == "tozero"
+    html = write_forecast_html(report, tmp_path / "forecast.html", "KES").read_text()
+    headline = report["measures"]["duty"]["headline_next_quarter"]["forecast"]
+    assert amount(headline, "KES").endswith(" KES") and amount(headline, "KES") in html

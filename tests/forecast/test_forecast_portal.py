@@ -15,7 +15,7 @@ from portal_live import start_portal, token
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = Settings(home=tmp_path_factory.mktemp("forecast-portal"))
+    settings = Settings(home=tmp_path_factory.mktemp("forecast-portal"), currency="KES")
     wh = Workspace(settings).open_warehouse()
     wh.insert("declarations", planted_declarations())
     report = forecast_revenue(wh, ForecastOptions(measures=("duty",), min_share=0.0, models=ModelOptions(horizon=3)))
@@ -39,6 +39,7 @@ def test_manager_reads_the_stored_forecast(server):
     assert sum(s["next_quarter"] for s in offices) == pytest.approx(nat["next_quarter"], rel=1e-6)
     html = httpx.get(f"{server.url}/forecast", headers=h)
     assert html.status_code == 200 and "chart-forecast-national" in html.text and "OFFA" in html.text
+    assert f"{nat['next_quarter']:,.0f} KES" in html.text  # money with its currency
 
 
 @pytest.mark.parametrize(("role", "status"), [("auditor", 200), ("researcher", 403), ("officer", 403)])

@@ -92,7 +92,9 @@ def forecast_command(
         err_console.print("backtesting and forecasting…")
         report = forecast_revenue(wh, options, scenario)
         store_forecasts(wh, report)
-    report_path = write_forecast_html(report, out or workspace_of(ctx).report("forecast.html"))
+    workspace = workspace_of(ctx)
+    report["currency"] = workspace.currency  # duty and import values are in the national currency
+    report_path = write_forecast_html(report, out or workspace.report("forecast.html"), workspace.currency)
     emit(report, as_json, _print_forecast, report=report_path, indent=None)
 
 
@@ -115,12 +117,17 @@ def _parse_tariff(text: str, elasticity: float, kind: Any):
 def _print_forecast(report: dict[str, Any]) -> None:
     from clearsight.forecast.html import amount
 
+    currency = report.get("currency")
+
+    def amount_in(value: float | None) -> str:
+        return amount(value, currency)
+
     for m in report["measures"].values():
         h, b = m["headline_next_quarter"], m["backtest"]
         console.print(
             f"[bold]{m['label']}[/]: next quarter ({h['months'][0]} to {h['months'][-1]}) "
-            f"{amount(h['forecast'])} (80 % interval {amount(h['lo_80'])} to {amount(h['hi_80'])})"
-            + (f"; scenario {amount(h['scenario'])}" if "scenario" in h else ""),
+            f"{amount_in(h['forecast'])} (80 % interval {amount_in(h['lo_80'])} to {amount_in(h['hi_80'])})"
+            + (f"; scenario {amount_in(h['scenario'])}" if "scenario" in h else ""),
             highlight=False,
         )
         if b["overall_mase"] is not None:

@@ -19,12 +19,15 @@ def demo_forecast(settings: Settings, warehouse: Warehouse) -> list[Path]:
     options = ForecastOptions(measures=("duty",), min_share=0.02, models=ModelOptions(horizon=12))
     report = forecast_revenue(warehouse, options)
     store_forecasts(warehouse, report)
-    path = write_forecast_html(report, Workspace(settings).report("forecast.html"))
+    workspace = Workspace(settings)
+    currency = workspace.currency
+    path = write_forecast_html(report, workspace.report("forecast.html"), currency)
     m = report["measures"]["duty"]
     h, b = m["headline_next_quarter"], m["backtest"]
     console.print(
         f"   national duty and taxes, next quarter ({h['months'][0]} to {h['months'][-1]}): "
-        f"{amount(h['forecast'])} (80 % interval {amount(h['lo_80'])} to {amount(h['hi_80'])})",
+        f"{amount(h['forecast'], currency)} (80 % interval {amount(h['lo_80'], currency)} to "
+        f"{amount(h['hi_80'], currency)})",
         highlight=False,
     )
     if b["overall_mase"] is not None:

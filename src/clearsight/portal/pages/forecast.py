@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from clearsight.access.security import Principal
 from clearsight.core.errors import UserError
+from clearsight.core.workspace import Workspace
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
 
@@ -28,18 +29,18 @@ def forecast_view(portal: Portal, measure: str) -> dict:
     return {"measure": measure, "forecast": stored or None}
 
 
-def fan_chart(stored: dict | None):
+def fan_chart(stored: dict | None, currency: str | None):
     if not stored:
         return None
+    from clearsight.core.charts import div
     from clearsight.forecast.html import fan_figure
 
     national = stored["series"][0]
     series = {**national, "forecast": [
         {**p, "scenario": sc["amount"]} for p, sc in zip(national["forecast"], national["scenario"], strict=False)
     ] if national["scenario"] else national["forecast"]}
-    fig = fan_figure(series, f"National: {stored['label']}", [80, 95])
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id="chart-forecast-national",
-                       config={"displaylogo": False, "responsive": True})
+    fig = fan_figure(series, f"National: {stored['label']}", [80, 95], currency)
+    return div(fig, "chart-forecast-national", height=420)
 
 
 @router.get("/forecast", name="page.forecast")
@@ -47,8 +48,5 @@ def forecast(
     request: Request, measure: str = "duty", portal: Portal = PortalDep, principal: Principal = PrincipalDep
 ) -> Response:
     data = forecast_view(portal, measure)
-    from markupsafe import Markup
-
-    chart = fan_chart(data["forecast"])
-    return page(request, "forecast.html", data, title="Revenue forecast", principal=principal,
-                extra={"chart": Markup(chart) if chart else None})
+    chart = fan_chart(data["forecast"], Workspace(portal.settings).currency)
+    return page(request, "forecast.html", data, title="Revenue forecast", principal=principal, extra={"chart": chart})

@@ -35,6 +35,7 @@ ROOMS = (
     "trade",
     "release",
     "forecast",
+    "entities",
     "hs",
     "privacy",
     "access",

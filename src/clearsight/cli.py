@@ -17,6 +17,7 @@ from clearsight.access import cli as access_cli
 from clearsight.cli_kit import emit, open_warehouse, workspace_of
 from clearsight.console import console, fail
 from clearsight.core.settings import Settings
+from clearsight.entities import cli as entities_cli
 from clearsight.forecast import cli as forecast_cli
 from clearsight.hs import cli as hs_cli
 from clearsight.ingest import cli as ingest_cli
@@ -41,6 +42,7 @@ ROOMS = (
     release_cli,
     forecast_cli,
     trade_cli,
+    entities_cli,
     portal_cli,
     lab_cli,
     risk_cli,

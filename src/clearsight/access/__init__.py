@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from clearsight.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from clearsight.access.audit import Anchor, GroupCommit, Verification
+    from clearsight.access.audit import Anchor, GroupCommit, Verification, record
     from clearsight.access.refusals import RefusalAudit
     from clearsight.access.roles import OFFICE_BOUND, POLICY, ROLES, allowed, check_role
     from clearsight.access.security import (
@@ -83,6 +83,7 @@ __all__ = [
     "principal_of_key",
     "principal_of_session",
     "read_token",
+    "record",
     "reset_password",
     "revoke_api_key",
     "same",
@@ -99,6 +100,7 @@ __getattr__, __dir__ = lazy_exports(
         "Anchor": "audit",
         "GroupCommit": "audit",
         "Verification": "audit",
+        "record": "audit",  # append an audit entry (rooms that audit a user's decision)
         "RefusalAudit": "refusals",
         "OFFICE_BOUND": "roles",
         "POLICY": "roles",

@@ -41,7 +41,7 @@ def ingest(
         str | None,
         typer.Option(
             "--preset",
-            help="A packaged mapping for a known layout (trade_flows: comtrade, comtrade-bulk, comtrade-api).",
+            help="A packaged mapping for a known layout (trade_flows: comtrade, comtrade-bulk, comtrade-api; seizures: cen-seizures; seizure_parties: cen-persons).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per file.")] = False,

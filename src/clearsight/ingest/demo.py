@@ -12,7 +12,7 @@ from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
 
 #: Load order: parties first, declarations before what refers to them.
-LOAD_ORDER = ("parties", "declarations", "inspections", "events", "trade_flows", "seizures")
+LOAD_ORDER = ("parties", "declarations", "inspections", "events", "trade_flows", "seizures", "seizure_parties")
 
 MESSY_MAPPING = """\
 # The layout of a second system's extract: other column names, day-first dates, decimal commas.

@@ -32,6 +32,7 @@ DATE_FIELDS: dict[str, str] = {
     "trade_flows": "period",
     "seizures": "seized_on",
     "parties": "registered_on",
+    "seizure_parties": "",  # no date of its own: its seizure has it
 }
 
 #: Robust z above which a unit value is an outlier (the MAD is scaled to a sigma by ``MAD_SCALE``).
@@ -260,7 +261,7 @@ def _table_quality(
         "rows": t.count(),
         "rows_with_warnings": t.count(where=flags.notnull()),
     }
-    if spec.field(date_field).kind != "period":
+    if date_field and spec.field(date_field).kind != "period":
         aggs["latest"] = t[date_field].max()
     for i, f in enumerate(spec.fields):
         col = t[f.name]
@@ -303,6 +304,7 @@ def _table_quality(
         duplicate_keys, duplicate_rows = _duplicates(t, list(spec.key))
         if stats["rows_with_warnings"]:
             warnings = _warnings(t)
+    if rows and date_field:
         by_period = _rows_by_period(t, date_field, spec.field(date_field).kind)
         if spec.field(date_field).kind == "period":
             ends = [(period_end(p.period.replace("-", "")), p.period) for p in by_period]

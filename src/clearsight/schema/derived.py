@@ -119,6 +119,59 @@ FORECASTS = DerivedTable(
     ),
 )
 
+ENTITY_PAIRS = DerivedTable(
+    "entity_pairs",
+    owner="entities",
+    description="pairs of party records compared by entity resolution (`clearsight entities resolve`), with "
+    "their match probability and status (accepted, review, below, confirmed, rejected); the latest run",
+    columns=(
+        ("left_id", "string"),
+        ("right_id", "string"),
+        ("match_probability", "float64"),
+        ("match_weight", "float64"),
+        ("name_weight", "float64"),
+        ("status", "string"),
+        ("resolved_at", "timestamp"),
+    ),
+)
+
+ENTITY_CLUSTERS = DerivedTable(
+    "entity_clusters",
+    owner="entities",
+    description="every party record (party:<party_id>, seizure:<seizure_id>:<party_no>) and the entity it "
+    "was resolved to; the latest run",
+    columns=(
+        ("record_id", "string"),
+        ("entity_id", "string"),
+        ("entity_size", "int64"),
+        ("resolved_at", "timestamp"),
+    ),
+)
+
+ENTITY_REVIEWS = DerivedTable(
+    "entity_reviews",
+    owner="entities",
+    description="reviewers' decisions on pairs of party records (same or different entity), kept for every "
+    "later run; the latest decision on a pair counts",
+    columns=(
+        ("left_id", "string"),
+        ("right_id", "string"),
+        ("decision", "string"),  # same | different
+        ("decided_by", "string"),
+        ("decided_at", "timestamp"),
+        ("note", "string"),
+    ),
+)
+
 DERIVED_TABLES: dict[str, DerivedTable] = {
-    t.name: t for t in (SELECTIONS, HS_NOMENCLATURE, HS_TARIFF_LINES, FORECASTS)
+    t.name: t
+    for t in (
+        SELECTIONS,
+        HS_NOMENCLATURE,
+        HS_TARIFF_LINES,
+        FORECASTS,
+        ENTITY_PAIRS,
+        ENTITY_CLUSTERS,
+        ENTITY_REVIEWS,
+    )
 }

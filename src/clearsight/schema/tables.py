@@ -218,22 +218,92 @@ TRADE_FLOWS = Table(
     ),
 )
 
+#: Commodity categories of the WCO Customs Enforcement Network (CEN) seizure records.
+SEIZURE_CATEGORIES = (
+    "drugs",
+    "tobacco",
+    "alcohol",
+    "medicines",
+    "ipr",  # counterfeit and pirated goods
+    "cites",  # endangered species (wildlife, ivory, timber)
+    "weapons",
+    "cash",
+    "revenue",  # commercial fraud: duties and taxes evaded
+    "other",
+)
+#: Roles a person or company plays in a seizure (CEN persons and companies).
+SEIZURE_ROLES = (
+    "importer",
+    "exporter",
+    "consignee",
+    "consignor",
+    "declarant",
+    "carrier",
+    "owner",
+    "driver",
+    "passenger",
+    "sender",
+    "recipient",
+    "other",
+)
+
 SEIZURES = Table(
     name="seizures",
-    description="Enforcement records.",
+    description="Enforcement records: one row per seizure, as the WCO Customs Enforcement Network records it.",
     key=("seizure_id",),
     fields=(
         F("seizure_id", "id", "Seizure reference", True),
         F("seized_on", "date", "Date of the seizure", True),
         F("office_id", "id", "Office that made the seizure"),
+        F(
+            "place",
+            "text",
+            "Place of the seizure in words (container terminal, arrivals hall, border post, ...)",
+        ),
+        F("mode_of_transport", "enum", "Mode of transport of the goods seized", values=MODES),
+        F("conveyance", "text", "Conveyance: vessel, flight, vehicle registration, parcel tracking number"),
+        F("commodity_category", "enum", "CEN commodity category", values=SEIZURE_CATEGORIES),
         F("hs_code", "hs_any", "Commodity code of the goods seized"),
         F("commodity", "text", "Commodity seized, in words"),
         F("quantity", "amount", "Quantity seized"),
         F("quantity_unit", "text", "Unit of the quantity"),
         F("concealment", "text", "Concealment method"),
+        F("detection_method", "text", "How the goods were found (risk profiling, X-ray, sniffer dog, ...)"),
+        F("country_of_origin", "country", "Country where the goods came from (ISO alpha-2)"),
+        F("country_of_departure", "country", "Country the conveyance left from (ISO alpha-2)"),
+        F("country_of_destination", "country", "Country the goods were going to (ISO alpha-2)"),
         F("route", "text", "Route (countries, ISO alpha-2, separated by '>')"),
         F("declaration_id", "id", "Declaration the seizure was made on, if any"),
-        F("party_ids", "text", "Linked parties (party_id values separated by ';')"),
+        F(
+            "party_ids",
+            "text",
+            "Known traders involved (party_id values separated by ';'); every person and "
+            "company involved, named or not, is in seizure_parties",
+        ),
+    ),
+)
+
+SEIZURE_PARTIES = Table(
+    name="seizure_parties",
+    description="Persons and companies involved in a seizure, as the seizure record names them.",
+    key=("seizure_id", "party_no"),
+    references=((("seizure_id",), "seizures"),),
+    fields=(
+        F("seizure_id", "id", "Seizure reference", True),
+        F("party_no", "int", "Number of the person or company within the seizure", True),
+        F("role", "enum", "Role in the seizure", True, values=SEIZURE_ROLES),
+        F("kind", "enum", "company or person", values=("company", "person")),
+        F("name", "text", "Name as recorded (spelling and legal form as the officer wrote them)"),
+        F("address", "text", "Address as recorded"),
+        F("country", "country", "Country of the address or nationality (ISO alpha-2)"),
+        F("identifier", "id", "Identifier as recorded (trader id, tax number, passport), if known"),
+        F(
+            "identifier_type",
+            "text",
+            "What the identifier is: trader_id, tax_id, passport, national_id, other",
+        ),
+        F("phone", "text", "Telephone number as recorded"),
+        F("email", "text", "E-mail address as recorded"),
     ),
 )
 
@@ -249,6 +319,8 @@ PARTIES = Table(
         F("country", "country", "Country of establishment (ISO alpha-2)"),
         F("aeo_status", "bool", "Holds Authorised Economic Operator status"),
         F("registered_on", "date", "Registration date"),
+        F("phone", "text", "Telephone number of the registered contact"),
+        F("email", "text", "E-mail address of the registered contact"),
     ),
 )
 
@@ -297,7 +369,17 @@ QUARANTINE = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (DECLARATIONS, INSPECTIONS, EVENTS, TRADE_FLOWS, SEIZURES, PARTIES, INGEST_BATCHES, QUARANTINE)
+    for t in (
+        DECLARATIONS,
+        INSPECTIONS,
+        EVENTS,
+        TRADE_FLOWS,
+        SEIZURES,
+        SEIZURE_PARTIES,
+        PARTIES,
+        INGEST_BATCHES,
+        QUARANTINE,
+    )
 }
 DATA_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if t.loadable)
 

@@ -82,7 +82,7 @@ def build_seizures(
     origin: np.ndarray,
     export_country: np.ndarray,
 ) -> pa.Table:
-    """The seizures table, oldest first (records before the period included)."""
+    """The seizures table, oldest first (records before the period included), without its CEN fields."""
     parts: list[dict[str, pa.Array | np.ndarray]] = []
     imp_ids = np.asarray(pop.imp_id.to_numpy(zero_copy_only=False), dtype=object)
     dec_ids = np.asarray(pop.dec_id.to_numpy(zero_copy_only=False), dtype=object)
@@ -212,5 +212,5 @@ def build_seizures(
         "declaration_id": pa.array(cols["declaration_id"][order], pa.string()),
         "party_ids": pa.array(cols["party_ids"][order], pa.string()),
     }
-    names = [f.name for f in SEIZURES.fields if not f.derived]
-    return pa.table({n_: table[n_] for n_ in names})
+    # the CEN fields (place, mode, conveyance, category, detection, countries) come from identities.py
+    return pa.table({n_: table[n_] for n_ in (f.name for f in SEIZURES.fields) if n_ in table})

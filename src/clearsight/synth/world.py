@@ -37,6 +37,7 @@ from clearsight.synth.events import AGENCIES, DEFECTS, LANES, RED, Clearance, E,
 from clearsight.synth.flows import build_trade_flows
 from clearsight.synth.fraud import ALL_FRAUD_TYPES, Declared, Fraud, declare, plant_fraud
 from clearsight.synth.goods import Economy, Goods, build_economy, draw_declarations, draw_goods
+from clearsight.synth.identities import plant_identities
 from clearsight.synth.parties import RISK_CLASSES, Population, build_population
 from clearsight.synth.reference import (
     PREFERENCES,
@@ -64,6 +65,7 @@ class World:
     seizures: pa.Table
     parties: pa.Table
     ground_truth: pa.Table
+    seizure_parties: pa.Table
     tariff: pa.Table
     params: dict[str, Any]
     catalogue: Catalogue = field(repr=False)
@@ -76,6 +78,7 @@ class World:
             "events": self.events,
             "trade_flows": self.trade_flows,
             "seizures": self.seizures,
+            "seizure_parties": self.seizure_parties,
             "parties": self.parties,
         }
 
@@ -290,17 +293,29 @@ def generate_world(
         penalty_rate=penalty_rate,
         non_reporting=non_reporting,
     )
-    params["revenue_effects"] = effects_record(
-        cal, [p.chapter for p in cat.products], tariff_change, closure
+    params["revenue_effects"] = effects_record(cal, [p.chapter for p in cat.products], tariff_change, closure)
+    ids = plant_identities(
+        seed,
+        cal,
+        reporter,
+        _table(PARTIES, **{c: pop.parties[c] for c in pop.parties.column_names}, phone=None, email=None),
+        seizures,
+        declarations,
+        inspections,
+        high_risk_importers=pop.imp_id.filter(pa.array(pop.imp_risk_class == 2)).to_pylist(),
+        network_importers=pop.imp_id.filter(pa.array(pop.imp_network)).to_pylist(),
+        risky_brokers=pop.dec_id.filter(pa.array(pop.dec_risky)).to_pylist(),
     )
+    params["identities"] = ids.truth
     return World(
         declarations=declarations,
         inspections=inspections,
         events=clearance.table,
         trade_flows=trade_flows,
-        seizures=seizures,
-        parties=_table(PARTIES, **{c: pop.parties[c] for c in pop.parties.column_names}),
+        seizures=ids.seizures,
+        parties=ids.parties,
         ground_truth=ground_truth,
+        seizure_parties=ids.seizure_parties,
         tariff=cat.tariff(),
         params=params,
         catalogue=cat,
@@ -550,8 +565,9 @@ def _params(
     }
 
 
-def _table(table_def: Table, **columns: pa.Array) -> pa.Table:
-    """Columns in the canonical order, typed as the schema stores them."""
+def _table(table_def: Table, **columns: pa.Array | None) -> pa.Table:
+    """Columns in the canonical order, typed as the schema stores them (None: a column of nulls)."""
+    n_rows = next(len(c) for c in columns.values() if c is not None)
     names = [f.name for f in table_def.fields if not f.derived]
     if set(names) != set(columns):
         raise AssertionError(f"{table_def.name}: {sorted(set(names) ^ set(columns))}")
@@ -563,7 +579,12 @@ def _table(table_def: Table, **columns: pa.Array) -> pa.Table:
         "date": pa.date32(),
         "timestamp": pa.timestamp("s"),
     }
-    arrays = [pc.cast(columns[n], types[table_def.field(n).dtype]) for n in names]
+    arrays = [
+        pa.nulls(n_rows, types[table_def.field(n).dtype])
+        if columns[n] is None
+        else pc.cast(columns[n], types[table_def.field(n).dtype])
+        for n in names
+    ]
     return pa.table(arrays, names=names)
 
 

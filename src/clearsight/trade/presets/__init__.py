@@ -20,6 +20,9 @@ PRESETS: dict[str, tuple[str, str | None]] = {
     "comtrade": ("trade_flows", None),
     "comtrade-bulk": ("trade_flows", "comtrade-bulk.yaml"),
     "comtrade-api": ("trade_flows", "comtrade-api.yaml"),
+    # enforcement records in the WCO CEN case fields (seizures and their persons and companies)
+    "cen-seizures": ("seizures", "cen-seizures.yaml"),
+    "cen-persons": ("seizure_parties", "cen-persons.yaml"),
 }
 #: columns that identify a layout (all must be present)
 LAYOUT_COLUMNS: dict[str, tuple[str, ...]] = {

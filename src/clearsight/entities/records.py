@@ -1,0 +1,88 @@
+"""The records entity resolution compares: every registered party and every person or company a
+seizure names, in one shape, with their names, addresses and contacts normalised.
+
+A record is ``party:<party_id>`` (importers, declarants, sellers, carriers of ``parties``) or
+``seizure:<seizure_id>:<party_no>`` (``seizure_parties``). A party's identifier is its party_id; a
+seizure party's is the identifier the officer recorded (a trader id, a passport number), if any.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+
+from clearsight.core.warehouse import Warehouse
+from clearsight.entities.normalise import address_form, email_form, name_parts, phone_form
+
+#: Columns of a record, as resolution reads them.
+RECORD_COLUMNS = (
+    "record_id",
+    "source",
+    "role",
+    "kind",
+    "name",
+    "address",
+    "country",
+    "identifier",
+    "phone",
+    "email",
+)
+
+
+def warehouse_records(warehouse: Warehouse) -> pa.Table:
+    """Every party and seizure party of the warehouse, as records (not yet normalised)."""
+    parties = warehouse.table("parties")
+    sp = warehouse.table("seizure_parties")
+    left = parties.select(
+        record_id="party:" + parties.party_id,
+        source=ibis.literal("parties"),
+        role=parties.role,
+        kind=ibis.literal("company"),
+        name=parties.name,
+        address=parties.address,
+        country=parties.country,
+        identifier=parties.party_id,
+        phone=parties.phone,
+        email=parties.email,
+    )
+    right = sp.select(
+        record_id="seizure:" + sp.seizure_id + ":" + sp.party_no.cast("string"),
+        source=ibis.literal("seizure_parties"),
+        role=sp.role,
+        kind=sp.kind.fill_null("company"),
+        name=sp.name,
+        address=sp.address,
+        country=sp.country,
+        identifier=sp.identifier,
+        phone=sp.phone,
+        email=sp.email,
+    )
+    return left.union(right).order_by("record_id").to_pyarrow()
+
+
+def normalised(records: pa.Table) -> pa.Table:
+    """``records`` with the columns resolution compares: ``name_core``, ``legal_form``, ``name_key``,
+    ``name_first``, ``name_last``, ``address_norm``, ``phone_norm``, ``email_norm``, ``identifier_norm``
+    (empty values as nulls, so that two missing values never agree)."""
+    names = records.column("name").to_pylist()
+    parts = [name_parts(n) for n in names]
+    keys = [p[2] for p in parts]
+
+    def col(values: list[str]) -> pa.Array:
+        return pa.array([v or None for v in values], pa.string())
+
+    ident = [(i or "").strip().upper().replace(" ", "") for i in records.column("identifier").to_pylist()]
+    return (
+        records.append_column("name_core", col([p[0] for p in parts]))
+        .append_column("legal_form", col([p[1] for p in parts]))
+        .append_column("name_key", col(keys))
+        .append_column("name_first", col([k.split(" ")[0] if k else "" for k in keys]))
+        .append_column("name_last", col([k.split(" ")[-1] if k else "" for k in keys]))
+        .append_column("address_norm", col([address_form(a) for a in records.column("address").to_pylist()]))
+        .append_column("phone_norm", col([phone_form(p) for p in records.column("phone").to_pylist()]))
+        .append_column("email_norm", col([email_form(e) for e in records.column("email").to_pylist()]))
+        .append_column("identifier_norm", col(ident))
+    )
+
+
+__all__ = ["RECORD_COLUMNS", "normalised", "warehouse_records"]

@@ -162,6 +162,28 @@ def test_the_forms_choose_nothing_and_ask_before_recording(private):
     private.client.cookies.clear()
 
 
+
+def test_recording_returns_to_the_queue_as_the_officer_filtered_it(private):
+    """An officer working the red lane records a result and comes back to the red lane, not to the
+    whole queue; the filters travel as a query string on /queue and nothing else."""
+    csrf = _session(private)
+    queue = private.client.get("/queue", params={"lane": "red", "sort": "score"}).text
+    assert 'name="view" value="lane=red&amp;sort=score"' in queue
+    declaration_id, item_no = _open_item(private)
+    fields = {"csrf_token": csrf, "declaration_id": declaration_id, "item_no": str(item_no), "result": "compliant",
+              "method": "documentary", "view": "lane=red&sort=score"}
+    asked = private.client.post("/queue/record", data=fields)
+    assert 'href="/queue?lane=red&amp;sort=score"' in asked.text  # Back keeps the filters
+    assert 'name="view" value="lane=red&amp;sort=score"' in asked.text  # and so does Confirm
+    done = private.client.post("/queue/record", data={**fields, "confirm": "yes"})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/queue?lane=red&sort=score&recorded={declaration_id}%2F{item_no}"
+    other_id, other_no = _open_item(private)
+    hostile = {**fields, "declaration_id": other_id, "item_no": str(other_no), "view": "//elsewhere.example/x?lane=red"}
+    away = private.client.post("/queue/record", data={**hostile, "confirm": "yes"})
+    assert away.status_code == 303 and away.headers["location"].startswith("/queue?")
+    private.client.cookies.clear()
+
 def test_a_warehouse_made_before_corrections_keeps_working(tmp_path):
     """A warehouse whose ``inspections`` has no correction columns is given them when opened; its
     results read as before, and can be corrected."""

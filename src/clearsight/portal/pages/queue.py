@@ -4,6 +4,7 @@ within it, filtered, paged and exported; a form to record each result, confirmed
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -95,12 +96,15 @@ def record(
     declaration_id: Annotated[str, Form(max_length=64)],
     item_no: Annotated[str, Form(max_length=8)],
     result: Annotated[str, Form(max_length=16)] = "",
+    view: Annotated[str, Form(max_length=1000)] = "",
     form: ResultForm = ResultFormDep,
     portal: Portal = PortalDep,
     principal: Principal = PrincipalDep,
 ) -> Response:
     """Record a result: the form is checked and shown back for confirmation; only the confirmed form
-    (``confirm=yes``) records it, so a stray click records nothing."""
+    (``confirm=yes``) records it, so a stray click records nothing. ``view``: the queue's filters, sort
+    and page the officer recorded from, which Back and the page after recording return to."""
+    back = queue_url(view)
     fields = form.fields(declaration_id=declaration_id, item_no=item_no, result=result)
     body = form_model(InspectionIn, fields)
     if not body.method:
@@ -110,10 +114,18 @@ def record(
         question = f"Record {body.result} for item {body.item_no} of declaration {body.declaration_id}?"
         details = {"method": body.method, "offence": body.fraud_type, "revenue recovered": body.additional_revenue}
         return page(request, "confirm.html", {
-            "question": question, "action": request.url.path, "back": "/queue",
-            "fields": {k: v for k, v in fields.items() if v}, "details": details,
+            "question": question, "action": request.url.path, "back": back,
+            "fields": {k: v for k, v in {**fields, "view": view}.items() if v}, "details": details,
         }, title="Confirm the result", principal=principal)
     saved = save_inspection(request, portal, principal, body)
     if listing.wants(request) == "json":
         return JSONResponse(saved, status_code=201)
-    return RedirectResponse(f"/queue?recorded={declaration_id}/{body.item_no}", status_code=303)
+    recorded = urlencode({"recorded": f"{declaration_id}/{body.item_no}"})
+    return RedirectResponse(f"{back}{'&' if '?' in back else '?'}{recorded}", status_code=303)
+
+
+def queue_url(view: str) -> str:
+    """The queue with the query string an officer was on (its filters, sort and page), rebuilt from
+    its parsed pairs so that nothing but a query string on ``/queue`` can come out of it."""
+    pairs = [(k, v) for k, v in parse_qsl(view.lstrip("?")) if k != "recorded"]
+    return f"/queue?{urlencode(pairs)}" if pairs else "/queue"

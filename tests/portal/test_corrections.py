@@ -4,6 +4,7 @@ the pages) follows it. Forms start with no result chosen and ask before recordin
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import duckdb
@@ -14,6 +15,7 @@ from fastapi import HTTPException
 from clearsight.core.warehouse import connect
 from clearsight.portal import queries
 from clearsight.portal.api.routes.declarations import entry_to_correct
+from clearsight.quality.report import build_report
 from clearsight.risk.history import labels
 from portal_live import OFFICE, OTHER_OFFICE, password_of
 
@@ -43,9 +45,16 @@ def _hits(private) -> int:
     return private.get("analyst", "/api/v1/overview").json()["totals"]["hits"]
 
 
+def _duplicate_results(private) -> int:
+    """Items the quality report counts more than one inspection result for."""
+    with private.portal.warehouse() as wh:
+        report = build_report(wh, dt.date.today())
+    return next(t for t in report.tables if t.table == "inspections").duplicate_keys
+
+
 def test_fraud_corrected_to_compliant_is_compliant_for_every_reader(private):
     declaration_id, item_no = _open_item(private)
-    hits_before = _hits(private)
+    hits_before, duplicates_before = _hits(private), _duplicate_results(private)
     first = private.post("officer", "/api/v1/inspections", json={
         "declaration_id": declaration_id, "item_no": item_no, "result": "fraud", "fraud_type": "valuation"})
     assert first.status_code == 201, first.text
@@ -64,6 +73,7 @@ def test_fraud_corrected_to_compliant_is_compliant_for_every_reader(private):
     # The training labels and the overview follow the correction.
     assert _label(private, declaration_id, item_no)["fraud"] == 0
     assert _hits(private) == hits_before
+    assert _duplicate_results(private) == duplicates_before  # a correction is no second result
     # The old entry is still there, as it was; the new one names it.
     old, new = _entries(private, declaration_id, item_no)
     assert (old["result"], old["batch_id"], old["supersedes"]) == ("fraud", first.json()["batch_id"], None)

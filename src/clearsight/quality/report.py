@@ -21,7 +21,14 @@ from pydantic import BaseModel, Field
 
 from clearsight.core.warehouse import Warehouse
 from clearsight.schema import DATA_TABLES, get_table
-from clearsight.schema.measures import MAD_SCALE, is_priced, log_unit_value, robust_log_unit_values, robust_z
+from clearsight.schema.measures import (
+    MAD_SCALE,
+    in_force,
+    is_priced,
+    log_unit_value,
+    robust_log_unit_values,
+    robust_z,
+)
 from clearsight.schema.tables import Table
 
 #: The field whose latest value says how fresh a table is.
@@ -301,7 +308,9 @@ def _table_quality(
     latest: str | None = None
     days: int | None = None
     if rows:
-        duplicate_keys, duplicate_rows = _duplicates(t, list(spec.key))
+        # A corrected inspection result is not a duplicate: its correction stands in its place.
+        counted = in_force(t) if spec.name == "inspections" else t
+        duplicate_keys, duplicate_rows = _duplicates(counted, list(spec.key))
         if stats["rows_with_warnings"]:
             warnings = _warnings(t)
     if rows and date_field:

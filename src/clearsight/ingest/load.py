@@ -493,6 +493,8 @@ def _outcomes(ok: ibis.Table) -> ibis.Table:
         fraud_type=ibis.null("string"),
         additional_revenue=ok.additional_revenue,
         officer_id=ibis.null("string"),
+        supersedes=ibis.null("string"),  # an outcome carried by a declarations file corrects nothing
+        correction_reason=ibis.null("string"),
         _quality_flags=ibis.null("string"),
     )
 

@@ -50,17 +50,45 @@ def test_the_world_plants_every_identity_case(world_home):
     assert any(r.startswith("seizure:") for r in grouped)
 
 
+@pytest.fixture(scope="module")
+def second_world_home(tmp_path_factory):
+    """Another seed, so the floors are not those of one world: only the tables resolution reads."""
+    home = tmp_path_factory.mktemp("entities-11") / "home"
+    world = home / "demo-world"
+    write_world(generate_world(items=20_000, seed=11), world, "csv")
+    for table in ("parties", "seizures", "seizure_parties"):
+        result = runner.invoke(
+            app, ["--home", str(home), "ingest", table, str(world / f"{table}.csv"), "--json"]
+        )
+        assert result.exit_code == 0, result.output
+    return home, world
+
+
 def test_resolve_reaches_its_floor_against_the_planted_truth(world_home):
     home, world = world_home
     result = runner.invoke(app, ["--home", str(home), "entities", "resolve", "--world", str(world), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     q = data["quality"]
-    # measured on this world: precision 1.000, recall 0.833 (name-only seizure records go to review)
-    assert q["precision"] >= 0.95 and q["recall"] >= 0.75, q
+    # measured on this world: pairwise precision 1.000, recall 1.000 (0.833 before the name-only
+    # second pass and tf-adjusted names); entities exactly right 33 of 33
+    assert q["precision"] >= 0.97 and q["recall"] >= 0.95, q
+    assert q["entity_precision"] >= 0.9 and q["entity_recall"] >= 0.9, q
+    assert data["name_only_links"] >= 3, "the seizure parties known by name only are linked"
     assert data["records"] > 800 and data["multi_record_entities"] > 10
     text = runner.invoke(app, ["--home", str(home), "entities", "resolve", "--world", str(world)])
     assert "precision" in text.stdout and "recall" in text.stdout
+
+
+def test_the_floors_hold_on_another_seed(second_world_home):
+    home, world = second_world_home
+    result = runner.invoke(app, ["--home", str(home), "entities", "resolve", "--world", str(world), "--json"])
+    assert result.exit_code == 0, result.output
+    q = json.loads(result.stdout)["quality"]
+    # measured: precision 1.000, recall 0.991 (the one pair missed: two firms of the country share
+    # the name the seizure gives, so the record waits for a person); entities 38 of 39 exact
+    assert q["precision"] >= 0.97 and q["recall"] >= 0.95, q
+    assert q["entity_recall"] >= 0.9, q
 
 
 def test_a_decision_is_audited_and_applied_on_the_next_run(world_home):
@@ -119,3 +147,90 @@ def test_decisions_override_the_model_and_quality_counts_pairs():
     q = pairwise_quality(clusters, [["a", "b", "c"], ["d", "e"]])
     assert (q["true_pairs"], q["predicted_pairs"], q["correct_pairs"]) == (4, 2, 1)
     assert q["precision"] == 0.5 and q["recall"] == 0.25
+    # no entity found is exactly a true group
+    assert (q["entities_found"], q["entities_exact"], q["entity_recall"]) == (2, 0, 0.0)
+
+
+def _records(rows: list[tuple[str, str, str, str | None]]):
+    """Normalised records: (record_id, name, country, identifier); seizure records without an
+    identifier are known by name only."""
+    import pyarrow as pa
+
+    from clearsight.entities import normalised
+
+    n = len(rows)
+    return normalised(
+        pa.table(
+            {
+                "record_id": [r[0] for r in rows],
+                "source": ["seizure_parties" if r[0].startswith("seizure:") else "parties" for r in rows],
+                "role": ["importer"] * n,
+                "kind": ["company"] * n,
+                "name": [r[1] for r in rows],
+                "address": pa.nulls(n, pa.string()),
+                "country": [r[2] for r in rows],
+                "identifier": pa.array([r[3] for r in rows], pa.string()),
+                "phone": pa.nulls(n, pa.string()),
+                "email": pa.nulls(n, pa.string()),
+            }
+        )
+    )
+
+
+def _no_pairs(decisions: list[Decision] = ()):  # type: ignore[assignment]
+    """No pair scored by the model, with the reviewers' ``decisions`` applied."""
+    import pyarrow as pa
+
+    return apply_decisions(
+        pa.table(
+            {
+                "left_id": pa.array([], pa.string()),
+                "right_id": pa.array([], pa.string()),
+                "match_probability": pa.array([], pa.float64()),
+                "match_weight": pa.array([], pa.float64()),
+                "name_weight": pa.array([], pa.float64()),
+            }
+        ),
+        list(decisions),
+    )
+
+
+def test_a_name_only_seizure_party_joins_the_one_trader_it_can_be():
+    from clearsight.entities.resolve import link_name_only
+
+    records = _records(
+        [
+            ("party:A1", "Faraja Textiles Enterprises Ltd", "KE", "A1"),
+            ("party:B1", "Kestrel Beverages Ltd", "KE", "B1"),
+            ("seizure:S1:1", "FÀRÀJ TEXTILES ENTERPRISES", "KE", None),  # a slip, accents, no legal form
+            ("seizure:S2:1", "Kestrel Beverages Ltd", "UG", None),  # another country: not linked
+            ("seizure:S3:1", "Kestrel Beverages", "KE", "PASSPORT9"),  # identified: not the second pass's
+        ]
+    )
+    ids = records.column("record_id").to_pylist()
+    pairs = _no_pairs()
+    linked = link_name_only(records, pairs, cluster(ids, pairs))
+    assert [(r["left_id"], r["right_id"], r["status"]) for r in linked.to_pylist()] == [
+        ("party:A1", "seizure:S1:1", "name_only")
+    ]
+
+
+def test_a_name_two_traders_carry_or_a_reviewer_refused_links_nothing():
+    from clearsight.entities.resolve import link_name_only
+
+    records = _records(
+        [
+            ("party:M1", "Meridian Agencies Holdings Ltd", "KE", "M1"),
+            ("party:M2", "Meridian Agencies Enterprises", "KE", "M2"),  # another firm, the same key
+            ("party:R1", "Rhein Commerce Ltd", "EG", "R1"),
+            ("seizure:S1:1", "MERIDIAN AGENCIES", "KE", None),
+            ("seizure:S2:3", "Rhein Commerce Ltd", "EG", None),
+        ]
+    )
+    ids = records.column("record_id").to_pylist()
+    pairs = _no_pairs([Decision("party:R1", "seizure:S2:3", "different")])
+    linked = link_name_only(records, pairs, cluster(ids, pairs))
+    assert "name_only" not in linked.column("status").to_pylist()
+    # without the reviewer's word the Rhein record is linked: it was the decision that held it back
+    plain = link_name_only(records, _no_pairs(), cluster(ids, _no_pairs()))
+    assert plain.column("status").to_pylist() == ["name_only"]

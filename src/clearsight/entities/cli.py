@@ -61,7 +61,8 @@ def _truth(folder: Path) -> list[list[str]] | None:
 def _print_resolution(data: dict[str, Any]) -> None:
     console.print(
         f"{data['records']:,} records, {data['pairs_scored']:,} pairs scored ({data['backend']}, "
-        f"{data['seconds']:.1f}s): {data['accepted_pairs']:,} merged, {data['review_pairs']:,} to review, "
+        f"{data['seconds']:.1f}s): {data['accepted_pairs']:,} merged, {data['name_only_links']:,} seizure parties "
+        f"known by name only linked, {data['review_pairs']:,} to review, "
         f"{data['decisions_applied']:,} decided by reviewers",
         highlight=False,
     )
@@ -75,7 +76,8 @@ def _print_resolution(data: dict[str, Any]) -> None:
         console.print(
             f"against the planted truth (pairwise): precision {q['precision']:.3f}, recall {q['recall']:.3f} "
             f"({q['correct_pairs']:,} of {q['predicted_pairs']:,} merged pairs right, "
-            f"{q['true_pairs']:,} true pairs)",
+            f"{q['true_pairs']:,} true pairs); entities exactly right: {q['entities_exact']:,} of "
+            f"{q['true_entities']:,} true, {q['entities_found']:,} found",
             highlight=False,
         )
     if data["review_pairs"]:

@@ -176,6 +176,49 @@ def name_parts(name: str | None) -> tuple[str, str, str]:
 
 
 @lru_cache(maxsize=1_000_000)
+def name_skeleton(key: str) -> str:
+    """The consonants of a blocking key, spaces dropped and repeats collapsed, its first letter kept:
+    ``faraja textiles`` and ``faraj textiles`` both read ``frjtxtls``, ``huaxin`` and ``haxin`` read
+    ``hxn``. Typing slips change vowels and doubled letters most, so records a slip keeps apart on
+    the key still meet on the skeleton."""
+    compact = key.replace(" ", "")
+    if not compact:
+        return ""
+    rest = re.sub(r"[aeiouy]", "", compact[1:])
+    return re.sub(r"(.)\1+", r"\1", compact[0] + rest)
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler similarity of two strings (1.0 the same, 0.0 nothing in common), the measure
+    Splink compares names with, for the few pairs resolution checks outside Splink."""
+    if a == b:
+        return 1.0
+    if not a or not b:
+        return 0.0
+    window = max(max(len(a), len(b)) // 2 - 1, 0)
+    used = [False] * len(b)
+    matched_a = []
+    for i, ch in enumerate(a):
+        for j in range(max(0, i - window), min(len(b), i + window + 1)):
+            if not used[j] and b[j] == ch:
+                used[j] = True
+                matched_a.append(ch)
+                break
+    if not matched_a:
+        return 0.0
+    matched_b = [b[j] for j in range(len(b)) if used[j]]
+    m = len(matched_a)
+    transpositions = sum(x != y for x, y in zip(matched_a, matched_b, strict=True)) / 2
+    jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
+    prefix = 0
+    for x, y in zip(a[:4], b[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+@lru_cache(maxsize=1_000_000)
 def address_form(address: str | None) -> str:
     """An address in one spelling: ``12 Harbour Rd., Mombasa`` -> ``12 harbour road mombasa``."""
     return " ".join(ADDRESS_WORDS.get(w, w) for w in plain(address).split())
@@ -194,4 +237,4 @@ def email_form(email: str | None) -> str:
     return text if "@" in text else ""
 
 
-__all__ = ["address_form", "email_form", "name_parts", "phone_form", "plain"]
+__all__ = ["address_form", "email_form", "jaro_winkler", "name_parts", "name_skeleton", "phone_form", "plain"]

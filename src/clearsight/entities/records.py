@@ -12,7 +12,7 @@ import ibis
 import pyarrow as pa
 
 from clearsight.core.warehouse import Warehouse
-from clearsight.entities.normalise import address_form, email_form, name_parts, phone_form
+from clearsight.entities.normalise import address_form, email_form, name_parts, name_skeleton, phone_form
 
 #: Columns of a record, as resolution reads them.
 RECORD_COLUMNS = (
@@ -26,11 +26,14 @@ RECORD_COLUMNS = (
     "identifier",
     "phone",
     "email",
+    "context_ids",
 )
 
 
 def warehouse_records(warehouse: Warehouse) -> pa.Table:
-    """Every party and seizure party of the warehouse, as records (not yet normalised)."""
+    """Every party and seizure party of the warehouse, as records (not yet normalised). A seizure
+    party made on a declaration carries ``context_ids``: the records of the declaration's importer,
+    declarant and seller (``party:<id>;...``)."""
     parties = warehouse.table("parties")
     sp = warehouse.table("seizure_parties")
     left = parties.select(
@@ -44,7 +47,30 @@ def warehouse_records(warehouse: Warehouse) -> pa.Table:
         identifier=parties.party_id,
         phone=parties.phone,
         email=parties.email,
+        context_ids=ibis.null("string"),
     )
+    # the traders the seizure's declaration names, by id: whom a seizure party known by name only can be
+    seizures = warehouse.table("seizures")
+    decl = warehouse.table("declarations")
+    named = (
+        decl.filter(decl.declaration_id.isin(seizures.declaration_id))
+        .group_by("declaration_id")
+        .aggregate(
+            importer=decl.importer_id.min(), declarant=decl.declarant_id.min(), seller=decl.seller_id.min()
+        )
+    )
+    context = seizures.select("seizure_id", "declaration_id").inner_join(named, "declaration_id")
+    context = context.select(
+        "seizure_id",
+        context_ids=ibis.literal("party:")
+        + context.importer.fill_null("")
+        + ";party:"
+        + context.declarant.fill_null("")
+        + ";party:"
+        + context.seller.fill_null(""),
+    )
+    sp = sp.left_join(context, "seizure_id")
+    sp = sp.drop(*[c for c in sp.columns if c.endswith("_right")])
     right = sp.select(
         record_id="seizure:" + sp.seizure_id + ":" + sp.party_no.cast("string"),
         source=ibis.literal("seizure_parties"),
@@ -56,13 +82,15 @@ def warehouse_records(warehouse: Warehouse) -> pa.Table:
         identifier=sp.identifier,
         phone=sp.phone,
         email=sp.email,
+        context_ids=sp.context_ids,
     )
     return left.union(right).order_by("record_id").to_pyarrow()
 
 
 def normalised(records: pa.Table) -> pa.Table:
     """``records`` with the columns resolution compares: ``name_core``, ``legal_form``, ``name_key``,
-    ``name_first``, ``name_last``, ``address_norm``, ``phone_norm``, ``email_norm``, ``identifier_norm``
+    ``name_first``, ``name_last``, ``name_skeleton`` and ``name_prefix`` (the key's consonants; its
+    first ten letters without spaces: blocking keys a typing slip does not move), ``address_norm``, ``phone_norm``, ``email_norm``, ``identifier_norm``
     (empty values as nulls, so that two missing values never agree)."""
     names = records.column("name").to_pylist()
     parts = [name_parts(n) for n in names]
@@ -78,6 +106,8 @@ def normalised(records: pa.Table) -> pa.Table:
         .append_column("name_key", col(keys))
         .append_column("name_first", col([k.split(" ")[0] if k else "" for k in keys]))
         .append_column("name_last", col([k.split(" ")[-1] if k else "" for k in keys]))
+        .append_column("name_skeleton", col([name_skeleton(k) for k in keys]))
+        .append_column("name_prefix", col([k.replace(" ", "")[:10] for k in keys]))
         .append_column("address_norm", col([address_form(a) for a in records.column("address").to_pylist()]))
         .append_column("phone_norm", col([phone_form(p) for p in records.column("phone").to_pylist()]))
         .append_column("email_norm", col([email_form(e) for e in records.column("email").to_pylist()]))

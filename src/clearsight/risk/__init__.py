@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     )
     from clearsight.risk.explain_item import explain_declaration
     from clearsight.risk.history import ITEM_FIELDS, KEY, point_in_time, revenue_basis
-    from clearsight.risk.model import OBJECTIVES, RiskModel, check_labels
+    from clearsight.risk.model import CRITICAL_WEIGHT, OBJECTIVES, RiskModel, check_labels, lane_priority
     from clearsight.risk.registry import ModelEntry, ModelRegistry
     from clearsight.risk.retrain import MIN_NEW_LABELS
     from clearsight.risk.scorer import REASONS_LIMIT, RiskScorer, score_history
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACT",
+    "CRITICAL_WEIGHT",
     "ITEM_FIELDS",
     "KEY",
     "MIN_NEW_LABELS",
@@ -59,6 +60,7 @@ __all__ = [
     "known_before",
     "label_table",
     "labelled_history",
+    "lane_priority",
     "point_in_time",
     "prepare_items",
     "read_ground_truth",
@@ -91,6 +93,8 @@ __getattr__, __dir__ = lazy_exports(
         "KEY": "history",
         "point_in_time": "history",
         "revenue_basis": "history",
+        "CRITICAL_WEIGHT": "model",
+        "lane_priority": "model",
         "OBJECTIVES": "model",
         "RiskModel": "model",
         "check_labels": "model",

@@ -154,6 +154,13 @@ def evaluate_cmd(
         Path | None,
         typer.Option("--out", help="HTML report (default: <home>/reports/risk-evaluation.html)."),
     ] = None,
+    critical_weight: Annotated[
+        float,
+        typer.Option(
+            "--critical-weight",
+            help="λ of the lanes' ranking: a missed critical item costs λ typical frauds (the selection policy's).",
+        ),
+    ] = 10.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay a deployment: train before the cutoff, rank the items after it, compare with baselines."""
@@ -166,7 +173,15 @@ def evaluate_cmd(
     cut = _when(cutoff, "--cutoff")
     fractions = _budgets(budgets)
     with open_warehouse(ctx) as wh, err_console.status("computing point-in-time features, training and scoring"):
-        ev = evaluate(wh, cut, end=_when(end, "--end"), budgets=fractions, objective=objective, world_dir=world)
+        ev = evaluate(
+            wh,
+            cut,
+            end=_when(end, "--end"),
+            budgets=fractions,
+            objective=objective,
+            world_dir=world,
+            critical_weight=critical_weight,
+        )
     path = write_html(ev, out or workspace_of(ctx).report("risk-evaluation.html"))
     emit(ev.to_json_dict(), as_json, lambda data: _print_evaluation(ev, data), report=path)
 
@@ -179,14 +194,19 @@ def _print_evaluation(ev, data: dict) -> None:
         f"{ev.n_test_items:,} items; revenue basis: {ev.revenue_basis}",
         highlight=False,
     )
+    def with_lanes(methods: dict, src: dict) -> dict:
+        net = src["ablation"]["network"]
+        return {**methods, "lanes": src["lanes"]["metrics"], "critical_model": src["lanes"]["critical_model"],
+                "network_model": net["with"]["model"], "network_lanes": net["with"]["lanes"]}
+
     sets = [
         (
             "labelled test items",
-            {"model": data["metrics"], **{k: v["metrics"] for k, v in data["baselines"].items()}},
+            with_lanes({"model": data["metrics"], **{k: v["metrics"] for k, v in data["baselines"].items()}}, data),
         )
     ]
     if data["ground_truth"]:
-        sets.append(("ground truth, all test items", data["ground_truth"]["metrics"]))
+        sets.append(("ground truth, all test items", with_lanes(data["ground_truth"]["metrics"], data["ground_truth"])))
     for title, methods in sets:
         grid = RichTable(title=title, title_justify="left")
         grid.add_column("method")
@@ -195,6 +215,7 @@ def _print_evaluation(ev, data: dict) -> None:
             grid.add_column(f"prec {b}%", justify="right")
         for b in data["budgets"]:
             grid.add_column(f"rev {b}%", justify="right")
+        grid.add_column(f"critical {data['budgets'][-1]}%", justify="right")
         for name, m in methods.items():
             keys = [str(b) for b in data["budgets"]]
             grid.add_row(
@@ -202,8 +223,13 @@ def _print_evaluation(ev, data: dict) -> None:
                 "—" if m["auc"] is None else f"{m['auc']:.3f}",
                 *[f"{m['precision_at'][k]:.1%}" for k in keys],
                 *[f"{m['revenue_at'][k]:.1%}" for k in keys],
+                f"{m['critical_recall_at'][keys[-1]]:.1%}",
             )
         console.print(grid)
+    console.print(
+        f"lanes rank by the {data['lanes']['ranking']}; network features: {data['ablation']['network']['entities']}",
+        highlight=False,
+    )
     for note in ev.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
 

@@ -21,9 +21,11 @@ import pyarrow.parquet as pq
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
+from clearsight.risk.features import NETWORK_NUMERIC
 from clearsight.risk.history import KEY, labels, point_in_time, repeated_inspections, revenue_basis
 from clearsight.risk.metrics import budget_metrics
-from clearsight.risk.model import RiskModel, check_labels
+from clearsight.risk.model import CRITICAL_WEIGHT, RiskModel, check_labels, lane_priority
+from clearsight.risk.network import trader_graph
 from clearsight.risk.registry import ModelEntry, ModelRegistry
 from clearsight.schema.measures import FOUND_RESULTS
 
@@ -135,9 +137,9 @@ def known_before(table: pa.Table, when: dt.datetime) -> pa.Table:
 def fit_on_labels(data: pa.Table, params: dict, what: str = "training") -> RiskModel:
     """A :class:`RiskModel` with ``params`` fitted on labelled rows (refused, in one line, when the
     labels cannot teach anything)."""
-    y, _, r = _arrays(data)
+    y, c, r = _arrays(data)
     check_labels(y, what)
-    return RiskModel(**params).fit(data, y, r)
+    return RiskModel(**params).fit(data, y, r, c)
 
 
 def _arrays(table: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,7 +184,7 @@ def train(
     data = labelled_history(warehouse, basis, end=until, freeze=until)
     if until is not None:
         data = known_before(data, until)
-    y, _, r = _arrays(data)
+    y, c, r = _arrays(data)
     check_labels(y)
     params = {"objective": objective, **(model_params or {})}
     # A validation figure for the registry: fit on the first 80 % of labels (known before the rest
@@ -203,7 +205,7 @@ def train(
             )
         except UserError as exc:
             metrics = {"validated_on": f"not validated: {exc}"}
-    model = RiskModel(**params).fit(data, y, r)
+    model = RiskModel(**params).fit(data, y, r, c)
     lodged = data["lodged_at"]
     entry = ModelEntry(
         name=name,
@@ -241,10 +243,14 @@ class Evaluation:
     ground_truth: dict | None
     notes: list[str]
     engine: str
+    lanes: dict | None = None
+    ablation: dict | None = None
 
     def to_json_dict(self) -> dict:
         return {
             "model": self.model,
+            "lanes": self.lanes,
+            "ablation": self.ablation,
             "baselines": self.baselines,
             "budgets": [as_percent(b) for b in self.budgets],
             "metrics": self.metrics,
@@ -298,16 +304,46 @@ def read_ground_truth(world_dir: Path, columns: tuple[str, ...] = GROUND_TRUTH_C
 
 
 def _method_scores(
-    models: dict[str, RiskModel], hist: pa.Table, importer_prior: float, smoothing: float
+    models: dict[str, RiskModel], hist: pa.Table, importer_prior: float, smoothing: float, weight: float
 ) -> dict:
+    """Every ranking of an evaluation on ``hist``: the methods compared, the lanes' priority (fraud or
+    revenue ranking + λ × P(critical)) and the network ablation's models."""
     n = hist.num_rows
-    out = {"model": models["model"].score_items(hist)["score"]}
+    main = models["model"].score_items(hist)
+    out = {"model": main["score"]}
     out["random"] = np.random.default_rng(0).random(n)
     hn = np.nan_to_num(hist["hist_n_importer"].to_numpy(zero_copy_only=False).astype(np.float64))
     hf = np.nan_to_num(hist["hist_fraud_importer"].to_numpy(zero_copy_only=False).astype(np.float64))
     out["importer_past_fraud_rate"] = (hf + smoothing * importer_prior) / (hn + smoothing)
     out["plain_gbm"] = models["plain_gbm"].score_items(hist)["fraud_probability"]
+    out["lanes"] = lane_priority(main["score"], main["critical_value"], weight)
+    out["critical_model"] = main["critical_probability"]
+    net = models["network"].score_items(hist)
+    out["network_model"] = net["score"]
+    out["network_lanes"] = lane_priority(net["score"], net["critical_value"], weight)
     return out
+
+
+#: Rankings reported outside ``baselines``: the lanes' priority and the network family's ablation.
+LANES = "{objective} ranking + {weight:g} × P(critical) × the value of a typical fraud"
+
+
+def _lanes_and_ablation(per_method: dict, objective: str, weight: float, graph_basis: str) -> tuple[dict, dict]:
+    lanes = {
+        "critical_weight": weight,
+        "ranking": LANES.format(objective=objective, weight=weight),
+        "metrics": per_method["lanes"],
+        "critical_model": per_method["critical_model"],
+    }
+    ablation = {
+        "network": {
+            "entities": graph_basis,
+            "features": list(NETWORK_NUMERIC),
+            "without": {"model": per_method["model"], "lanes": per_method["lanes"]},
+            "with": {"model": per_method["network_model"], "lanes": per_method["network_lanes"]},
+        }
+    }
+    return lanes, ablation
 
 
 def evaluate(
@@ -319,8 +355,16 @@ def evaluate(
     objective: str = "fraud",
     world_dir: Path | None = None,
     model_params: dict | None = None,
+    critical_weight: float = CRITICAL_WEIGHT,
 ) -> Evaluation:
-    """Train on labels known before ``cutoff``, test on items lodged in [cutoff, end)."""
+    """Train on labels known before ``cutoff``, test on items lodged in [cutoff, end).
+
+    Beside the model and its baselines: the ranking that decides lanes (``critical_weight`` = λ, see
+    :func:`~clearsight.risk.model.lane_priority`) and the network family's ablation — the same model
+    trained with and without the network features, on the same rows.
+    """
+    if critical_weight < 0:
+        raise UserError(f"the critical weight must be 0 or more, got {critical_weight:g}")
     budgets = list(budgets or DEFAULT_BUDGETS)
     bounds = _bounds(warehouse)
     if bounds is None:
@@ -333,8 +377,10 @@ def evaluate(
             f"{bounds[0]:%Y-%m-%d} to {bounds[1]:%Y-%m-%d}"
         )
     basis = revenue_basis(warehouse)
+    graph = trader_graph(warehouse)
     hist = attach_labels(
-        point_in_time(warehouse, end=end, freeze=cutoff, basis=basis), label_table(warehouse, basis)
+        point_in_time(warehouse, end=end, freeze=cutoff, basis=basis, network=graph),
+        label_table(warehouse, basis),
     )
     before = pc.less(hist["lodged_at"], pa.scalar(cutoff, hist["lodged_at"].type))
     train_rows = _labelled(hist.filter(before))
@@ -347,7 +393,7 @@ def evaluate(
         raise UserError(
             f"no items lodged from {cutoff:%Y-%m-%d}{f' to {end:%Y-%m-%d}' if end else ''}: nothing to test on"
         )
-    y, _, r = _arrays(train_rows)
+    y, c, r = _arrays(train_rows)
     check_labels(y, "training (labels known before the cutoff)")
     ty, tc, tr = _arrays(test)
     if len(ty) == 0:
@@ -356,7 +402,8 @@ def evaluate(
         )
     params = model_params or {}
     models = {
-        "model": RiskModel(objective=objective, **params).fit(train_rows, y, r),
+        "model": RiskModel(objective=objective, **params).fit(train_rows, y, r, c),
+        "network": RiskModel(objective=objective, **{**params, "network": True}).fit(train_rows, y, r, c),
         "plain_gbm": RiskModel(
             feature_set="raw",
             balance=False,
@@ -368,8 +415,9 @@ def evaluate(
     }
     prior = models["model"].builder_.prior_
     smoothing = models["model"].builder_.smoothing
-    scores = _method_scores(models, test, prior, smoothing)
+    scores = _method_scores(models, test, prior, smoothing, critical_weight)
     per_method = {m: budget_metrics(ty, tc, tr, s, budgets) for m, s in scores.items()}
+    lanes, ablation = _lanes_and_ablation(per_method, objective, critical_weight, graph.basis)
     notes = data_notes(warehouse, basis) + models["model"].notes_
     if len(np.unique(ty)) < 2:
         notes.append("the test labels hold a single class: AUC is undefined and shown as none")
@@ -385,12 +433,17 @@ def evaluate(
         gr = np.nan_to_num(
             joined["additional_revenue_if_detected"].to_numpy(zero_copy_only=False).astype(np.float64)
         )
-        g_scores = _method_scores(models, test_items.take(pa.array(idx)), prior, smoothing)
+        g_scores = _method_scores(models, test_items.take(pa.array(idx)), prior, smoothing, critical_weight)
+        g_metrics = {m: budget_metrics(gy, gc, gr, s, budgets) for m, s in g_scores.items()}
+        g_lanes, g_ablation = _lanes_and_ablation(g_metrics, objective, critical_weight, graph.basis)
         ground = {
             "evaluated_on": "every test item (inspected or not) against the synthetic world's ground truth",
             "n_items": len(gy),
             "n_fraud": int(gy.sum()),
-            "metrics": {m: budget_metrics(gy, gc, gr, s, budgets) for m, s in g_scores.items()},
+            "n_critical": int(gc.sum()),
+            "metrics": {m: g_metrics[m] for m in ("model", *BASELINES)},
+            "lanes": g_lanes,
+            "ablation": g_ablation,
         }
         if len(gy) < test_items.num_rows:
             notes.append(
@@ -420,4 +473,6 @@ def evaluate(
         ground_truth=ground,
         notes=notes,
         engine=warehouse.kind,
+        lanes=lanes,
+        ablation=ablation,
     )

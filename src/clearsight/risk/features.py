@@ -44,6 +44,22 @@ HISTORY_NUMERIC = tuple(
     + [f"age_days_{k}" for k in ("importer", "declarant", "seller")]
     + [f"first_time_{k}" for k in VOLUME_KEYS]
 )
+#: The network family (see :mod:`clearsight.risk.network`): the resolved entity's, its community's
+#: and its broker's other clients' past, and the importer–declarant degrees.
+NETWORK_NUMERIC = (
+    "rate_entity",
+    "log_inspections_entity",
+    "log_critical_entity",
+    "log_seizures_entity",
+    "rate_community",
+    "log_critical_community",
+    "log_seizures_community",
+    "community_size",
+    "log_broker_clients_critical",
+    "log_broker_clients_seizures",
+    "importer_declarants",
+    "log_declarant_entities",
+)
 #: Batches at most this size find category codes with Python dicts.
 SMALL_BATCH = 64
 
@@ -128,12 +144,14 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
     """History columns (PyArrow) → feature matrix (numpy float64, NaN for missing).
 
     ``feature_set``: ``"full"`` (item, unit value and history features) or ``"raw"`` (item fields only).
-    ``smoothing``: pseudo-inspections ``m`` in the smoothed fraud rates.
+    ``smoothing``: pseudo-inspections ``m`` in the smoothed fraud rates. ``network``: add the network
+    family (the history must carry :data:`~clearsight.risk.network.NETWORK_COLUMNS`).
     """
 
-    def __init__(self, feature_set: str = "full", smoothing: float = 10.0) -> None:
+    def __init__(self, feature_set: str = "full", smoothing: float = 10.0, network: bool = False) -> None:
         self.feature_set = feature_set
         self.smoothing = smoothing
+        self.network = network
         self._code_of: dict[str, dict[str, float]] = {}
 
     def fit(self, X: pa.Table, y: np.ndarray | None = None) -> FeatureBuilder:
@@ -149,6 +167,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         numeric = list(RAW_NUMERIC)
         if self.feature_set == "full":
             numeric += list(UNIT_VALUE) + list(HISTORY_NUMERIC)
+        if self.network:
+            numeric += list(NETWORK_NUMERIC)
         self.feature_names_ = numeric + list(CATEGORICAL)
         self.categorical_features_ = list(CATEGORICAL)
         return self
@@ -171,9 +191,27 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
             lodged = _seconds(X["lodged_at"])
             for k in ("importer", "declarant", "seller"):
                 out[f"age_days_{k}"] = _days(lodged, X[f"first_seen_{k}"])
+        if self.network:
+            out.update(self._network(X))
         for name, cats in self.categories_.items():
             col = hs2_of(X) if name == "hs2" else X[name]
             out[name] = self._codes(name, cats, col)
+        return out
+
+    def _network(self, X: pa.Table) -> dict[str, np.ndarray]:
+        m, prior = self.smoothing, self.prior_
+        out = {}
+        for level in ("entity", "community"):
+            n, f = _num(X, f"net_{level}_n"), _num(X, f"net_{level}_fraud")
+            out[f"rate_{level}"] = (f + m * prior) / (n + m)
+            out[f"log_critical_{level}"] = np.log1p(_num(X, f"net_{level}_critical"))
+            out[f"log_seizures_{level}"] = np.log1p(_num(X, f"net_{level}_seizures"))
+        out["log_inspections_entity"] = np.log1p(_num(X, "net_entity_n"))
+        out["community_size"] = _num(X, "net_community_size")
+        out["log_broker_clients_critical"] = np.log1p(_num(X, "net_broker_clients_critical"))
+        out["log_broker_clients_seizures"] = np.log1p(_num(X, "net_broker_clients_seizures"))
+        out["importer_declarants"] = _num(X, "net_importer_declarants")
+        out["log_declarant_entities"] = np.log1p(_num(X, "net_declarant_entities"))
         return out
 
     def _codes(self, name: str, cats: list[str], col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -197,6 +235,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         return {
             "feature_set": self.feature_set,
             "smoothing": self.smoothing,
+            "network": self.network,
             "prior": self.prior_,
             "categories": self.categories_,
             "feature_names": self.feature_names_,
@@ -204,7 +243,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureBuilder:
-        fb = cls(feature_set=data["feature_set"], smoothing=data["smoothing"])
+        fb = cls(feature_set=data["feature_set"], smoothing=data["smoothing"], network=data.get("network", False))
         fb.prior_ = data["prior"]
         fb.categories_ = {k: list(v) for k, v in data["categories"].items()}
         fb.feature_names_ = list(data["feature_names"])

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from clearsight.core.warehouse import Warehouse
+from clearsight.risk.network import NETWORK_COLUMNS, Graph, network_history, null_unknown
 from clearsight.schema.measures import (
     FOUND_RESULTS,
     in_force,
@@ -221,13 +222,15 @@ def point_in_time(
     reference_until: dt.datetime | None = None,
     basis: str | None = None,
     keys: tuple[str, ...] | None = None,
+    network: Graph | None = None,
 ) -> pa.Table:
     """History columns of every item lodged in [start, end), as a PyArrow table ordered by lodgement.
 
     ``freeze``: labels known at or after it are never used (evaluation cutoff, or training end);
     ``reference_until``: unit-value references use items lodged before it (default: ``freeze``, else
     every item up to ``end``); ``keys``: only these history keys (default all; the others come back
-    NULL — tests on slow engines use it).
+    NULL — tests on slow engines use it); ``network``: the trader graph
+    (:func:`clearsight.risk.network.trader_graph`) whose point-in-time network columns are added.
     """
     quiet(warehouse)
     basis = basis or revenue_basis(warehouse)
@@ -265,6 +268,10 @@ def point_in_time(
             "declaration_id_right", "item_no_right"
         )
 
+    if network is not None:
+        net = network_history(warehouse, items, lab, past, network)
+        out = out.left_join(net, list(KEY)).drop("declaration_id_right", "item_no_right")
+
     ref_until = reference_until or freeze
     ref_src = past if ref_until is None else d.filter(d.lodged_at < ref_until)
     by_pair, by_hs6 = unit_value_reference(ref_src)
@@ -282,10 +289,10 @@ def point_in_time(
     absent = {c: ibis.null(HISTORY_TYPES[c]) for c in HISTORY_COLUMNS if c not in out.columns}
     out = (
         out.mutate(**absent)
-        .select(*ITEM_FIELDS, *HISTORY_COLUMNS)
+        .select(*ITEM_FIELDS, *HISTORY_COLUMNS, *(NETWORK_COLUMNS if network is not None else ()))
         .order_by(["lodged_at", "declaration_id", "item_no"])
     )
-    return _null_keys(out.to_pyarrow())
+    return null_unknown(_null_keys(out.to_pyarrow()))
 
 
 def _null_keys(table: pa.Table) -> pa.Table:

@@ -28,7 +28,14 @@ CHART_IDS = {
     "truth_revenue": "chart-truth-revenue",
     "importance": "chart-importance",
 }
-LABELS = {"model": "clearsight model", **{k: k.replace("_", " ") for k in BASELINES}}
+LABELS = {
+    "model": "clearsight model",
+    **{k: k.replace("_", " ") for k in BASELINES},
+    "lanes": "lanes: model + λ × P(critical)",
+    "critical_model": "critical-goods model alone",
+    "network_model": "model with network features",
+    "network_lanes": "lanes, with network features",
+}
 
 
 def _budget_figure(methods: dict, metric: str, budgets: list[str], title: str, ytitle: str) -> go.Figure:

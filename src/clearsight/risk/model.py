@@ -41,6 +41,10 @@ MIN_CLASS = 5
 MIN_REVENUE_ITEMS = 30
 #: Recent frauds needed before the number of trees is chosen on them (early stopping).
 MIN_EARLY_STOP_FRAUDS = 20
+#: Fewest critical results (prohibited goods, security) before a critical-goods model is trained.
+MIN_CRITICAL = 5
+#: Default λ of the lane priority: a missed critical item costs as much as this many typical frauds.
+CRITICAL_WEIGHT = 10.0
 #: Rows from which LightGBM uses every core.
 PARALLEL_ROWS = 50_000
 
@@ -73,6 +77,12 @@ def _dataset(builder: FeatureBuilder, M: np.ndarray, y: np.ndarray, w: np.ndarra
     )
 
 
+def lane_priority(score: np.ndarray, critical_value: np.ndarray, weight: float) -> np.ndarray:
+    """The ranking that decides lanes: revenue (the objective's score) + λ × P(critical) × the value of
+    a typical fraud — one formula per item, so a declaration gets the same priority alone or in a batch."""
+    return np.asarray(score, dtype=np.float64) + weight * np.nan_to_num(np.asarray(critical_value, dtype=np.float64))
+
+
 class RiskModel(ClassifierMixin, BaseEstimator):
     """Fraud probability, expected recovered revenue and a ranking score for goods items."""
 
@@ -90,6 +100,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         calibrate: bool = True,
         calibration_share: float = 0.2,
         smoothing: float = 10.0,
+        network: bool = False,
         n_jobs: int | None = None,
         random_state: int = 0,
     ) -> None:
@@ -105,6 +116,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         self.calibrate = calibrate
         self.calibration_share = calibration_share
         self.smoothing = smoothing
+        self.network = network
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -150,8 +162,15 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         stop = lgb.early_stopping(30, first_metric_only=True, verbose=False)
         return lgb.train(params | {"metric": "auc"}, ds, rounds, valid_sets=[vs], callbacks=[stop])
 
-    def fit(self, X: pa.Table, y: np.ndarray, revenue: np.ndarray | None = None) -> RiskModel:
-        """Learn from labelled items ``X`` (lodgement order), fraud labels ``y`` and their ``revenue``.
+    def fit(
+        self,
+        X: pa.Table,
+        y: np.ndarray,
+        revenue: np.ndarray | None = None,
+        critical: np.ndarray | None = None,
+    ) -> RiskModel:
+        """Learn from labelled items ``X`` (lodgement order), fraud labels ``y``, their ``revenue`` and
+        ``critical`` results (prohibited goods, security: a third model, when there are enough).
 
         The most recent ``calibration_share`` of the labels is held out first: the trees grown on the
         rest stop when they no longer improve on it (``n_trees_``), and Platt scaling is fitted on it.
@@ -161,7 +180,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             raise UserError(f"objective must be one of {', '.join(OBJECTIVES)}, not {self.objective!r}")
         y = np.asarray(y, dtype=np.int64)
         check_labels(y)
-        self.builder_ = FeatureBuilder(self.feature_set, self.smoothing).fit(X, y)
+        self.builder_ = FeatureBuilder(self.feature_set, self.smoothing, self.network).fit(X, y)
         M = self.builder_.transform(X)
         self.notes_: list[str] = []
         self.calibration_ = None
@@ -185,6 +204,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             self.notes_.append("too few recent frauds to calibrate: probabilities are uncalibrated")
         self.booster_ = self._train(M, y, self.n_trees_)
         self._fit_revenue(X, M, y, revenue)
+        self._fit_critical(X, M, y, revenue, critical)
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = M.shape[1]
         return self
@@ -205,6 +225,45 @@ class RiskModel(ClassifierMixin, BaseEstimator):
                 f"{int(fraud.sum())} frauds with revenue (fewer than {MIN_REVENUE_ITEMS}): revenue if fraud "
                 f"= duty at stake × {self.revenue_ratio_:.2f}"
             )
+
+    def _fit_critical(
+        self, X: pa.Table, M: np.ndarray, y: np.ndarray, revenue: np.ndarray | None, critical: np.ndarray | None
+    ) -> None:
+        """P(critical): LightGBM on the same features, critical results as positives.
+
+        Critical results are a few dozen where frauds are hundreds, so the trees are small, leaves need
+        many items and no weighting is applied: the probabilities stay on the scale of the data, which
+        the lane priority needs (λ × P(critical) is compared with the fraud ranking).
+        ``critical_unit_`` is the mean ranking value of a training fraud (1 for ``fraud``, the mean
+        revenue if fraud for ``revenue``), so λ reads "a missed critical item costs λ typical frauds".
+        """
+        self.critical_booster_ = None
+        power = REVENUE_POWER[self.objective]
+        rev = np.zeros(len(y)) if revenue is None else np.nan_to_num(np.asarray(revenue, dtype=np.float64))
+        frauds = y == 1
+        self.critical_unit_ = float(np.mean(np.power(np.maximum(rev[frauds], 0) + 1.0, power))) if frauds.any() else 1.0
+        c = None if critical is None else np.asarray(critical, dtype=np.int64)
+        if c is None or c.sum() < MIN_CRITICAL:
+            got = 0 if c is None else int(c.sum())
+            self.notes_.append(
+                f"{got} critical results (fewer than {MIN_CRITICAL}): no critical-goods model, lanes follow the fraud ranking"
+            )
+            return
+        ds = _dataset(self.builder_, M, c)
+        params = self._params("binary", len(c)) | {
+            "num_leaves": 4,
+            "min_data_in_leaf": max(20, len(c) // 200),
+            "lambda_l2": 10.0,
+            "learning_rate": 0.03,
+            "feature_fraction": 0.7,
+        }
+        self.critical_booster_ = lgb.train(params, ds, num_boost_round=150)
+
+    def critical_probability(self, M: np.ndarray) -> np.ndarray:
+        """P(critical) per item (0 without a critical-goods model)."""
+        if self.critical_booster_ is None:
+            return np.zeros(len(M))
+        return self.critical_booster_.predict(M, num_threads=self._threads(len(M)))
 
     # -- prediction -------------------------------------------------------------------------------
     def matrix(self, X: pa.Table) -> np.ndarray:
@@ -237,10 +296,13 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         p = self._proba(M)
         r = self.revenue_if_fraud(X, M)
         score = p * np.power(np.maximum(r, 0) + 1.0, REVENUE_POWER[self.objective])
+        pc_ = self.critical_probability(M)
         return {
             "fraud_probability": p,
             "expected_revenue": p * r,
             "score": score,
+            "critical_probability": pc_,
+            "critical_value": getattr(self, "critical_unit_", 1.0) * pc_,
             "matrix": M,
             "columns": columns,
         }
@@ -259,6 +321,8 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         files = {"fraud.lgb.txt": self.booster_.model_to_string()}
         if self.revenue_booster_ is not None:
             files["revenue.lgb.txt"] = self.revenue_booster_.model_to_string()
+        if self.critical_booster_ is not None:
+            files["critical.lgb.txt"] = self.critical_booster_.model_to_string()
         return files
 
     def state(self) -> dict:
@@ -268,6 +332,7 @@ class RiskModel(ClassifierMixin, BaseEstimator):
             "calibration": self.calibration_,
             "n_trees": self.n_trees_,
             "revenue_ratio": self.revenue_ratio_,
+            "critical_unit": self.critical_unit_,
             "notes": self.notes_,
         }
 
@@ -282,6 +347,9 @@ class RiskModel(ClassifierMixin, BaseEstimator):
         model.booster_ = lgb.Booster(model_str=files["fraud.lgb.txt"])
         rev = files.get("revenue.lgb.txt")
         model.revenue_booster_ = lgb.Booster(model_str=rev) if rev else None
+        crit = files.get("critical.lgb.txt")
+        model.critical_booster_ = lgb.Booster(model_str=crit) if crit else None
+        model.critical_unit_ = state.get("critical_unit", 1.0)
         model.classes_ = np.array([0, 1])
         model.n_features_in_ = len(model.builder_.feature_names_)
         return model

@@ -18,7 +18,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
 from clearsight.risk.explain import reasons
-from clearsight.risk.model import RiskModel
+from clearsight.risk.model import RiskModel, lane_priority
 from clearsight.risk.registry import ModelEntry, ModelRegistry
 from clearsight.risk.snapshot import Snapshot, prepare_items
 
@@ -40,12 +40,17 @@ OUTPUT_SCHEMA = pa.schema(
 REASONS_LIMIT = 100_000
 
 
-def score_history(model: RiskModel, history: pa.Table, explain_top: int | None = None) -> pa.Table:
+def score_history(
+    model: RiskModel, history: pa.Table, explain_top: int | None = None, critical_weight: float = 0.0
+) -> pa.Table:
     """Score items given their history columns; reasons for the ``explain_top`` best ranked (default:
-    every item up to ``REASONS_LIMIT``; items without reasons have NULL)."""
+    every item up to ``REASONS_LIMIT``; items without reasons have NULL). ``critical_weight`` (λ, the
+    selection policy's) makes ``score`` the lanes' priority, :func:`~clearsight.risk.model.lane_priority`."""
     if explain_top is None:
         explain_top = REASONS_LIMIT
     out = model.score_items(history)
+    if critical_weight:
+        out["score"] = lane_priority(out["score"], out["critical_value"], critical_weight)
     n = history.num_rows
     order = np.argsort(-out["score"], kind="stable")
     rank = np.empty(n, dtype=np.int64)
@@ -106,7 +111,10 @@ class RiskScorer:
                 wh.close()
         return cls(entry, model, snapshot)
 
-    def score(self, declarations: pa.Table, explain_top: int | None = None) -> pa.Table:
-        """One row per item: fraud_probability, expected_revenue, score, rank (1 = riskiest), reasons."""
+    def score(
+        self, declarations: pa.Table, explain_top: int | None = None, critical_weight: float = 0.0
+    ) -> pa.Table:
+        """One row per item: fraud_probability, expected_revenue, score, rank (1 = riskiest), reasons;
+        with ``critical_weight`` (λ), ``score`` is the lanes' priority (fraud + λ × P(critical) × unit)."""
         items, self.notes = prepare_items(declarations)
-        return score_history(self.model, self.snapshot.history(items), explain_top)
+        return score_history(self.model, self.snapshot.history(items), explain_top, critical_weight)

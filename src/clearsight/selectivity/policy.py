@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from clearsight.core.errors import UserError
+from clearsight.risk import CRITICAL_WEIGHT
 
 
 class SelectionPolicy(BaseModel):
@@ -13,6 +14,10 @@ class SelectionPolicy(BaseModel):
     ``red_budget`` caps physical inspections; the random control and the exploration share are
     taken out of it, so the total never exceeds what the office can inspect. Items a rule sends
     to a lane go there whatever the budget (rules are mandatory), and count against it.
+
+    ``critical_weight`` (λ) combines revenue and security in one ranking: an item's priority is its
+    fraud or revenue score + λ × P(critical) × the value of a typical fraud, so a missed prohibited
+    or security item costs λ typical frauds (0: the fraud ranking alone).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -24,6 +29,9 @@ class SelectionPolicy(BaseModel):
     explore_share: float = Field(0.0, description="share of the red budget given to exploration")
     aeo_factor: float = Field(0.5, description="multiplier on an AEO trader's priority and random rate")
     seed: int = Field(0, description="seed of the random control draw (decisions are reproducible)")
+    critical_weight: float = Field(
+        CRITICAL_WEIGHT, ge=0.0, description="λ: typical frauds a missed critical item costs (lane priority)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SelectionPolicy:

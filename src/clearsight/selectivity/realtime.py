@@ -243,7 +243,7 @@ def decide_declarations(scorer, decider, rows: pa.Table, explain_top: int | None
                 raise ItemRefused("office_id", reason, office)
     if not isinstance(decider, RealtimeDecider):
         decider = decider()
-    scored = scorer.score(rows, explain_top=explain_top)
+    scored = scorer.score(rows, explain_top=explain_top, critical_weight=decider.policy.critical_weight)
     lanes = decider.decide(rows, scored)
     version = scorer.entry.name
     return [
@@ -325,7 +325,7 @@ def fallback_thresholds(
             return dict.fromkeys(BUDGET_LANES), registry.promoted() or "", 0
         first = pc.min(latest["lodged_at"]).as_py()
         scorer = RiskScorer.load(settings, warehouse=wh, as_of=first)
-        scored = scorer.score(latest, explain_top=0)
+        scored = scorer.score(latest, explain_top=0, critical_weight=policy.critical_weight)
     finally:
         if own:
             wh.close()

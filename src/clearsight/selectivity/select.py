@@ -34,6 +34,7 @@ from clearsight.core.settings import Settings
 from clearsight.core.store import Store
 from clearsight.core.warehouse import Warehouse
 from clearsight.core.workspace import Workspace
+from clearsight.risk import CRITICAL_WEIGHT
 from clearsight.rules import RuleHits, RuleSet, enabled_rules
 from clearsight.schema.tables import DECLARATIONS, LANES
 from clearsight.selectivity.decisions import move_decisions
@@ -61,6 +62,7 @@ class SelectSettings(BaseSettings):
     explore_share: float = 0.0
     aeo_factor: float = 50.0
     seed: int = 0
+    critical_weight: float = CRITICAL_WEIGHT
 
     def policy(self, **percent: float | int | None) -> SelectionPolicy:
         """The policy from these defaults and ``percent`` overrides (None keeps the default)."""
@@ -290,7 +292,7 @@ def select_batch(
     scorer = RiskScorer.load(settings, warehouse=warehouse, as_of=lo)
     items, notes = prepare_items(table)
     history = scorer.snapshot.history(items)
-    scored = score_history(scorer.model, history, explain_top=0)
+    scored = score_history(scorer.model, history, explain_top=0, critical_weight=policy.critical_weight)
     probability = scored["fraud_probability"].to_numpy(zero_copy_only=False)
     explore = None
     if policy.explore_share > 0:

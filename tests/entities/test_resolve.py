@@ -16,38 +16,6 @@ from clearsight.entities.resolve import apply_decisions, cluster
 from clearsight.synth import generate_world, write_world
 
 runner = CliRunner()
-TABLES = ("parties", "declarations", "seizures", "seizure_parties")
-
-
-@pytest.fixture(scope="module")
-def world_home(tmp_path_factory):
-    base = tmp_path_factory.mktemp("entities")
-    world = base / "home" / "demo-world"
-    write_world(generate_world(items=20_000, seed=7), world, "csv")
-    home = base / "home"
-    for table in TABLES:
-        result = runner.invoke(
-            app, ["--home", str(home), "ingest", table, str(world / f"{table}.csv"), "--json"]
-        )
-        assert result.exit_code == 0, result.output
-    return home, world
-
-
-def test_the_world_plants_every_identity_case(world_home):
-    _, world = world_home
-    truth = json.loads((world / "world.json").read_text())["identities"]
-    assert truth["multi_id"] and truth["phoenix"] and len(truth["shared_broker_ring"]["importers"]) >= 2
-    grouped = {r for g in truth["entities"] for r in g}
-    # a phoenix and its predecessor are one entity; the ring's importers are not their broker
-    old, new = next(iter(truth["phoenix"].items()))
-    assert any({f"party:{old}", f"party:{new}"} <= set(g) for g in truth["entities"])
-    ring = truth["shared_broker_ring"]
-    assert not any(
-        {f"party:{ring['broker']}", f"party:{m}"} <= set(g)
-        for g in truth["entities"]
-        for m in ring["importers"]
-    )
-    assert any(r.startswith("seizure:") for r in grouped)
 
 
 @pytest.fixture(scope="module")

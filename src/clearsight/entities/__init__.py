@@ -1,6 +1,7 @@
 """Entity resolution for risk analysts and auditors: which importers, exporters, brokers and persons
 named in declarations, the trader register and seizure records are one and the same, with a match
-probability per pair, the entities, and a review queue whose decisions are audited and kept.
+probability per pair, the entities, and a review queue whose decisions are audited and kept; each
+entity's records and network; and post-clearance audit candidates ranked by expected revenue at risk.
 """
 
 from __future__ import annotations
@@ -10,6 +11,15 @@ from typing import TYPE_CHECKING
 from clearsight.core.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from clearsight.entities.candidates import Period, audit_candidates, hs_flags, parse_period
+    from clearsight.entities.network import (
+        contact_neighbours,
+        entity_map,
+        entity_of_party,
+        members,
+        names_of,
+        party_entity,
+    )
     from clearsight.entities.normalise import address_form, email_form, name_parts, phone_form
     from clearsight.entities.records import normalised, warehouse_records
     from clearsight.entities.resolve import (
@@ -26,13 +36,23 @@ __all__ = [
     "ACCEPT",
     "REVIEW",
     "Decision",
+    "Period",
     "Resolution",
     "address_form",
+    "audit_candidates",
+    "contact_neighbours",
     "decisions",
     "email_form",
+    "entity_map",
+    "entity_of_party",
+    "hs_flags",
+    "members",
     "name_parts",
+    "names_of",
     "normalised",
     "pairwise_quality",
+    "parse_period",
+    "party_entity",
     "phone_form",
     "record_decision",
     "resolve_records",
@@ -44,6 +64,16 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "Period": "candidates",
+        "audit_candidates": "candidates",
+        "hs_flags": "candidates",
+        "parse_period": "candidates",
+        "contact_neighbours": "network",
+        "entity_map": "network",
+        "entity_of_party": "network",
+        "members": "network",
+        "names_of": "network",
+        "party_entity": "network",
         "address_form": "normalise",
         "email_form": "normalise",
         "name_parts": "normalise",

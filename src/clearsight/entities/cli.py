@@ -21,6 +21,11 @@ def register(app: typer.Typer) -> None:
     entities.command("resolve")(resolve_command)
     entities.command("review")(review_command)
     entities.command("decide")(decide_command)
+    # PCA = post-clearance audit ("audit" is the audit log's group)
+    pca = group(
+        app, "pca", "Post-clearance audit: traders ranked by the revenue an audit can be expected to recover."
+    )
+    pca.command("candidates")(candidates_command)
 
 
 @command
@@ -138,3 +143,40 @@ def decide_command(
             f"recorded: {x['left_id']} and {x['right_id']} are {x['decision']}", highlight=False
         ),
     )
+
+
+@command
+def candidates_command(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option("--period", help="Whole months, like 2024-01..2024-12.")],
+    top: Annotated[int, typer.Option("--top", min=1, help="Traders listed.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Traders (entities) ranked for post-clearance audit by expected revenue at risk, with reasons."""
+    from clearsight.entities import audit_candidates, hs_flags
+    from clearsight.entities.html import write_candidates_html
+
+    workspace = workspace_of(ctx)
+    with open_warehouse(ctx) as wh:
+        report = audit_candidates(wh, period, top=top, hs_flags=hs_flags(wh, workspace.models_dir, period))
+    report["currency"] = workspace.currency
+    path = write_candidates_html(report, workspace.report("pca-candidates.html"), workspace.currency)
+    emit(report, as_json, _print_candidates, report=path)
+
+
+def _print_candidates(report: dict[str, Any]) -> None:
+    from clearsight.core.reports import money
+
+    console.print(
+        f"{report['entities_ranked']:,} traders lodged from {report['from']} to {report['to']}; the top "
+        f"{len(report['candidates'])} by expected revenue at risk"
+        + ("" if report["hs_checked"] else " (HS codes not checked: no classifier trained)"),
+        highlight=False,
+    )
+    for n, c in enumerate(report["candidates"], start=1):
+        console.print(
+            f"{n:>3}. {c['name']} [{', '.join(c['party_ids'])}]  {money(c['expected_revenue_at_risk'], report.get('currency'))}",
+            highlight=False,
+        )
+        for reason in c["reasons"]:
+            console.print(f"       {reason}", highlight=False)

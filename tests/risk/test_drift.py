@@ -214,3 +214,10 @@ def test_partial_weeks_are_only_the_edges_short_of_a_typical_week():
     weeks[monday + dt.timedelta(days=42)] = 2  # the data now ends on a Tuesday
     assert partial_weeks(weeks) == {monday: 3, monday + dt.timedelta(days=42): 2}
     assert partial_weeks({monday: 2}) == {}  # one week alone is its own typical week
+
+
+def test_a_world_too_small_to_measure_says_so_rather_than_no_drift(planted):
+    wh, settings = planted
+    report = compute_drift(wh, settings, min_week_items=10**9)
+    assert report.weeks == []
+    assert report.headline().startswith("no week compared: ") and "fewer than" in report.headline()

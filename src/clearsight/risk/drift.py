@@ -171,6 +171,9 @@ class DriftReport:
         i = self.latest_index()
         acting = ", ".join(f.label for f in self.acting()) or "no feature"
         line = f"{len(self.weeks)} week(s) compared"
+        if not self.weeks:  # say why: weeks too small to measure (a small world), not a quiet model
+            left_out = [n for n in self.notes if "left out" in n]
+            return "no week compared" + (f": {left_out[0]}" if left_out else "")
         if i is not None:
             line += f"; in the latest full week ({self.weeks[i]}) {acting} past {ACT}"
         else:

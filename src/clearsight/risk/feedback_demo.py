@@ -26,6 +26,8 @@ DEPLOYED = "demo-deployed"
 #: The holdout holds at least this many labelled items (more weeks on a small world), at most 52 weeks.
 HOLDOUT_LABELS = 150
 MAX_HOLDOUT_WEEKS = 52
+#: Offences the deployed model's training should hold (twice what a model needs at the least).
+TRAIN_FRAUDS = 10
 
 
 def _holdout_weeks(warehouse: Warehouse, last: dt.datetime) -> int:
@@ -44,6 +46,16 @@ def _holdout_weeks(warehouse: Warehouse, last: dt.datetime) -> int:
         if total >= HOLDOUT_LABELS:
             return week + 1
     raise UserError(f"fewer than {HOLDOUT_LABELS} labelled items in the last {MAX_HOLDOUT_WEEKS} weeks")
+
+
+def _offences_known(warehouse: Warehouse, n: int) -> dt.datetime | None:
+    """The day after the ``n``-th offence found became known (None when fewer were found)."""
+    from clearsight.risk.history import labels, revenue_basis
+
+    lab = labels(warehouse, revenue_basis(warehouse))
+    found = lab.filter(lab.fraud == 1).order_by("known_at").select("known_at").limit(1, offset=n - 1)
+    rows = found.to_pyarrow().to_pylist()
+    return dt.datetime.combine(rows[0]["known_at"].date() + dt.timedelta(days=1), dt.time()) if rows else None
 
 
 def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
@@ -65,6 +77,11 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
         registry.promote(DEPLOYED)
     else:
         deployed = dt.datetime.combine((last - dt.timedelta(weeks=2 * weeks)).date(), dt.time())
+        # A small world finds few offences in its first months: deploy no earlier than the day its
+        # first model could learn (enough offences known), and no later than the holdout's start.
+        learnable = _offences_known(warehouse, TRAIN_FRAUDS)
+        if learnable is not None and learnable > deployed:
+            deployed = min(learnable, dt.datetime.combine((last - dt.timedelta(weeks=weeks)).date(), dt.time()))
         train(warehouse, registry, until=deployed, name=DEPLOYED, promote=True)
     report = compute_drift(warehouse, settings)
     path = write_html(report, Workspace(settings).reports_dir / "drift.html")
@@ -74,7 +91,7 @@ def demo_feedback(settings: Settings, warehouse: Warehouse) -> list[Path]:
         if registry.promoted() == DEPLOYED and before is not None:
             registry.promote(before)
     console.print(
-        f"   drift since model {DEPLOYED} (trained {2 * weeks} weeks before the last lodgement): "
+        f"   drift since model {DEPLOYED} (trained until {str(registry.entry(DEPLOYED).trained_until)[:10]}): "
         f"{report.headline()}",
         highlight=False,
     )

@@ -35,6 +35,7 @@ ROOMS = (
     "trade",
     "release",
     "forecast",
+    "performance",
     "entities",
     "hs",
     "privacy",

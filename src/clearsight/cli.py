@@ -22,6 +22,7 @@ from clearsight.forecast import cli as forecast_cli
 from clearsight.hs import cli as hs_cli
 from clearsight.ingest import cli as ingest_cli
 from clearsight.lab import cli as lab_cli
+from clearsight.performance import cli as performance_cli
 from clearsight.portal import cli as portal_cli
 from clearsight.privacy import cli as privacy_cli
 from clearsight.quality import cli as quality_cli
@@ -41,6 +42,7 @@ ROOMS = (
     synth_cli,
     release_cli,
     forecast_cli,
+    performance_cli,
     trade_cli,
     entities_cli,
     portal_cli,

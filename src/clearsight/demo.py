@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 
 def room_steps() -> list[DemoStep]:
     """Each room's demo step, in the order the demo runs them (a room's demo module declares ``STEP``)."""
+    from clearsight.entities import demo as entities
     from clearsight.forecast import demo as forecast
     from clearsight.hs import demo as hs
     from clearsight.ingest import demo as ingest
     from clearsight.lab import demo as simulation
+    from clearsight.performance import demo as performance
     from clearsight.portal import demo as portal
     from clearsight.privacy import demo as privacy
     from clearsight.quality import demo as quality
@@ -34,7 +36,7 @@ def room_steps() -> list[DemoStep]:
     from clearsight.selectivity import demo as selection
     from clearsight.trade import demo as trade
 
-    rooms = (ingest, quality, risk, feedback, selection, simulation, trade, release, forecast, hs, privacy, portal)
+    rooms = (ingest, quality, risk, feedback, selection, simulation, trade, release, forecast, entities, performance, hs, privacy, portal)
     return [room.STEP for room in rooms]
 
 

@@ -32,6 +32,8 @@ from clearsight.access import security
 from clearsight.access.roles import ROLES, allowed
 from clearsight.access.users import add_user, create_api_key, revoke_api_key
 from clearsight.core.store import open_store
+from clearsight.core.workspace import Workspace
+from clearsight.entities import entity_of_party, resolve_warehouse
 from clearsight.portal.app import create_app
 from clearsight.portal.queries import record_inspection
 from clearsight.portal.routes_policy import ROUTES
@@ -65,6 +67,9 @@ class World:
     trader_ids: set[str]
     own_declaration: str
     other_declaration: str
+    #: entities (trader pages) with declarations in the officer's office, and with none there
+    own_trader: str
+    other_trader: str
     #: uninspected items (declaration_id, item_no) per office, handed out one per recording call
     uninspected: dict[str, list[tuple[str, int]]]
     credentials: dict[str, dict] = field(default_factory=dict)
@@ -100,6 +105,15 @@ def _facts(warehouse: Path) -> dict:
             "own": column(f"SELECT declaration_id FROM declarations WHERE office_id = '{OFFICE}' ORDER BY 1 LIMIT 1")[0],
             "other": column(f"SELECT declaration_id FROM declarations WHERE office_id = '{OTHER_OFFICE}' ORDER BY 1 LIMIT 1")[0],
             "importer": column("SELECT importer_id FROM declarations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0],
+            "own_importer": column(
+                f"SELECT importer_id FROM declarations WHERE office_id = '{OFFICE}' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+            )[0],
+            # an importer none of whose declarations, as importer, declarant or seller, is the officer's office's
+            "other_importer": column(
+                f"SELECT importer_id FROM declarations WHERE office_id = '{OTHER_OFFICE}' EXCEPT "
+                f"SELECT unnest([importer_id, declarant_id, seller_id]) FROM declarations WHERE office_id = '{OFFICE}' "
+                "ORDER BY 1 LIMIT 1"
+            )[0],
             "uninspected": uninspected,
         }
     finally:
@@ -123,6 +137,13 @@ def world(model_home, tmp_path_factory):
 def _world(model_home, tmp_path_factory) -> World:
     settings = workspace(model_home, tmp_path_factory.mktemp("matrix-home"))
     facts = _facts(settings.home / "warehouse.duckdb")
+    wh = Workspace(settings).open_warehouse()
+    try:  # the trader pages read the entities of a resolution
+        resolve_warehouse(wh)
+        traders = {k: entity_of_party(wh, facts[f"{k}_importer"]) for k in ("own", "other")}
+    finally:
+        wh.close()
+    assert all(traders.values()), traders
     store = open_store(settings)
     for role in ROLES:
         add_user(store, role, role, password_of(role), [OFFICE] if role == "officer" else [])
@@ -139,6 +160,7 @@ def _world(model_home, tmp_path_factory) -> World:
     w = World(
         client=client, app=app, store=store, offices=facts["offices"], declaration_ids=facts["declaration_ids"],
         trader_ids=facts["trader_ids"], own_declaration=facts["own"], other_declaration=facts["other"],
+        own_trader=traders["own"], other_trader=traders["other"],
         uninspected={o: list(items) for o, items in facts["uninspected"].items()},
     )
     w.untouched = {"user": "untouchable", "key": kept_key.prefix, "rule": "kept-rule"}
@@ -288,6 +310,7 @@ PATH_VALUES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
     ("POST", "/admin/users/{name}/disable"): lambda w, a: {"name": _fresh_user(w, a)},
     ("POST", "/admin/apikeys/{prefix}/revoke"): lambda w, a: {"prefix": _fresh_key(w, a)},
     ("GET", "/static/{path}"): lambda w, a: {"path": "style.css"},
+    ("GET", "/traders/{key}"): lambda w, a: {"key": w.own_trader if a.variant == "own" else w.other_trader},
 }
 
 #: (method, path) -> a valid, minimal body: fn(world, aim) -> request keyword arguments
@@ -308,6 +331,8 @@ BODIES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
     ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"):
         lambda w, a: {"data": {"result": "compliant", "reason": "the first result was mistyped"}},
     ("POST", "/selection/rules/{name}/disable"): lambda w, a: {},
+    ("POST", "/performance/contracts"): lambda w, a: {"data": {"contract_yaml": (
+        f"id: {w.fresh('matrix')}\noffice: all\nperiod: {{from: 2024-01, to: 2024-01}}\nindicators:\n  hit_rate: 0.1\n")}},
     ("POST", "/admin/users"): lambda w, a: {"data": {"name": w.fresh("newcomer"), "role": "auditor"}},
     ("POST", "/admin/users/{name}/disable"): lambda w, a: {},
     ("POST", "/admin/apikeys"): lambda w, a: {"data": {"name": w.fresh("etl"), "role": "service"}},
@@ -317,6 +342,7 @@ BODIES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
 #: Routes aimed at an office's declaration: called for one of the officer's office and one of another.
 BY_OFFICE = frozenset({
     ("GET", "/api/v1/declarations/{declaration_id}"), ("GET", "/declarations/{declaration_id}"),
+    ("GET", "/traders/{key}"),
     ("POST", "/api/v1/inspections"), ("POST", "/queue/record"),
     ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"),
     ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"),

@@ -32,6 +32,16 @@ POLICY: dict[str, frozenset[str]] = {
     "selections.read": frozenset({"admin", "analyst", "manager"}),
     # revenue forecasts: aggregates for budget planning (managers), checked by analysts and auditors
     "forecast.read": frozenset({"admin", "analyst", "auditor", "manager"}),
+    # performance contracts: managers and directors track them, auditors and analysts read them
+    "performance.read": frozenset({"admin", "analyst", "auditor", "manager"}),
+    "performance.manage": frozenset({"admin", "manager"}),
+    # integrity indicators name officers: managers, auditors and admins only, every read audited
+    "integrity.read": frozenset({"admin", "auditor", "manager"}),
+    # trader pages: entities, their declarations, seizures and network (officers: their offices' only);
+    # managers read aggregates, never a trader's or a declaration's identity, so neither page is theirs
+    "traders.read": frozenset({"admin", "analyst", "auditor", "officer"}),
+    # post-clearance audit candidates: traders ranked by expected revenue at risk
+    "pca.read": frozenset({"admin", "analyst", "auditor"}),
     "rules.manage": frozenset({"admin", "analyst"}),
     "audit.read": frozenset({"admin", "auditor"}),
     "users.admin": frozenset({"admin"}),

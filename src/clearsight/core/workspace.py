@@ -66,6 +66,11 @@ class Workspace:
         return self.reports_dir / "statistics"
 
     @property
+    def contracts_dir(self) -> Path:
+        """Performance measurement contracts (``clearsight pmc save``), one YAML file each."""
+        return self.home / "performance" / "contracts"
+
+    @property
     def demo_world_dir(self) -> Path:
         """The synthetic world ``clearsight demo`` generates and loads."""
         return self.home / "demo-world"

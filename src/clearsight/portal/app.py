@@ -33,7 +33,9 @@ from clearsight.portal.pages import auth as auth_pages
 from clearsight.portal.pages import declarations as declaration_pages
 from clearsight.portal.pages import forecast as forecast_page
 from clearsight.portal.pages import overview as overview_page
+from clearsight.portal.pages import performance as performance_page
 from clearsight.portal.pages import quarantine as quarantine_page
+from clearsight.portal.pages import traders as trader_pages
 from clearsight.portal.pages.render import page, wants_json
 from clearsight.portal.settings import PortalSettings
 
@@ -250,7 +252,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     for module in (
-        auth_pages, overview_page, declaration_pages, queue, selection, quality, quarantine_page, models, classify, releases, forecast_page, audit, admin
+        auth_pages, overview_page, declaration_pages, queue, selection, quality, quarantine_page, models, classify, releases, forecast_page, performance_page, trader_pages, audit, admin
     ):
         app.include_router(module.router)
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from clearsight.release.compare import compare_periods
     from clearsight.release.html import write_kpi_html, write_release_html
     from clearsight.release.kpi import kpi_report
+    from clearsight.release.milestones import declaration_timeline
     from clearsight.release.report import build_release_report
     from clearsight.release.times import ReleaseOptions, parse_dimensions
 
@@ -21,6 +22,7 @@ __all__ = [
     "ReleaseOptions",
     "build_release_report",
     "compare_periods",
+    "declaration_timeline",
     "kpi_report",
     "parse_dimensions",
     "write_kpi_html",
@@ -34,6 +36,7 @@ __getattr__, __dir__ = lazy_exports(
         "write_kpi_html": "html",
         "write_release_html": "html",
         "kpi_report": "kpi",
+        "declaration_timeline": "milestones",
         "build_release_report": "report",
         "ReleaseOptions": "times",
         "parse_dimensions": "times",

@@ -31,11 +31,11 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import sqlglot
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlglot import exp
 
 from clearsight.core.errors import UserError
+from clearsight.core.yaml_text import parse_yaml
 from clearsight.schema.tables import DECLARATIONS, LANES, MODES
 
 #: Lanes from the least to the most strict: a rule hit sends the item to the strictest lane hit.
@@ -235,14 +235,7 @@ def load_rule_file(path: Path) -> list[Rule]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{path}{line}: not valid YAML ({problem})") from None
+    data, node = parse_yaml(text, str(path))
     if isinstance(data, dict) and set(data) == {"rules"}:
         data, node = data["rules"], node.value[0][1]
     if isinstance(data, dict):

@@ -38,6 +38,7 @@ from clearsight.synth.flows import build_trade_flows
 from clearsight.synth.fraud import ALL_FRAUD_TYPES, Declared, Fraud, declare, plant_fraud
 from clearsight.synth.goods import Economy, Goods, build_economy, draw_declarations, draw_goods
 from clearsight.synth.identities import plant_identities
+from clearsight.synth.integrity import plant_integrity
 from clearsight.synth.parties import RISK_CLASSES, Population, build_population
 from clearsight.synth.reference import (
     PREFERENCES,
@@ -307,10 +308,12 @@ def generate_world(
         risky_brokers=pop.dec_id.filter(pa.array(pop.dec_risky)).to_pylist(),
     )
     params["identities"] = ids.truth
+    planted = plant_integrity(seed, declarations, inspections, clearance.table)
+    params["integrity"] = planted.truth
     return World(
         declarations=declarations,
-        inspections=inspections,
-        events=clearance.table,
+        inspections=planted.inspections,
+        events=planted.events,
         trade_flows=trade_flows,
         seizures=ids.seizures,
         parties=ids.parties,

@@ -1,0 +1,374 @@
+"""Integrity indicators, as the WCO Performance Measurement Contracts Guide uses them: patterns in an
+officer's or an office's own records that differ from their peers' more than chance would make them.
+
+A flag is a reason to look, not a finding: an officer who handles a trader often may be the office's
+specialist for that trade. Each indicator therefore states its peers, its test and its minimum volume,
+and flags a unit only when (1) it has at least the minimum volume, (2) its p-value, corrected for the
+number of units tested (Benjamini–Hochberg, per indicator and level), is below ``alpha``, and (3) the
+difference is large in size, not only significant (a large office's small difference is significant
+and means nothing).
+
+| indicator | unit vs peers | test |
+|---|---|---|
+| ``lane_downgrades`` | share of inspected items recorded in a less severe lane than the system decided | Fisher exact, one-sided |
+| ``compliant_where_others_find`` | find rate on controls of traders or HS codes where others found fraud | Fisher exact, one-sided |
+| ``fast_red_clearance`` | duration of physical (red) controls, inspection start to end | Mann–Whitney U, one-sided |
+| ``trader_affinity`` | an officer's share of a trader's controls at the office vs the officer's share of all | binomial, upper tail |
+
+Peers: every other officer (or office); for durations, an officer's are the other officers of the
+same office (offices differ in speed), and offices are compared on durations relative to the national
+median of the mode of transport. A control is a declaration inspected by one officer (its items'
+results combined: a find if any item was found). The aggregations are Ibis expressions, the same on
+DuckDB and Spark; the tests run on the few rows per unit they return.
+
+Lane decisions come from the warehouse's ``selections`` (batch and real-time decisions, read through
+the selectivity room): an inspected item's decided lane is its latest decision made at or before the
+inspection. The lane an officer works in is the one recorded with the result (the portal's inspection
+form records it); an item decided after its inspection (a decision replayed on history) is not compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from clearsight.core.errors import UserError
+from clearsight.core.warehouse import Warehouse
+from clearsight.schema.measures import FOUND_RESULTS, in_force
+
+LEVELS = ("officer", "office")
+#: Lane severity: a lane recorded below the decided one is a downgrade.
+SEVERITY = {"green": 0, "blue": 1, "yellow": 2, "red": 3}
+
+INDICATORS: dict[str, dict[str, str]] = {
+    "lane_downgrades": {
+        "label": "Lane downgrades",
+        "question": "How often does the unit record an item in a less severe lane than the system decided?",
+        "test": "Fisher exact test (one-sided: more downgrades than peers)",
+    },
+    "compliant_where_others_find": {
+        "label": "Compliant where others find fraud",
+        "question": "How often does the unit find nothing on controls of traders or HS codes where others "
+        "found fraud?",
+        "test": "Fisher exact test (one-sided: fewer finds than peers on the same exposure)",
+    },
+    "fast_red_clearance": {
+        "label": "Red controls cleared far faster than peers",
+        "question": "Are the unit's physical inspections (inspection start to end) far shorter than its peers'?",
+        "test": "Mann–Whitney U test (one-sided: shorter than peers)",
+    },
+    "trader_affinity": {
+        "label": "Trader handled more than chance",
+        "question": "Does an officer handle one trader's controls far more often than their share of the "
+        "office's controls would give?",
+        "test": "binomial test (upper tail), chance = the officer's share of the office's controls",
+    },
+}
+
+
+@dataclass(frozen=True)
+class IntegrityOptions:
+    """The period (controls inspected in it, inclusive), the false-discovery rate, minimum volumes and
+    effect sizes below which a unit is not flagged however small its p-value."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    alpha: float = 0.05
+    min_controls: int = 20  # controls (or decided items, or red controls) of a unit to test it
+    min_red_controls: int = 10
+    min_trader_controls: int = 8  # a trader's controls at the office to test affinity
+    rate_ratio: float = 0.5  # compliant-where-others-find: unit rate at most this times the peers'
+    downgrade_ratio: float = 2.0  # lane downgrades: at least this times the peers' rate ...
+    downgrade_excess: float = 0.05  # ... and this much above it
+    duration_ratio: float = 0.5  # fast clearance: unit median at most this times the peers'
+    affinity_ratio: float = 3.0  # trader affinity: observed share at least this times chance ...
+    affinity_share: float = 0.25  # ... and at least this share of the trader's controls at the office
+
+    def __post_init__(self) -> None:
+        if not 0 < self.alpha < 1:
+            raise UserError(f"alpha must be between 0 and 1, got {self.alpha}")
+        for name in ("min_controls", "min_red_controls", "min_trader_controls"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise UserError(f"the period starts ({self.date_from}) after it ends ({self.date_to})")
+
+
+def _in_period(t: ir.Table, column: str, options: IntegrityOptions) -> ir.Table:
+    if options.date_from:
+        t = t.filter(t[column] >= ibis.timestamp(dt.datetime.combine(options.date_from, dt.time())))
+    if options.date_to:
+        end = dt.datetime.combine(options.date_to + dt.timedelta(days=1), dt.time())
+        t = t.filter(t[column] < ibis.timestamp(end))
+    return t
+
+
+def inspected_items(wh: Warehouse, options: IntegrityOptions) -> ir.Table:
+    """One row per inspected item (results in force) with its office, importer, HS code and officer."""
+    i = in_force(wh.table("inspections"))
+    i = _in_period(i.filter(i.officer_id.notnull()), "inspected_at", options)
+    d = wh.table("declarations")
+    d = d.select(
+        "declaration_id", "item_no", "office_id", "importer_id", "mode_of_transport", hs6=d.hs_code.substr(0, 6)
+    )
+    t = i.select("declaration_id", "item_no", "lane", "result", "officer_id", "inspected_at").inner_join(
+        d, ["declaration_id", "item_no"]
+    )
+    return t.mutate(found=t.result.isin(FOUND_RESULTS))
+
+
+def _exposure(items: ir.Table, unit: str, key: str) -> ir.Table:
+    """Per item: whether someone other than its ``unit`` found fraud on the item's ``key``."""
+    total = items.group_by(key).aggregate(_all=items.count(where=items.found))
+    own = items.group_by([key, unit]).aggregate(_own=items.count(where=items.found))
+    t = items.left_join(total, key).drop(f"{key}_right")
+    t = t.left_join(own, [key, unit]).drop(f"{key}_right", f"{unit}_right")
+    return t.mutate(**{f"exposed_{key}": (t._all.fill_null(0) - t._own.fill_null(0)) > 0}).drop("_all", "_own")
+
+
+def compliant_where_others_find_counts(items: ir.Table, level: str) -> list[dict[str, Any]]:
+    """Per unit: controls exposed (trader or HS code found fraudulent by others) and finds among them."""
+    unit = "officer_id" if level == "officer" else "office_id"
+    t = _exposure(_exposure(items, unit, "importer_id"), unit, "hs6")
+    t = t.mutate(exposed=t.exposed_importer_id | t.exposed_hs6)
+    per = t.group_by(["declaration_id", "officer_id"]).aggregate(
+        office_id=t.office_id.min(), exposed=t.exposed.any(), found=t.found.any()
+    )
+    keys = ["office_id", "officer_id"] if level == "officer" else ["office_id"]
+    out = per.group_by(keys).aggregate(
+        controls=per.count(), n=per.count(where=per.exposed), k=per.count(where=per.exposed & per.found)
+    )
+    return out.order_by(keys).to_pyarrow().to_pylist()
+
+
+def lane_downgrade_counts(
+    wh: Warehouse, items: ir.Table, level: str, decisions: ir.Table | None
+) -> list[dict[str, Any]]:
+    """Per unit: inspected items with a decision made before the inspection, and those recorded in a
+    less severe lane than decided."""
+    if decisions is None:
+        return []
+    s = decisions.select("declaration_id", "item_no", "decided_at", decided_lane=decisions.lane)
+    j = items.inner_join(s, ["declaration_id", "item_no"])
+    j = j.filter(j.decided_at <= j.inspected_at)
+    latest = ibis.row_number().over(ibis.window(group_by=["declaration_id", "item_no", "officer_id"],
+                                                order_by=ibis.desc(j.decided_at)))
+    j = j.mutate(_n=latest).filter(lambda x: x._n == 0)
+    rank = ibis.cases(*[(j.lane == k, v) for k, v in SEVERITY.items()], else_=ibis.null("int64"))
+    decided = ibis.cases(*[(j.decided_lane == k, v) for k, v in SEVERITY.items()], else_=ibis.null("int64"))
+    j = j.mutate(down=(rank < decided).fill_null(False))
+    keys = ["office_id", "officer_id"] if level == "officer" else ["office_id"]
+    out = j.group_by(keys).aggregate(n=j.count(), k=j.count(where=j.down))
+    return out.order_by(keys).to_pyarrow().to_pylist()
+
+
+def red_control_durations(wh: Warehouse, items: ir.Table) -> list[dict[str, Any]]:
+    """One row per red control with both inspection milestones: office, officer, hours from start to end."""
+    ev = wh.table("events")
+    ev = ev.filter(ev.event.isin(["inspection_start", "inspection_end"]))
+    span = ev.group_by("declaration_id").aggregate(
+        start=ev.at.min(where=ev.event == "inspection_start"), end=ev.at.max(where=ev.event == "inspection_end")
+    )
+    red = items.filter(items.lane == "red")
+    red = red.group_by(["declaration_id", "officer_id"]).aggregate(
+        office_id=red.office_id.min(), mode=red.mode_of_transport.min()
+    )
+    j = red.inner_join(span, "declaration_id")
+    j = j.filter(j.start.notnull() & j.end.notnull() & (j.end >= j.start))
+    hours = (j.end.epoch_seconds() - j.start.epoch_seconds()).cast("float64") / 3600.0
+    return j.select("office_id", "officer_id", "mode", hours=hours).to_pyarrow().to_pylist()
+
+
+def trader_affinity_counts(items: ir.Table) -> list[dict[str, Any]]:
+    """Per office, officer and importer: the pair's controls, the trader's and the officer's at the
+    office, and the office's (controls = declarations inspected by an officer)."""
+    c = items.group_by(["declaration_id", "officer_id"]).aggregate(
+        office_id=items.office_id.min(), importer_id=items.importer_id.min()
+    )
+    pair = c.group_by(["office_id", "officer_id", "importer_id"]).aggregate(k=c.count())
+    trader = c.group_by(["office_id", "importer_id"]).aggregate(n=c.count())
+    officer = c.group_by(["office_id", "officer_id"]).aggregate(officer_controls=c.count())
+    office = c.group_by("office_id").aggregate(office_controls=c.count())
+    j = pair.inner_join(trader, ["office_id", "importer_id"])
+    j = j.inner_join(officer, ["office_id", "officer_id"]).inner_join(office, "office_id")
+    return j.order_by(["office_id", "officer_id", "importer_id"]).to_pyarrow().to_pylist()
+
+
+# -- the tests, on the few rows the warehouse returned ---------------------------------------------
+
+
+def benjamini_hochberg(p_values: list[float]) -> list[float]:
+    """q-values (BH-adjusted p-values), in the order given."""
+    if not p_values:
+        return []
+    from scipy.stats import false_discovery_control
+
+    return [float(q) for q in false_discovery_control(p_values, method="bh")]
+
+
+def _peer_totals(rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """(peer n, peer k) per row: every other unit of the level."""
+    n, k = sum(r["n"] for r in rows), sum(r["k"] for r in rows)
+    return [(n - r["n"], k - r["k"]) for r in rows]
+
+
+def _unit(r: dict[str, Any], level: str) -> dict[str, Any]:
+    return {"office_id": r["office_id"], **({"officer_id": r["officer_id"]} if level == "officer" else {})}
+
+
+def _rate_test(
+    rows: list[dict[str, Any]], level: str, min_volume: int, alternative: str
+) -> list[dict[str, Any]]:
+    """Fisher exact test of each unit's k/n against its peers'."""
+    from scipy.stats import fisher_exact
+
+    out = []
+    for r, (pn, pk) in zip(rows, _peer_totals(rows), strict=True):
+        if r["n"] < min_volume or pn < min_volume:
+            continue
+        _, p = fisher_exact([[r["k"], r["n"] - r["k"]], [pk, pn - pk]], alternative=alternative)
+        out.append({**_unit(r, level), "n": r["n"], "k": r["k"], "rate": r["k"] / r["n"],
+                    "peer_n": pn, "peer_k": pk, "peer_rate": pk / pn, "p_value": float(p)})
+    return out
+
+
+def _finish(rows: list[dict[str, Any]], alpha: float, large: Any) -> list[dict[str, Any]]:
+    """q-values, and the flag: corrected significance and a large effect."""
+    for r, q in zip(rows, benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
+        r["q_value"] = q
+        r["large_effect"] = bool(large(r))
+        r["flagged"] = bool(q < alpha and r["large_effect"])
+    rows.sort(key=lambda r: (not r["flagged"], r["q_value"], r["p_value"]))
+    return rows
+
+
+def _durations_test(durations: list[dict[str, Any]], level: str, min_volume: int) -> list[dict[str, Any]]:
+    """Mann–Whitney U of each unit's red-control durations against its peers'. Officers are compared
+    with their office's other officers in hours; offices with the other offices on durations relative
+    to the national median of the declaration's mode of transport (a courier office inspects parcels,
+    a sea office containers)."""
+    import numpy as np
+    from scipy.stats import mannwhitneyu
+
+    per_mode: dict[Any, list[float]] = {}
+    for r in durations:
+        per_mode.setdefault(r["mode"], []).append(r["hours"])
+    mode_median = {m: float(np.median(h)) for m, h in per_mode.items()}
+    hours: dict[tuple, list[float]] = {}
+    score: dict[tuple, list[float]] = {}
+    for r in durations:
+        key = (r["office_id"], r["officer_id"]) if level == "officer" else (r["office_id"],)
+        scale = 1.0 if level == "officer" or not mode_median[r["mode"]] else mode_median[r["mode"]]
+        hours.setdefault(key, []).append(r["hours"])
+        score.setdefault(key, []).append(r["hours"] / scale)
+    groups: dict[Any, list[tuple]] = {}
+    for key in score:
+        groups.setdefault(key[0] if level == "officer" else None, []).append(key)
+    out = []
+    for key, own in sorted(score.items()):
+        others = [o for o in groups[key[0] if level == "officer" else None] if o != key]
+        peers = [x for o in others for x in score[o]]
+        if len(own) < min_volume or len(peers) < min_volume:
+            continue
+        p = float(mannwhitneyu(own, peers, alternative="less").pvalue)
+        unit = {"office_id": key[0], **({"officer_id": key[1]} if level == "officer" else {})}
+        out.append({**unit, "n": len(own), "median_h": float(np.median(hours[key])), "peer_n": len(peers),
+                    "peer_median_h": float(np.median([x for o in others for x in hours[o]])),
+                    "median_ratio": float(np.median(own) / np.median(peers)) if np.median(peers) else None,
+                    "p_value": p})
+    return out
+
+
+def _affinity_test(rows: list[dict[str, Any]], min_volume: int) -> list[dict[str, Any]]:
+    from scipy.stats import binomtest
+
+    out = []
+    for r in rows:
+        if r["n"] < min_volume or r["k"] < 2 or r["office_controls"] <= r["n"]:
+            continue
+        # chance: the officer's share of the office's other controls (the trader's own left out)
+        chance = (r["officer_controls"] - r["k"]) / (r["office_controls"] - r["n"])
+        chance = min(max(chance, 1 / r["office_controls"]), 1.0)
+        p = float(binomtest(r["k"], r["n"], chance, alternative="greater").pvalue)
+        out.append({"office_id": r["office_id"], "officer_id": r["officer_id"], "importer_id": r["importer_id"],
+                    "n": r["n"], "k": r["k"], "share": r["k"] / r["n"], "chance": chance,
+                    "expected": chance * r["n"], "p_value": p})
+    return out
+
+
+def integrity_report(
+    wh: Warehouse, options: IntegrityOptions | None = None, *, decisions: ir.Table | None = None
+) -> dict[str, Any]:
+    """Every indicator at both levels, as one JSON-ready dict. ``decisions``: the lane decisions (the
+    selectivity room's ``lane_decisions``); without them lane downgrades cannot be measured."""
+    options = options or IntegrityOptions()
+    items = inspected_items(wh, options).cache()
+    try:
+        durations = red_control_durations(wh, items)
+        affinity = trader_affinity_counts(items)
+        by_level = {
+            level: {
+                "lane_downgrades": lane_downgrade_counts(wh, items, level, decisions),
+                "compliant_where_others_find": compliant_where_others_find_counts(items, level),
+            }
+            for level in LEVELS
+        }
+    finally:
+        items.release()
+    o = options
+    sections = []
+    for level in LEVELS:
+        down = _rate_test(by_level[level]["lane_downgrades"], level, o.min_controls, "greater")
+        sections.append(("lane_downgrades", level, _finish(down, o.alpha, lambda r: r["rate"] >= max(
+            o.downgrade_ratio * r["peer_rate"], r["peer_rate"] + o.downgrade_excess)), o.min_controls))
+        lenient = _rate_test(by_level[level]["compliant_where_others_find"], level, o.min_controls, "less")
+        sections.append(("compliant_where_others_find", level, _finish(
+            lenient, o.alpha, lambda r: r["rate"] <= o.rate_ratio * r["peer_rate"]), o.min_controls))
+        fast = _durations_test(durations, level, o.min_red_controls)
+        sections.append(("fast_red_clearance", level, _finish(
+            fast, o.alpha, lambda r: r["median_ratio"] is not None and r["median_ratio"] <= o.duration_ratio), o.min_red_controls))
+    pairs = _affinity_test(affinity, o.min_trader_controls)
+    sections.append(("trader_affinity", "officer", _finish(
+        pairs, o.alpha, lambda r: r["share"] >= max(o.affinity_ratio * r["chance"], o.affinity_share)), o.min_trader_controls))
+    indicators = []
+    for name, level, rows, min_volume in sections:
+        note = None
+        if name == "lane_downgrades" and decisions is None:
+            note = "no lane decisions are stored (clearsight select or the scoring API): nothing to compare"
+        elif name == "lane_downgrades" and not rows:
+            note = "no inspected item has a lane decision made before its inspection"
+        indicators.append({
+            "indicator": name, **INDICATORS[name], "level": level, "min_volume": min_volume,
+            "tested": len(rows), "flagged": sum(r["flagged"] for r in rows), "rows": rows, "note": note,
+        })
+    return {
+        "period": {"from": o.date_from.isoformat() if o.date_from else None,
+                   "to": o.date_to.isoformat() if o.date_to else None},
+        "alpha": o.alpha,
+        "correction": "Benjamini–Hochberg, per indicator and level",
+        "indicators": indicators,
+        "flags": [
+            {"indicator": i["indicator"], "label": i["label"], "level": i["level"], **_flag_summary(i["indicator"], r)}
+            for i in indicators for r in i["rows"] if r["flagged"]
+        ],
+        "caution": "A flag is a reason to look, not a finding: read the unit's records and ask before "
+        "concluding anything.",
+    }
+
+
+def _flag_summary(indicator: str, r: dict[str, Any]) -> dict[str, Any]:
+    keep = ("office_id", "officer_id", "importer_id", "n", "k", "p_value", "q_value")
+    out = {k: r[k] for k in keep if k in r}
+    if indicator == "fast_red_clearance":
+        out["detail"] = f"median {r['median_h']:.1f} h vs peers' {r['peer_median_h']:.1f} h over {r['n']} red controls"
+    elif indicator == "trader_affinity":
+        out["detail"] = (f"{r['k']} of the trader's {r['n']} controls ({r['share']:.0%}) where chance gives "
+                         f"{r['expected']:.1f} ({r['chance']:.0%})")
+    else:
+        out["detail"] = f"{r['k']} of {r['n']} ({r['rate']:.0%}) vs peers' {r['peer_rate']:.0%} of {r['peer_n']}"
+    return out
+

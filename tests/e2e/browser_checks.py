@@ -15,6 +15,7 @@ from pathlib import Path
 from clearsight.core.palette import LANES
 from clearsight.core.store import open_store
 from clearsight.core.warehouse import connect
+from clearsight.entities import resolve_warehouse
 from clearsight.selectivity.select import SelectSettings, select_batch
 from portal_live import LiveServer, password_of, start_portal, trained_home, workspace
 
@@ -24,7 +25,8 @@ SELECTION_MONTH = (dt.date(2024, 11, 1), dt.date(2024, 11, 30))
 
 
 def analysed_portal(tmp_path_factory, warehouse_file: Path, world_dir: Path, name: str) -> tuple[LiveServer, Path]:
-    """A live portal on a private workspace: a promoted model, a stored batch selection, and the
+    """A live portal on a private workspace: a promoted model, a stored batch selection, resolved
+    entities, and the
     synthetic world's record of its national currency where the demo keeps it. Returns the server
     and the workspace's home."""
     settings = workspace(trained_home(tmp_path_factory, warehouse_file), tmp_path_factory.mktemp(name))
@@ -33,6 +35,7 @@ def analysed_portal(tmp_path_factory, warehouse_file: Path, world_dir: Path, nam
     store, wh = open_store(settings), connect(settings.warehouse_url)
     try:
         select_batch(settings, wh, store, *SELECTION_MONTH, SelectSettings().policy())
+        resolve_warehouse(wh)  # the trader pages and the audit candidates read the entities
     finally:
         wh.close()
         store.close()

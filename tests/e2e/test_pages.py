@@ -7,7 +7,7 @@ user guide (docs/portal.md, "The pages"); regenerate them with
     CLEARSIGHT_SCREENSHOTS=docs/screenshots .venv/bin/pytest -q tests/e2e/test_pages.py
 
 The pages are the navigation bar's (an admin sees them all), so a new page is covered, and must have
-its screenshot in the guide, as soon as it is in the bar; plus a declaration, the confirmation step,
+its screenshot in the guide, as soon as it is in the bar; plus a declaration, a trader, the confirmation step,
 the password page and the sign-in page.
 """
 
@@ -55,6 +55,7 @@ class Screen:
 SCREENS = (
     *(Screen(shot_name(path), path) for _, path, _ in NAV),
     Screen("declaration"),
+    Screen("trader"),
     Screen("confirm"),
     Screen("password", "/password"),
     Screen("login", "/login", signed_in=False),
@@ -118,6 +119,10 @@ def open_screen(page, base: str, screen: Screen, showcase: str) -> None:
         page.goto(f"{base}{screen.path}")
     elif screen.name == "declaration":
         page.goto(f"{base}/declarations/{showcase}")
+    elif screen.name == "trader":  # the showcase declaration's importer, by the declaration's link
+        page.goto(f"{base}/declarations/{showcase}")
+        page.click("#trader-link")
+        page.wait_for_url(re.compile(r".*/traders/party:.*"))
     elif screen.name == "confirm":  # the queue's first item, up to the question; nothing is recorded
         page.goto(f"{base}/queue")
         form = page.locator("#queue form.record").first

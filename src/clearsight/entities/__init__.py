@@ -20,7 +20,7 @@ if TYPE_CHECKING:
         names_of,
         party_entity,
     )
-    from clearsight.entities.normalise import address_form, email_form, name_parts, phone_form
+    from clearsight.entities.normalise import address_form, email_form, name_parts, phone_form, plain
     from clearsight.entities.records import normalised, warehouse_records
     from clearsight.entities.resolve import (
         ACCEPT,
@@ -54,6 +54,7 @@ __all__ = [
     "parse_period",
     "party_entity",
     "phone_form",
+    "plain",
     "record_decision",
     "resolve_records",
     "resolve_warehouse",
@@ -78,6 +79,7 @@ __getattr__, __dir__ = lazy_exports(
         "email_form": "normalise",
         "name_parts": "normalise",
         "phone_form": "normalise",
+        "plain": "normalise",
         "normalised": "records",
         "warehouse_records": "records",
         "ACCEPT": "resolve",

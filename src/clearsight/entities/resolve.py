@@ -215,9 +215,23 @@ def score_pairs(records: pa.Table, *, backend: Backend = "duckdb", floor: float 
                 pa.float64(),
             ),
             # both countries known and not the same: two legal persons, however alike (see apply_decisions)
-            "countries_differ": pa.array((df["mw_country"].astype(float) < 0).to_numpy(), pa.bool_()),
+            "countries_differ": pa.array(
+                _countries_differ(records, df["record_id_l"], df["record_id_r"]), pa.bool_()
+            ),
         }
     )
+
+
+def _countries_differ(records: pa.Table, left: Any, right: Any) -> np.ndarray:
+    """For each pair, whether both records give a country and not the same one (read from the records:
+    the comparison's weight cannot tell, since agreeing on the one country most records share weighs
+    below zero)."""
+    country = dict(
+        zip(records.column("record_id").to_pylist(), records.column("country").to_pylist(), strict=True)
+    )
+    a = [country.get(x) for x in left.astype(str)]
+    b = [country.get(x) for x in right.astype(str)]
+    return np.array([bool(x and y and x != y) for x, y in zip(a, b, strict=True)], dtype=bool)
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
     out = result.stdout
     assert "where to look" in out and "skipped:" not in out
     assert "office extract" in out and "quarantined" in out
+    assert "scenario, duty on " in out and "against the baseline" in out  # the forecast shows its scenario
     reports = home / "reports"
     for name in (
         "quality.html",
@@ -25,6 +26,7 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
         "release.html",
         "kpi.html",
         "hs-check.json",
+        "forecast.html",
     ):
         assert (reports / name).stat().st_size > 0, name
     assert "one-time password" in out

@@ -173,3 +173,18 @@ def test_fan_chart_and_report_speak_the_palette_and_the_currency(report, tmp_pat
     html = write_forecast_html(report, tmp_path / "forecast.html", "KES").read_text()
     headline = report["measures"]["duty"]["headline_next_quarter"]["forecast"]
     assert amount(headline, "KES").endswith(" KES") and amount(headline, "KES") in html
+
+
+def test_the_demo_scenario_raises_the_heading_that_brings_the_most_duty(planted_warehouse):
+    from clearsight.forecast.demo import ELASTICITY, RAISE, demo_scenario
+
+    d = planted_warehouse.table("declarations").to_pyarrow().to_pandas()
+    last = d.lodged_at.max()
+    year = d[d.lodged_at >= last - pd.Timedelta(days=365)]
+    by_heading = year.groupby(year.hs_code.str[:4])
+    top = by_heading.duty_tax_amount.sum().idxmax()
+    scenario = demo_scenario(planted_warehouse)
+    t = scenario.tariff
+    assert t.headings == (top,) and t.elasticity == ELASTICITY
+    assert t.rate == round(by_heading.duty_rate.mean()[top]) + RAISE
+    assert t.start > last.date() and t.start.day == 1

@@ -214,3 +214,19 @@ def test_only_two_known_and_different_countries_differ():
     records = pa.table({"record_id": ["a", "b", "c", "d"], "country": ["KE", "KE", "UG", None]})
     left, right = np.array(["a", "a", "a"]), np.array(["b", "c", "d"])
     assert _countries_differ(records, left, right).tolist() == [False, True, False]
+
+
+def test_a_blocking_key_too_many_records_share_is_dropped_for_them():
+    """A million names starting with one long word must not all be compared with each other: past
+    BLOCK_CAP records, the prefix says nothing and is blanked; a rarer one is kept."""
+    from clearsight.entities.records import BLOCK_CAP
+
+    many = [
+        (f"party:C{i:03d}", f"Continental Packaging {i} Ltd", "KE", f"C{i:03d}") for i in range(BLOCK_CAP + 1)
+    ]
+    records = _records([*many, ("party:K1", "Kestrel Beverages Ltd", "KE", "K1")])
+    prefix = dict(
+        zip(records.column("record_id").to_pylist(), records.column("name_prefix").to_pylist(), strict=True)
+    )
+    assert prefix["party:K1"] == "kestrelbeverag"
+    assert {prefix[r] for r, *_ in many} == {None}

@@ -8,6 +8,8 @@ seizure party's is the identifier the officer recorded (a trader id, a passport 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import ibis
 import pyarrow as pa
 
@@ -87,11 +89,27 @@ def warehouse_records(warehouse: Warehouse) -> pa.Table:
     return left.union(right).order_by("record_id").to_pyarrow()
 
 
+#: A blocking key more records than this share says too little to compare on: it is dropped for them
+#: (the name key, address and contacts still block them). Without the cap, a million records whose
+#: names start with one long word would all be compared with each other.
+BLOCK_CAP = 20
+#: Letters of the name key, spaces dropped, in the prefix blocking key.
+PREFIX_LETTERS = 14
+
+
+def _rare(values: list[str]) -> list[str]:
+    """``values`` with those more than ``BLOCK_CAP`` records share blanked."""
+    counts = Counter(values)
+    return [v if counts[v] <= BLOCK_CAP else "" for v in values]
+
+
 def normalised(records: pa.Table) -> pa.Table:
     """``records`` with the columns resolution compares: ``name_core``, ``legal_form``, ``name_key``,
-    ``name_first``, ``name_last``, ``name_skeleton`` and ``name_prefix`` (the key's consonants; its
-    first ten letters without spaces: blocking keys a typing slip does not move), ``address_norm``, ``phone_norm``, ``email_norm``, ``identifier_norm``
-    (empty values as nulls, so that two missing values never agree)."""
+    ``name_first``, ``name_last``, ``address_norm``, ``phone_norm``, ``email_norm``,
+    ``identifier_norm``; and blocking keys a typing slip does not move: ``name_skeleton`` (the key's
+    consonants), ``name_prefix`` (its first ``PREFIX_LETTERS`` letters without spaces), ``name_ends``
+    (its first and last words), each blank where more than ``BLOCK_CAP`` records share it. Empty
+    values are nulls, so that two missing values never agree."""
     names = records.column("name").to_pylist()
     parts = [name_parts(n) for n in names]
     keys = [p[2] for p in parts]
@@ -99,15 +117,20 @@ def normalised(records: pa.Table) -> pa.Table:
     def col(values: list[str]) -> pa.Array:
         return pa.array([v or None for v in values], pa.string())
 
+    first = [k.split(" ")[0] if k else "" for k in keys]
+    last = [k.split(" ")[-1] if k else "" for k in keys]
     ident = [(i or "").strip().upper().replace(" ", "") for i in records.column("identifier").to_pylist()]
     return (
         records.append_column("name_core", col([p[0] for p in parts]))
         .append_column("legal_form", col([p[1] for p in parts]))
         .append_column("name_key", col(keys))
-        .append_column("name_first", col([k.split(" ")[0] if k else "" for k in keys]))
-        .append_column("name_last", col([k.split(" ")[-1] if k else "" for k in keys]))
-        .append_column("name_skeleton", col([name_skeleton(k) for k in keys]))
-        .append_column("name_prefix", col([k.replace(" ", "")[:10] for k in keys]))
+        .append_column("name_first", col(first))
+        .append_column("name_last", col(last))
+        .append_column("name_skeleton", col(_rare([name_skeleton(k) for k in keys])))
+        .append_column("name_prefix", col(_rare([k.replace(" ", "")[:PREFIX_LETTERS] for k in keys])))
+        .append_column(
+            "name_ends", col(_rare([f"{a} {b}" if a else "" for a, b in zip(first, last, strict=True)]))
+        )
         .append_column("address_norm", col([address_form(a) for a in records.column("address").to_pylist()]))
         .append_column("phone_norm", col([phone_form(p) for p in records.column("phone").to_pylist()]))
         .append_column("email_norm", col([email_form(e) for e in records.column("email").to_pylist()]))
@@ -115,4 +138,4 @@ def normalised(records: pa.Table) -> pa.Table:
     )
 
 
-__all__ = ["RECORD_COLUMNS", "normalised", "warehouse_records"]
+__all__ = ["BLOCK_CAP", "PREFIX_LETTERS", "RECORD_COLUMNS", "normalised", "warehouse_records"]

@@ -40,6 +40,7 @@ MODEL_COLUMNS = (
     "name_last",
     "name_skeleton",
     "name_prefix",
+    "name_ends",
     "address_norm",
     "phone_norm",
     "email_norm",
@@ -137,7 +138,7 @@ def _settings():
         block_on("email_norm"),
         block_on("name_key", "kind"),
         block_on("address_norm", "kind"),
-        block_on("name_first", "name_last", "kind"),
+        block_on("name_ends", "kind"),
         # a typing slip: vowels and doubled letters (the skeleton), a later word (the prefix)
         block_on("name_skeleton", "kind"),
         block_on("name_prefix", "kind"),

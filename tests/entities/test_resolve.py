@@ -230,3 +230,16 @@ def test_a_blocking_key_too_many_records_share_is_dropped_for_them():
     )
     assert prefix["party:K1"] == "kestrelbeverag"
     assert {prefix[r] for r, *_ in many} == {None}
+
+
+def test_exact_agreement_is_counted_among_pairs_that_both_give_the_value():
+    """Splink's u of an exact level, counted rather than sampled: a telephone two records of a million
+    share is never seen in a random sample, and an untrained level would weigh nothing."""
+    import pyarrow as pa
+
+    from clearsight.entities.resolve import exact_agreement
+
+    t = pa.table({"phone": ["1", "1", "2", None, None]})
+    assert exact_agreement(t, "phone") == pytest.approx(2 / 6)  # one pair of three agreeing, either order
+    unique = pa.table({"phone": [str(i) for i in range(1000)]})
+    assert 0 < exact_agreement(unique, "phone") <= 1 / (1000 * 999)

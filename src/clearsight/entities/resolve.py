@@ -100,18 +100,52 @@ NAME_LEVELS = (
 NAME_ALIKE = 3
 
 
-def _settings():
-    """The model: comparisons with their stated m priors, and the blocking rules of candidate pairs."""
+def exact_agreement(records: pa.Table, column: str) -> float:
+    """The share of pairs of distinct records giving ``column`` that agree on it (Splink's u of an
+    exact-match level: pairs where one value is missing fall in the null level, not here), counted
+    exactly from the values' frequencies. Random sampling cannot measure it for a value rarely shared
+    (a telephone, an address): among two million random pairs of a million records none may agree, and
+    the level would go untrained and weigh nothing."""
+    counts = records.group_by(column).aggregate([(column, "count")]).filter(pc.is_valid(pc.field(column)))
+    c = counts.column(f"{column}_count").to_numpy().astype(np.float64)
+    k = float(c.sum())
+    if k < 2:
+        return 1.0
+    return max(float((c * (c - 1)).sum()) / (k * (k - 1.0)), 1.0 / (k * (k - 1.0)))
+
+
+def _exact(column: str, m: float, u: float):
+    """An exact-match comparison with its stated m and its counted u (kept through training)."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        [
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(m_probability=m, u_probability=u, fix_u_probability=True),
+            cll.ElseLevel().configure(m_probability=1 - m),
+        ],
+        output_column_name=column,
+    )
+
+
+def _settings(records: pa.Table):
+    """The model: comparisons with their stated m priors (and the u of exact levels counted on
+    ``records``), and the blocking rules of candidate pairs."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    u = {c: exact_agreement(records, c) for c in ("name_core", "address_norm", "phone_norm", "email_norm",
+                                                  "identifier_norm", "country")}  # fmt: skip
     name = cl.CustomComparison(
         [
             cll.NullLevel("name_core"),
             # term-frequency adjusted: a rare exact name is strong evidence, a name many records
             # carry is weak
-            cll.ExactMatchLevel("name_core", term_frequency_adjustments=True).configure(m_probability=0.6),
+            cll.ExactMatchLevel("name_core", term_frequency_adjustments=True).configure(
+                m_probability=0.6, u_probability=u["name_core"], fix_u_probability=True
+            ),
             # the same words once legal forms, common trade words and numbers are dropped: a phoenix's
             # "New ..." or "... (2024)"
             cll.ExactMatchLevel("name_key").configure(m_probability=0.1),
@@ -122,15 +156,25 @@ def _settings():
         ],
         output_column_name="name_core",
     )
+    address = cl.CustomComparison(
+        [
+            cll.NullLevel("address_norm"),
+            cll.ExactMatchLevel("address_norm").configure(
+                m_probability=0.6, u_probability=u["address_norm"], fix_u_probability=True
+            ),
+            cll.JaroWinklerLevel("address_norm", 0.95).configure(m_probability=0.15),
+            cll.JaroWinklerLevel("address_norm", 0.85).configure(m_probability=0.1),
+            cll.ElseLevel().configure(m_probability=0.15),
+        ],
+        output_column_name="address_norm",
+    )
     comparisons = [
         name,
-        cl.JaroWinklerAtThresholds("address_norm", [0.95, 0.85]).configure(
-            m_probabilities=[0.6, 0.15, 0.1, 0.15]
-        ),
-        cl.ExactMatch("phone_norm").configure(m_probabilities=[0.85, 0.15]),
-        cl.ExactMatch("email_norm").configure(m_probabilities=[0.8, 0.2]),
-        cl.ExactMatch("identifier_norm").configure(m_probabilities=[0.6, 0.4]),
-        cl.ExactMatch("country").configure(m_probabilities=[0.97, 0.03]),
+        address,
+        _exact("phone_norm", 0.85, u["phone_norm"]),
+        _exact("email_norm", 0.8, u["email_norm"]),
+        _exact("identifier_norm", 0.6, u["identifier_norm"]),
+        _exact("country", 0.97, u["country"]),
     ]
     blocking = [
         block_on("identifier_norm"),
@@ -188,7 +232,7 @@ def score_pairs(records: pa.Table, *, backend: Backend = "duckdb", floor: float 
     db = _db_api(backend)
     data = records.select(list(MODEL_COLUMNS))
     frame = db.register(data.to_pandas() if backend == "spark" else data)
-    linker = Linker(frame, _settings(), log_level=logging.ERROR)
+    linker = Linker(frame, _settings(data), log_level=logging.ERROR)
     # prior: how often two random records are one entity, from pairs that surely are
     linker.training.estimate_probability_two_random_records_match(
         [block_on("identifier_norm"), block_on("phone_norm", "name_key")], recall=0.6

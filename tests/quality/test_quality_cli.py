@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from clearsight.cli import app
 from clearsight.core.warehouse import connect
+from clearsight.schema import DATA_TABLES
 
 runner = CliRunner()
 
@@ -33,7 +34,7 @@ def test_empty_workspace_json(tmp_path):
     result = run("--home", str(tmp_path), "quality", "--json", "--as-of", AS_OF.isoformat())
     data = json.loads(result.stdout)  # stdout is one JSON object, the page's path goes to stderr
     assert data["empty"] is True and data["as_of"] == "2024-07-01"
-    assert [t["rows"] for t in data["tables"]] == [0] * 6
+    assert [(t["table"], t["rows"]) for t in data["tables"]] == [(name, 0) for name in DATA_TABLES]
     assert (tmp_path / "reports" / "quality.html").is_file()
 
 

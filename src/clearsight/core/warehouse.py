@@ -432,6 +432,7 @@ def spark_session(master: str = "local[2]", warehouse_dir: str | None = None, ap
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.ansi.enabled", "false")
@@ -439,6 +440,13 @@ def spark_session(master: str = "local[2]", warehouse_dir: str | None = None, ap
     )
     if warehouse_dir:
         builder = builder.config("spark.sql.warehouse.dir", str(Path(warehouse_dir).resolve()))
+    try:  # entity resolution's string similarities (Jaro-Winkler) are a jar inside Splink; a session
+        # made without it cannot load it later, and every session in a process is the same one
+        from splink.backends.spark import similarity_jar_location
+
+        builder = builder.config("spark.jars", similarity_jar_location())
+    except ImportError:
+        pass
     return builder.getOrCreate()
 
 

@@ -98,6 +98,8 @@ NAME_LEVELS = (
     "same name",
 )
 NAME_ALIKE = 3
+#: Pairs a register may have for all of them to train the fuzzy levels' u (about 450 records).
+ALL_PAIRS = 100_000
 
 
 def exact_agreement(records: pa.Table, column: str) -> float:
@@ -203,24 +205,27 @@ def _db_api(backend: Backend):
 
         return DuckDBAPI()
     if backend == "spark":
-        from pyspark.sql import SparkSession
         from splink import SparkAPI
-        from splink.backends.spark import similarity_jar_location
 
-        # Splink's string similarity functions (Jaro-Winkler) are a jar that ships inside the package
-        spark = (
-            SparkSession.builder.master("local[2]")
-            .appName("clearsight-entities")
-            .config("spark.jars", similarity_jar_location())
-            .config("spark.ui.showConsoleProgress", "false")
-            .getOrCreate()
-        )
+        from clearsight.core.warehouse import spark_session
+
+        # the warehouse's session when it is Spark (one per process), made with Splink's similarity jar
+        spark = spark_session("local[2]", app_name="clearsight-entities")
         if spark.sparkContext.getCheckpointDir() is None:  # Splink checkpoints to cut long query plans
             import tempfile
 
             spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="clearsight-splink-"))
         return SparkAPI(spark_session=spark)
     raise UserError(f"unknown backend {backend!r}; backends: duckdb, spark")
+
+
+def _u_pairs(n: int) -> float:
+    """Pairs sampled for the u of the fuzzy levels. Splink samples records by a hash of their id that
+    each engine computes its own way, so a sample is not the same on DuckDB and Spark: a register with
+    up to ``ALL_PAIRS`` pairs is compared whole (the same u, and results, on both engines); a larger one
+    samples (match probabilities may then differ by about 1e-6 between engines)."""
+    every = n * (n - 1) / 2
+    return every + n if every <= ALL_PAIRS else min(2e6, 5.0 * n**1.5)
 
 
 def score_pairs(records: pa.Table, *, backend: Backend = "duckdb", floor: float = 0.05) -> pa.Table:
@@ -237,7 +242,7 @@ def score_pairs(records: pa.Table, *, backend: Backend = "duckdb", floor: float 
     linker.training.estimate_probability_two_random_records_match(
         [block_on("identifier_norm"), block_on("phone_norm", "name_key")], recall=0.6
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(2e6, 5.0 * len(records) ** 1.5), seed=1)
+    linker.training.estimate_u_using_random_sampling(max_pairs=_u_pairs(len(records)), seed=1)
     predictions = linker.inference.predict(threshold_match_probability=floor)
     df = predictions.as_pandas_dataframe()
     if df.empty:

@@ -44,6 +44,7 @@ def test_a_manager_reads_a_contract_status(server):
     assert data["status"]["contract"]["id"] == "sea01-2024" and len(data["status"]["indicators"]) == 2
     page = httpx.get(f"{server.url}/performance", params={"contract": "sea01-2024"}, headers=h)
     assert page.status_code == 200 and "Sea port 1, 2024" in page.text and "Median release time" in page.text
+    assert page.text.count("<h1") == 1  # the portal's page title; the report's own title is a section here
     assert httpx.get(f"{server.url}/performance", params={"contract": "nope"}, headers=h).status_code == 404
 
 
@@ -78,6 +79,7 @@ def test_an_auditor_reads_integrity_and_the_read_is_audited(server):
     assert len(data["flags"]) == 3
     page = httpx.get(f"{server.url}/integrity", headers=h)
     assert page.status_code == 200 and "a reason to look, not a finding" in page.text
+    assert page.text.count("<h1") == 1
     audit = httpx.get(f"{server.url}/api/v1/audit", headers=h).json()
     assert sum(e["action"] == "integrity.read" and e["actor"] == "auditor" for e in audit) == 2
 

@@ -61,9 +61,10 @@ def write_contract_html(status: dict[str, Any], path: Path, currency: str | None
 
 
 def contract_fragment(status: dict[str, Any], currency: str | None = None) -> Markup:
-    """The contract's report inside the portal's frame."""
+    """The contract's report inside the portal's frame (whose page title is the one ``h1``: the
+    report's own title becomes a section heading there)."""
     return render_fragment("clearsight.performance", "contract_body.html", _filters(currency), status=status,
-                           charts=contract_charts(status, currency), currency=currency)
+                           charts=contract_charts(status, currency), currency=currency, in_portal=True)
 
 
 def write_integrity_html(report: dict[str, Any], path: Path) -> Path:
@@ -71,7 +72,7 @@ def write_integrity_html(report: dict[str, Any], path: Path) -> Path:
 
 
 def integrity_fragment(report: dict[str, Any]) -> Markup:
-    return render_fragment("clearsight.performance", "integrity_body.html", _filters(None), report=report)
+    return render_fragment("clearsight.performance", "integrity_body.html", _filters(None), report=report, in_portal=True)
 
 
 __all__ = ["contract_fragment", "integrity_fragment", "value_text", "write_contract_html", "write_integrity_html"]

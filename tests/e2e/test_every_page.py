@@ -4,7 +4,7 @@ scroller may hold a wider table, but the page never scrolls sideways), and every
 lane's colour from the palette. Each page's window at 1280 × 800 is saved as a screenshot for the
 user guide (docs/portal.md, "The pages"); regenerate them with
 
-    CLEARSIGHT_SCREENSHOTS=docs/screenshots .venv/bin/pytest -q tests/e2e/test_pages.py
+    CLEARSIGHT_SCREENSHOTS=docs/screenshots .venv/bin/pytest -q tests/e2e/test_every_page.py
 
 The pages are the navigation bar's (an admin sees them all), so a new page is covered, and must have
 its screenshot in the guide, as soon as it is in the bar; plus a declaration, a trader, the confirmation step,

@@ -169,6 +169,15 @@ class Warehouse:
             schema = sch.Schema(declared_table(name).storage_schema())
         return self._backend.create_table(name, data, schema=schema, overwrite=overwrite)
 
+    def memtable(self, data: pa.Table) -> ibis.Table:
+        """``data`` as a table any expression on this warehouse may read, cached ones (``.cache()``)
+        included: Ibis's Spark backend caches an expression without registering the in-memory tables
+        it reads (the view is then not found), so they are registered here up front."""
+        t = ibis.memtable(data)
+        if self.kind == "pyspark":
+            self._backend._register_in_memory_tables(t)
+        return t
+
     def drop_table(self, name: str, *, missing_ok: bool = True) -> None:
         self._backend.drop_table(name, force=missing_ok)
 

@@ -201,6 +201,11 @@ def _running(items: ir.Table, events: ir.Table, key: str, sums: dict[str, str]) 
     return u.filter(u.kind == 0).select("declaration_id", "item_no", *sums)
 
 
+#: One timestamp type for the unions of label and seizure events: Spark's tables give ``timestamp``,
+#: an Arrow table ``timestamp(6)``, and Ibis unions only equal schemas.
+_TS = "timestamp"
+
+
 def network_history(
     warehouse: Warehouse, items: ir.Table, labels: ir.Table, past: ir.Table, graph: Graph
 ) -> ir.Table:
@@ -209,8 +214,8 @@ def network_history(
     ``labels``: the label rows the caller may use (``known_at``, ``fraud``, ``critical``, importer_id);
     ``past``: the declarations lodged so far (the importer–declarant links).
     """
-    parties = ibis.memtable(graph.parties)
-    seized = ibis.memtable(graph.seizures)
+    parties = warehouse.memtable(graph.parties)
+    seized = warehouse.memtable(graph.seizures)
     imp = parties.select(
         importer_id=parties.party_id,
         entity=parties.entity_id,
@@ -230,9 +235,11 @@ def network_history(
 
     def events(level: str) -> ir.Table:
         one, nil = ibis.literal(1, "int64"), ibis.literal(0, "int64")
-        from_labels = lab.select(k=lab[level], t=lab.known_at, n=one, f=lab.fraud, c=lab.critical, s=nil)
+        from_labels = lab.select(
+            k=lab[level], t=lab.known_at.cast(_TS), n=one, f=lab.fraud, c=lab.critical, s=nil
+        )
         col = seized.entity_id if level == "entity" else seized.community_id.cast("string")
-        from_seizures = seized.select(k=col, t=seized.known_at, n=nil, f=nil, c=nil, s=one)
+        from_seizures = seized.select(k=col, t=seized.known_at.cast(_TS), n=nil, f=nil, c=nil, s=one)
         return from_labels.union(from_seizures)
 
     sums = {"n": "n", "fraud": "f", "critical": "c", "seizures": "s"}
@@ -256,9 +263,11 @@ def network_history(
 
     # The declarant's clients: a critical result or seizure of an entity reaches the declarant once
     # both the event and the link were known.
-    crit = lab.filter(lab.critical == 1).select("entity", t=lab.known_at, c=ibis.literal(1, "int64"))
+    crit = lab.filter(lab.critical == 1).select(
+        "entity", t=lab.known_at.cast(_TS), c=ibis.literal(1, "int64")
+    )
     crit = crit.mutate(s=ibis.literal(0, "int64"))
-    sz = seized.select(entity=seized.entity_id, t=seized.known_at, c=ibis.literal(0, "int64"))
+    sz = seized.select(entity=seized.entity_id, t=seized.known_at.cast(_TS), c=ibis.literal(0, "int64"))
     sz = sz.mutate(s=ibis.literal(1, "int64"))
     ev = crit.union(sz)
     reach = ev.join(link, "entity")

@@ -27,9 +27,15 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
         "kpi.html",
         "hs-check.json",
         "forecast.html",
+        "pca-candidates.html",
     ):
         assert (reports / name).stat().st_size > 0, name
     assert "one-time password" in out
+    # the audit candidates: the world's last 12 months, three traders with an amount and a reason
+    assert "post-clearance audit candidates, " in out and "/traders" in out and "/audit-candidates" in out
+    top = [line for line in out.splitlines() if line.startswith(("   1. ", "   2. ", "   3. "))]
+    assert len(top) >= 3 and all(": " in line and "]  " in line for line in top[-3:]), top
+    assert "pca candidates report" in out  # listed under where to look
     # Idempotent: a second run ingests nothing new and still completes.
     again = CliRunner().invoke(app, ["--home", str(home), "demo", "--items", "6000"], catch_exceptions=False)
     assert again.exit_code == 0 and "already ingested" in again.stdout

@@ -3,8 +3,10 @@ ranking that finds more of the revenue truly at stake than the largest traders d
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 from clearsight.cli import app
 from clearsight.core.errors import UserError
 from clearsight.entities import parse_period
+from clearsight.entities.candidates import last_months
 
 runner = CliRunner()
 PERIOD = "2024-01..2024-12"
@@ -92,3 +95,14 @@ def test_a_period_without_declarations_says_so(world_home):
 def test_a_december_period_ends_with_the_year():
     p = parse_period("2024-11..2024-12")
     assert (p.start.isoformat(), p.end.isoformat()) == ("2024-11-01", "2025-01-01")
+
+
+def test_last_months_ends_with_the_latest_lodgement(duckdb_warehouse):
+    assert last_months(duckdb_warehouse) is None  # nothing lodged: no period to rank
+    empty = duckdb_warehouse.table("declarations").limit(0).to_pyarrow()
+    row = {name: [None] for name in empty.column_names}
+    row |= {"declaration_id": ["D1"], "item_no": [1], "lodged_at": [dt.datetime(2024, 3, 9, 10)]}
+    duckdb_warehouse.insert("declarations", pa.table(row, schema=empty.schema))
+    assert last_months(duckdb_warehouse) == "2023-04..2024-03"  # twelve whole months across a year
+    assert last_months(duckdb_warehouse, 3) == "2024-01..2024-03"
+    assert parse_period(last_months(duckdb_warehouse)).end == dt.date(2024, 4, 1)

@@ -66,6 +66,16 @@ def parse_period(text: str) -> Period:
     return Period(text.strip(), start, end)
 
 
+def last_months(warehouse: Warehouse, months: int = 12) -> str | None:
+    """The period of the last ``months`` whole months up to the latest lodgement (``2024-01..2024-12``),
+    or None when no declaration is loaded."""
+    latest = warehouse.sql_scalar(warehouse.table("declarations").lodged_at.max())
+    if latest is None:
+        return None
+    first = latest.year * 12 + latest.month - 1 - (months - 1)
+    return f"{first // 12:04d}-{first % 12 + 1:02d}..{latest.year:04d}-{latest.month:02d}"
+
+
 def _datetime(d: dt.date) -> dt.datetime:
     return dt.datetime.combine(d, dt.time())
 
@@ -294,4 +304,6 @@ def _reasons(r: dict[str, Any], national_rate: float) -> list[str]:
     return out
 
 
-__all__ = ["MIN_NETWORK_ITEMS", "PRIOR_ITEMS", "Period", "audit_candidates", "hs_flags", "parse_period"]
+__all__ = [
+    "MIN_NETWORK_ITEMS", "PRIOR_ITEMS", "Period", "audit_candidates", "hs_flags", "last_months", "parse_period",
+]  # fmt: skip

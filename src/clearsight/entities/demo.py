@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from clearsight.console import console
@@ -34,7 +35,43 @@ def demo_entities(settings: Settings, warehouse: Warehouse) -> list[Path]:
             f"(pairwise); {q['entities_exact']:,} of {q['true_entities']:,} entities exactly right",
             highlight=False,
         )
-    return []
+    return audit_candidates_step(settings, warehouse)
+
+
+def audit_candidates_step(settings: Settings, warehouse: Warehouse) -> list[Path]:
+    """``clearsight pca candidates`` over the world's last 12 months: the top three traders with their
+    expected revenue at risk and first reason, and the HTML report of the top 20."""
+    from clearsight.core.reports import money
+    from clearsight.entities import audit_candidates, hs_flags
+    from clearsight.entities.candidates import last_months
+    from clearsight.entities.html import write_candidates_html
+
+    workspace = Workspace(settings)
+    period = last_months(warehouse, 12)
+    if period is None:
+        return []
+    started = time.perf_counter()
+    report = audit_candidates(warehouse, period, hs_flags=hs_flags(warehouse, workspace.models_dir, period))
+    seconds = time.perf_counter() - started
+    path = write_candidates_html(report, workspace.report("pca-candidates.html"), workspace.currency)
+    console.print(
+        f"   post-clearance audit candidates, {report['period']}: {report['entities_ranked']:,} traders "
+        f"ranked by expected revenue at risk ({seconds:.1f}s); the top three:",
+        highlight=False,
+    )
+    for n, c in enumerate(report["candidates"][:3], start=1):
+        reason = c["reasons"][0] if c["reasons"] else "its declarations' duty at the national fraud rate"
+        console.print(
+            f"   {n}. {c['name']} [{', '.join(c['party_ids'])}]  "
+            f"{money(c['expected_revenue_at_risk'], workspace.currency)}: {reason}",
+            highlight=False,
+        )
+    console.print(
+        f"   every trader's records, network and history: /traders in the portal; the ranking: "
+        f"/audit-candidates (or clearsight pca candidates --period {period})",
+        highlight=False,
+    )
+    return [path]
 
 
 STEP = DemoStep("entity resolution of traders", demo_entities)

@@ -36,6 +36,7 @@ def test_demo_runs_every_room_and_says_where_to_look(tmp_path):
     top = [line for line in out.splitlines() if line.startswith(("   1. ", "   2. ", "   3. "))]
     assert len(top) >= 3 and all(": " in line and "]  " in line for line in top[-3:]), top
     assert "pca candidates report" in out  # listed under where to look
+    assert "not counted in the demo" in (reports / "pca-candidates.html").read_text()  # HS codes: says why
     # Idempotent: a second run ingests nothing new and still completes.
     again = CliRunner().invoke(app, ["--home", str(home), "demo", "--items", "6000"], catch_exceptions=False)
     assert again.exit_code == 0 and "already ingested" in again.stdout

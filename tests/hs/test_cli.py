@@ -84,5 +84,7 @@ def test_train_evaluate_check_on_the_synthetic_workspace(synthetic_home):
     risks = [i["revenue_at_risk"] for i in checked["flagged_items"]]
     assert risks == sorted(risks, reverse=True)
     assert checked["revenue_at_risk"] >= sum(risks)
+    said = runner.invoke(app, [*home, "hs", "check", "--from", "2024-01-01", "--top", "1"], env={"CLEARSIGHT_CURRENCY": "KES"})
+    assert said.exit_code == 0 and f"revenue at risk {checked['revenue_at_risk']:,.2f} KES" in said.stdout
     loaded = json.loads(run(*home, "hs", "load", "--json").stdout)
     assert loaded["nomenclature_codes"] > 6900

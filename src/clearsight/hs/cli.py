@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 
 from clearsight.cli_kit import command, emit, group, json_line, open_warehouse, workspace_of
 from clearsight.console import console, err_console, fail
+from clearsight.core.reports import money
 
 
 def register(app: typer.Typer) -> None:
@@ -277,6 +278,7 @@ def check_cmd(
         "no_description": result.no_description,
         "flagged": flagged.num_rows,
         "revenue_at_risk": round(sum(flagged["revenue_at_risk"].to_pylist()), 2),
+        "currency": workspace_of(ctx).currency,
         "listed": len(shown),
         "flagged_items": shown,
     }
@@ -291,7 +293,7 @@ def _print_checked(summary: dict) -> None:
     )
     console.print(
         f"declared code unlikely for {summary['flagged']:,} items; revenue at risk "
-        f"{summary['revenue_at_risk']:,.2f} (listed: {len(shown)})"
+        f"{money(summary['revenue_at_risk'], summary.get('currency'), digits=2)} (listed: {len(shown)})"
     )
     grid = RichTable(title_justify="left")
     for col in ("declaration", "item", "declared", "fit", "likely", "score", "at risk", "description"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from clearsight.console import console
+from clearsight.core.reports import money
 from clearsight.core.settings import Settings
 from clearsight.core.steps import DemoStep
 from clearsight.core.warehouse import Warehouse
@@ -26,7 +27,8 @@ def demo_hs(settings: Settings, warehouse: Warehouse) -> list[Path]:
     at_risk = sum(v or 0 for v in flagged["revenue_at_risk"].to_pylist())
     console.print(
         f"   trained on {trained.examples:,} items ({trained.distinct_texts:,} distinct descriptions); "
-        f"{flagged.num_rows:,} declared codes do not fit their description, revenue at risk {at_risk:,.0f}",
+        f"{flagged.num_rows:,} declared codes do not fit their description, revenue at risk "
+        f"{money(at_risk, Workspace(settings).currency)}",
         highlight=False,
     )
     path = Workspace(settings).reports_dir / "hs-check.json"

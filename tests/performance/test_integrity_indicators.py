@@ -99,3 +99,24 @@ def test_benjamini_hochberg_and_options():
         IntegrityOptions(alpha=1.5)
     with pytest.raises(UserError, match=r"starts .* after it ends"):
         IntegrityOptions(dt.date(2024, 2, 1), dt.date(2024, 1, 1))
+
+
+def test_pairs_never_seen_count_in_the_correction():
+    """An officer who never controlled a trader is a hypothesis too: the affinity test's family is
+    every officer of the office against every trader tested there, so a pair that stands out among
+    many looked at is corrected for all of them."""
+    from clearsight.performance.integrity import _affinity_test, _finish
+
+    rows = [
+        {"office_id": "OFF", "officer_id": f"O{i}", "importer_id": "IM1", "k": k, "n": 20,
+         "officer_controls": 100, "office_controls": 1000}
+        for i, k in enumerate([6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    ] + [{"office_id": "OFF", "officer_id": f"O{i}", "importer_id": "IM9", "k": 1, "n": 3,
+          "officer_controls": 100, "office_controls": 1000} for i in range(15, 40)]
+    tested, family = _affinity_test(rows, min_volume=8)
+    assert [r["officer_id"] for r in tested] == ["O0"]  # only a pair seen at least twice is worth a test
+    assert family == 40  # but all 40 officers of the office were looked at for IM1 (IM9: too few controls)
+    alone = _finish([dict(tested[0])], 0.05, lambda r: True)[0]
+    corrected = _finish([dict(tested[0])], 0.05, lambda r: True, family)[0]
+    assert alone["q_value"] == tested[0]["p_value"]
+    assert corrected["q_value"] == min(1.0, tested[0]["p_value"] * family)

@@ -236,9 +236,12 @@ def _rate_test(
     return out
 
 
-def _finish(rows: list[dict[str, Any]], alpha: float, large: Any) -> list[dict[str, Any]]:
-    """q-values, and the flag: corrected significance and a large effect."""
-    for r, q in zip(rows, benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
+def _finish(rows: list[dict[str, Any]], alpha: float, large: Any, family: int | None = None) -> list[dict[str, Any]]:
+    """q-values, and the flag: corrected significance and a large effect. ``family``: how many
+    hypotheses were looked at in all, when ``rows`` keeps only those worth testing (the others count
+    in the correction as p = 1, so leaving them out of the list does not loosen it)."""
+    padded = [r["p_value"] for r in rows] + [1.0] * max(0, (family or 0) - len(rows))
+    for r, q in zip(rows, benjamini_hochberg(padded)[: len(rows)], strict=True):
         r["q_value"] = q
         r["large_effect"] = bool(large(r))
         r["flagged"] = bool(q < alpha and r["large_effect"])
@@ -283,9 +286,19 @@ def _durations_test(durations: list[dict[str, Any]], level: str, min_volume: int
     return out
 
 
-def _affinity_test(rows: list[dict[str, Any]], min_volume: int) -> list[dict[str, Any]]:
+def _affinity_test(rows: list[dict[str, Any]], min_volume: int) -> tuple[list[dict[str, Any]], int]:
+    """The pairs tested, and the family they belong to: every officer of the office against every
+    trader with enough controls there (an officer who never controlled the trader is a hypothesis
+    too: testing only the pairs seen twice would pick the family after looking at the data)."""
     from scipy.stats import binomtest
 
+    officers: dict[str, set[str]] = {}
+    traders: set[tuple[str, str]] = set()
+    for r in rows:
+        officers.setdefault(r["office_id"], set()).add(r["officer_id"])
+        if r["n"] >= min_volume and r["office_controls"] > r["n"]:
+            traders.add((r["office_id"], r["importer_id"]))
+    family = sum(len(officers[office]) for office, _ in traders)
     out = []
     for r in rows:
         if r["n"] < min_volume or r["k"] < 2 or r["office_controls"] <= r["n"]:
@@ -297,7 +310,7 @@ def _affinity_test(rows: list[dict[str, Any]], min_volume: int) -> list[dict[str
         out.append({"office_id": r["office_id"], "officer_id": r["officer_id"], "importer_id": r["importer_id"],
                     "n": r["n"], "k": r["k"], "share": r["k"] / r["n"], "chance": chance,
                     "expected": chance * r["n"], "p_value": p})
-    return out
+    return out, family
 
 
 def integrity_report(
@@ -331,9 +344,10 @@ def integrity_report(
         fast = _durations_test(durations, level, o.min_red_controls)
         sections.append(("fast_red_clearance", level, _finish(
             fast, o.alpha, lambda r: r["median_ratio"] is not None and r["median_ratio"] <= o.duration_ratio), o.min_red_controls))
-    pairs = _affinity_test(affinity, o.min_trader_controls)
+    pairs, family = _affinity_test(affinity, o.min_trader_controls)
     sections.append(("trader_affinity", "officer", _finish(
-        pairs, o.alpha, lambda r: r["share"] >= max(o.affinity_ratio * r["chance"], o.affinity_share)), o.min_trader_controls))
+        pairs, o.alpha, lambda r: r["share"] >= max(o.affinity_ratio * r["chance"], o.affinity_share), family),
+        o.min_trader_controls))
     indicators = []
     for name, level, rows, min_volume in sections:
         note = None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from clearsight.core.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from clearsight.entities.candidates import Period, audit_candidates, hs_flags, parse_period
+    from clearsight.entities.candidates import Period, audit_candidates, hs_flags, last_months, parse_period
     from clearsight.entities.network import (
         contact_neighbours,
         entity_map,
@@ -46,6 +46,7 @@ __all__ = [
     "entity_map",
     "entity_of_party",
     "hs_flags",
+    "last_months",
     "members",
     "name_parts",
     "names_of",
@@ -68,6 +69,7 @@ __getattr__, __dir__ = lazy_exports(
         "Period": "candidates",
         "audit_candidates": "candidates",
         "hs_flags": "candidates",
+        "last_months": "candidates",
         "parse_period": "candidates",
         "contact_neighbours": "network",
         "entity_map": "network",

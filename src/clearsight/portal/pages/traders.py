@@ -146,14 +146,13 @@ def _risk_chart(months: list[dict[str, Any]]) -> Markup | None:
 
 
 def _default_period(portal: Portal) -> str:
-    """The last twelve whole months the declarations cover."""
+    """The last twelve months the declarations cover, as the demo and ``clearsight pca`` count them."""
+    from clearsight.entities import last_months
+
     with portal.warehouse() as wh:
-        last = wh.sql_scalar(wh.table("declarations").lodged_at.max())
-    if last is None:
-        return f"{dt.date.today().year - 1}-01..{dt.date.today().year - 1}-12"
-    end = (last.date() + dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)  # the last whole month
-    start = (end.replace(day=1) - dt.timedelta(days=334)).replace(day=1)
-    return f"{start:%Y-%m}..{end:%Y-%m}"
+        period = last_months(wh, 12)
+    year = dt.date.today().year - 1
+    return period or f"{year}-01..{year}-12"
 
 
 @router.get("/audit-candidates", name="page.audit_candidates")

@@ -61,6 +61,12 @@ def series_colour(i: int) -> str:
     return CATEGORICAL[i % len(CATEGORICAL)]
 
 
+def translucent(colour: str, opacity: float) -> str:
+    """A palette colour (``#rrggbb``) seen through: for bands and background bars behind a series."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {opacity})"
+
+
 def lane_css() -> str:
     """The lane badges' CSS rules, one line per lane, as ``style.css`` and the reports carry them."""
     return "\n".join(

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from clearsight.core import charts as kit
-from clearsight.core.palette import CATEGORICAL, NEUTRAL
+from clearsight.core.palette import CATEGORICAL, NEUTRAL, translucent
 from clearsight.core.reports import money, money_filter, pct, render_page, write_page
 
 #: Offices drawn with their own fan chart (the largest by forecast); the rest are in the table.
@@ -22,11 +22,6 @@ FORECAST, SCENARIO = CATEGORICAL[0], CATEGORICAL[1]
 def amount(value: float | None, currency: str | None = None) -> str:
     """A forecast amount, short ("2.2 bn KES"), with its currency when known."""
     return money(value, currency, compact=True)
-
-
-def _rgba(colour: str, opacity: float) -> str:
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{opacity})"
 
 
 def fan_figure(series: dict[str, Any], title: str, levels: list[int], currency: str | None = None):
@@ -42,8 +37,8 @@ def fan_figure(series: dict[str, Any], title: str, levels: list[int], currency: 
         # lines only: a band's edge drawn as markers read as points of data
         fig.add_trace(go.Scatter(x=months + months[::-1],
                                  y=[p[f"hi_{lv}"] for p in fc] + [p[f"lo_{lv}"] for p in fc][::-1],
-                                 mode="lines", fill="toself", fillcolor=_rgba(FORECAST, opacity),
-                                 line={"width": 0, "color": _rgba(FORECAST, opacity)},
+                                 mode="lines", fill="toself", fillcolor=translucent(FORECAST, opacity),
+                                 line={"width": 0, "color": translucent(FORECAST, opacity)},
                                  name=f"{lv} % interval", hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=months, y=[p["forecast"] for p in fc], name="forecast", mode="lines",
                              line={"color": FORECAST}))

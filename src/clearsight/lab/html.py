@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clearsight.core import charts
-from clearsight.core.palette import CATEGORICAL, NEUTRAL
+from clearsight.core.palette import CATEGORICAL, NEUTRAL, translucent
 from clearsight.core.reports import pct, render_page, write_page
 from clearsight.lab.simulate import SCHEME_FOUND, SimulationResult
 
@@ -92,7 +92,7 @@ def figures(result: SimulationResult, currency: str | None = None) -> dict[str, 
             x=list(range(1, result.weeks + 1)),
             y=result.scheme_items,
             name="scheme items lodged",
-            marker_color="rgba(138, 148, 161, 0.25)",
+            marker_color=translucent(NEUTRAL["reference"], 0.25),
             yaxis="y2",
         )
     )

@@ -36,7 +36,7 @@ def _entities(resolution) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
-def test_resolution_on_spark_matches_duckdb(records, spark_session):
+def test_resolution_on_spark_matches_duckdb(spark_session, records):
     on_duckdb = resolve_records(records, backend="duckdb")
     on_spark = resolve_records(records, backend="spark")
     assert (on_duckdb.backend, on_spark.backend) == ("duckdb", "spark")

@@ -9,6 +9,8 @@ import json
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import connect
@@ -103,20 +105,87 @@ def test_benjamini_hochberg_and_options():
 
 def test_pairs_never_seen_count_in_the_correction():
     """An officer who never controlled a trader is a hypothesis too: the affinity test's family is
-    every officer of the office against every trader tested there, so a pair that stands out among
-    many looked at is corrected for all of them."""
+    every officer at the office in the trader's months against every trader tested there, so a pair
+    that stands out among many looked at is corrected for all of them."""
     from clearsight.performance.integrity import _affinity_test, _finish
 
-    rows = [
-        {"office_id": "OFF", "officer_id": f"O{i}", "importer_id": "IM1", "k": k, "n": 20,
-         "officer_controls": 100, "office_controls": 1000}
-        for i, k in enumerate([6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
-    ] + [{"office_id": "OFF", "officer_id": f"O{i}", "importer_id": "IM9", "k": 1, "n": 3,
-          "officer_controls": 100, "office_controls": 1000} for i in range(15, 40)]
-    tested, family = _affinity_test(rows, min_volume=8)
+    def month(officer, trader, k, n, m):
+        return {"office_id": "OFF", "officer_id": officer, "importer_id": trader, "month": m, "k_m": k,
+                "o_m": 10, "n_m": 2, "all_m": 100, "n": n}
+
+    strata = [month("O0", "IM1", 2, 20, m) for m in range(3)] + [month("O0", "IM1", 0, 20, m) for m in range(3, 10)]
+    strata += [month(f"O{i}", "IM1", 1 if i < 10 else 0, 20, i) for i in range(1, 15)]
+    strata += [month(f"O{i}", "IM9", 2, 3, 0) for i in range(15, 40)]  # IM9: too few controls to test
+    tested, family = _affinity_test(strata, min_volume=8)
     assert [r["officer_id"] for r in tested] == ["O0"]  # only a pair seen at least twice is worth a test
-    assert family == 40  # but all 40 officers of the office were looked at for IM1 (IM9: too few controls)
+    assert family == 15  # but all 15 officers there in IM1's months were looked at
+    assert tested[0]["k"] == 6 and tested[0]["months"] == 10 and tested[0]["expected"] == pytest.approx(2.0)
     alone = _finish([dict(tested[0])], 0.05, lambda r: True)[0]
     corrected = _finish([dict(tested[0])], 0.05, lambda r: True, family)[0]
     assert alone["q_value"] == tested[0]["p_value"]
     assert corrected["q_value"] == min(1.0, tested[0]["p_value"] * family)
+
+
+def test_one_month_is_fishers_exact_test_and_the_odds_ratio_is_mantel_haenszels():
+    """Checked against other implementations: scipy's Fisher test for one month; statsmodels' pooled
+    (Mantel–Haenszel) odds ratio and brute-force enumeration of the months' joint counts for several."""
+    import itertools
+    import math
+
+    from scipy.stats import fisher_exact, hypergeom
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    from clearsight.performance.integrity import stratified_exact_test
+
+    one = stratified_exact_test([(5, 12, 8, 60)])
+    assert one["p_value"] == pytest.approx(fisher_exact([[5, 7], [3, 45]], alternative="greater").pvalue)
+    months = [(3, 10, 5, 40), (2, 4, 6, 30), (4, 9, 4, 50)]
+    got = stratified_exact_test(months)
+    tables = [[[k, o - k], [n - k, a - o - n + k]] for k, o, n, a in months]
+    assert got["odds_ratio"] == pytest.approx(StratifiedTable(tables).oddsratio_pooled)
+    supports = [range(max(0, o + n - a), min(o, n) + 1) for _, o, n, a in months]
+    observed = sum(k for k, *_ in months)
+    tail = sum(
+        math.prod(float(hypergeom.pmf(x, a, n, o)) for x, (_, o, n, a) in zip(xs, months, strict=True))
+        for xs in itertools.product(*supports) if sum(xs) >= observed
+    )
+    assert got["p_value"] == pytest.approx(tail)
+    assert got["expected"] == pytest.approx(sum(n * o / a for _, o, n, a in months))
+    assert stratified_exact_test([(3, 3, 8, 50)])["odds_ratio"] is None  # the officer did nothing else
+
+
+controls = st.lists(
+    st.tuples(st.sampled_from(["A", "B"]), st.sampled_from(["O1", "O2", "O3"]), st.sampled_from(["T1", "T2"]),
+              st.integers(0, 5)),
+    min_size=1, max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(controls)
+def test_affinity_strata_are_the_months_both_were_there(rows):
+    """Counted again in plain Python from the same controls: a stratum per month in which the trader
+    was controlled and the officer worked at the office, with the month's counts."""
+    import ibis
+
+    from clearsight.performance.integrity import trader_affinity_counts
+
+    items = ibis.memtable({
+        "declaration_id": [f"D{i}" for i in range(len(rows))],
+        "office_id": [r[0] for r in rows], "officer_id": [r[1] for r in rows], "importer_id": [r[2] for r in rows],
+        "inspected_at": [dt.datetime(2024, 1 + r[3], 3 + i % 20) for i, r in enumerate(rows)],
+    })
+    got = {(r["office_id"], r["officer_id"], r["importer_id"], r["month"].month - 1):
+           (r["k_m"], r["o_m"], r["n_m"], r["all_m"], r["n"]) for r in trader_affinity_counts(items, 2)}
+    want = {}
+    for office, officer, trader, m in {(r[0], r[1], r[2], r[3]) for r in rows} | {
+            (a[0], b[1], a[2], a[3]) for a in rows for b in rows if a[0] == b[0] and a[3] == b[3]}:
+        here = [r for r in rows if r[0] == office]
+        n = sum(1 for r in here if r[2] == trader)
+        o_m = sum(1 for r in here if r[1] == officer and r[3] == m)
+        n_m = sum(1 for r in here if r[2] == trader and r[3] == m)
+        if n < 2 or not o_m or not n_m:
+            continue
+        k_m = sum(1 for r in here if r[1] == officer and r[2] == trader and r[3] == m)
+        want[(office, officer, trader, m)] = (k_m, o_m, n_m, sum(1 for r in here if r[3] == m), n)
+    assert got == want

@@ -13,7 +13,7 @@ and means nothing).
 | ``lane_downgrades`` | share of inspected items recorded in a less severe lane than the system decided | Fisher exact, one-sided |
 | ``compliant_where_others_find`` | find rate on controls of traders or HS codes where others found fraud | Fisher exact, one-sided |
 | ``fast_red_clearance`` | duration of physical (red) controls, inspection start to end | Mann–Whitney U, one-sided |
-| ``trader_affinity`` | an officer's share of a trader's controls at the office vs the officer's share of all | binomial, upper tail |
+| ``trader_affinity`` | an officer's count of a trader's controls at the office vs chance, month by month | exact, stratified by month, upper tail |
 
 Peers: every other officer (or office); for durations, an officer's are the other officers of the
 same office (offices differ in speed), and offices are compared on durations relative to the national
@@ -65,7 +65,8 @@ INDICATORS: dict[str, dict[str, str]] = {
         "label": "Trader handled more than chance",
         "question": "Does an officer handle one trader's controls far more often than their share of the "
         "office's controls would give?",
-        "test": "binomial test (upper tail), chance = the officer's share of the office's controls",
+        "test": "exact test stratified by month (the officer's count of the trader's controls against chance "
+        "in each month the officer worked there), one-sided; Mantel–Haenszel odds ratio",
     },
 }
 
@@ -85,7 +86,7 @@ class IntegrityOptions:
     downgrade_ratio: float = 2.0  # lane downgrades: at least this times the peers' rate ...
     downgrade_excess: float = 0.05  # ... and this much above it
     duration_ratio: float = 0.5  # fast clearance: unit median at most this times the peers'
-    affinity_ratio: float = 3.0  # trader affinity: observed share at least this times chance ...
+    affinity_ratio: float = 3.0  # trader affinity: odds ratio (Mantel–Haenszel, by month) at least this ...
     affinity_share: float = 0.25  # ... and at least this share of the trader's controls at the office
 
     def __post_init__(self) -> None:
@@ -183,19 +184,27 @@ def red_control_durations(wh: Warehouse, items: ir.Table) -> list[dict[str, Any]
     return j.select("office_id", "officer_id", "mode", hours=hours).to_pyarrow().to_pylist()
 
 
-def trader_affinity_counts(items: ir.Table) -> list[dict[str, Any]]:
-    """Per office, officer and importer: the pair's controls, the trader's and the officer's at the
-    office, and the office's (controls = declarations inspected by an officer)."""
+def trader_affinity_counts(items: ir.Table, min_trader_controls: int) -> list[dict[str, Any]]:
+    """The month strata of the affinity test: per office, trader with at least ``min_trader_controls``
+    controls there, officer and month in which both the trader was controlled and the officer worked
+    at the office: the pair's controls ``k_m``, the officer's ``o_m``, the trader's ``n_m``, the
+    office's ``all_m``, and the trader's controls at the office in the whole period ``n``."""
     c = items.group_by(["declaration_id", "officer_id"]).aggregate(
-        office_id=items.office_id.min(), importer_id=items.importer_id.min()
+        office_id=items.office_id.min(), importer_id=items.importer_id.min(),
+        month=items.inspected_at.min().truncate("M"),
     )
-    pair = c.group_by(["office_id", "officer_id", "importer_id"]).aggregate(k=c.count())
-    trader = c.group_by(["office_id", "importer_id"]).aggregate(n=c.count())
-    officer = c.group_by(["office_id", "officer_id"]).aggregate(officer_controls=c.count())
-    office = c.group_by("office_id").aggregate(office_controls=c.count())
-    j = pair.inner_join(trader, ["office_id", "importer_id"])
-    j = j.inner_join(officer, ["office_id", "officer_id"]).inner_join(office, "office_id")
-    return j.order_by(["office_id", "officer_id", "importer_id"]).to_pyarrow().to_pylist()
+    trader_m = c.group_by(["office_id", "importer_id", "month"]).aggregate(n_m=c.count())
+    trader = trader_m.group_by(["office_id", "importer_id"]).aggregate(n=trader_m.n_m.sum())
+    trader = trader.filter(trader.n >= min_trader_controls)
+    officer_m = c.group_by(["office_id", "officer_id", "month"]).aggregate(o_m=c.count())
+    office_m = c.group_by(["office_id", "month"]).aggregate(all_m=c.count())
+    pair_m = c.group_by(["office_id", "officer_id", "importer_id", "month"]).aggregate(k_m=c.count())
+    j = trader_m.inner_join(trader, ["office_id", "importer_id"])
+    j = j.inner_join(officer_m, ["office_id", "month"]).inner_join(office_m, ["office_id", "month"])
+    keys = ["office_id", "officer_id", "importer_id", "month"]
+    j = j.left_join(pair_m, keys).drop(*[f"{k}_right" for k in keys])
+    j = j.select(*keys, "n", "n_m", "o_m", "all_m", k_m=j.k_m.fill_null(0))
+    return j.order_by(keys).to_pyarrow().to_pylist()
 
 
 # -- the tests, on the few rows the warehouse returned ---------------------------------------------
@@ -286,31 +295,53 @@ def _durations_test(durations: list[dict[str, Any]], level: str, min_volume: int
     return out
 
 
-def _affinity_test(rows: list[dict[str, Any]], min_volume: int) -> tuple[list[dict[str, Any]], int]:
-    """The pairs tested, and the family they belong to: every officer of the office against every
-    trader with enough controls there (an officer who never controlled the trader is a hypothesis
-    too: testing only the pairs seen twice would pick the family after looking at the data)."""
-    from scipy.stats import binomtest
+def stratified_exact_test(strata: list[tuple[int, int, int, int]]) -> dict[str, float | None]:
+    """One officer and one trader over months, each month a 2×2 table (the officer's controls or not ×
+    the trader's or not) given as (k, officer's, trader's, office's). With each month's margins fixed,
+    the officer's count of the trader's controls is hypergeometric under chance; their sum over months
+    is the statistic (an exact stratified test, one-sided: more than chance). Returns the p-value, the
+    expected count, and the Mantel–Haenszel odds ratio (None when unbounded: the officer did nothing
+    else those months)."""
+    import numpy as np
+    from scipy.stats import hypergeom
 
-    officers: dict[str, set[str]] = {}
-    traders: set[tuple[str, str]] = set()
-    for r in rows:
-        officers.setdefault(r["office_id"], set()).add(r["officer_id"])
-        if r["n"] >= min_volume and r["office_controls"] > r["n"]:
-            traders.add((r["office_id"], r["importer_id"]))
-    family = sum(len(officers[office]) for office, _ in traders)
+    dist = np.ones(1)
+    k = 0
+    expected = num = den = 0.0
+    for k_m, o_m, n_m, all_m in strata:
+        low, high = max(0, o_m + n_m - all_m), min(o_m, n_m)
+        pmf = np.zeros(high + 1)
+        pmf[low:] = hypergeom.pmf(np.arange(low, high + 1), all_m, n_m, o_m)
+        dist = np.convolve(dist, pmf)
+        k += k_m
+        expected += n_m * o_m / all_m
+        num += k_m * (all_m - o_m - n_m + k_m) / all_m
+        den += (o_m - k_m) * (n_m - k_m) / all_m
+    p = float(min(1.0, dist[k:].sum()))
+    return {"p_value": p, "expected": expected, "odds_ratio": num / den if den > 0 else None}
+
+
+def _affinity_test(strata: list[dict[str, Any]], min_volume: int) -> tuple[list[dict[str, Any]], int]:
+    """The pairs tested, and the family they belong to: every officer at the office in the trader's
+    months against every trader with enough controls there (an officer who never controlled the
+    trader is a hypothesis too: testing only the pairs seen twice would pick the family after looking
+    at the data). The months are strata: an officer who joined, left or was away that year is
+    compared with the office only when there, and a small office's few officers with the trader's
+    share of what they did."""
+    pairs: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in strata:
+        if r["n"] >= min_volume:
+            pairs.setdefault((r["office_id"], r["officer_id"], r["importer_id"]), []).append(r)
     out = []
-    for r in rows:
-        if r["n"] < min_volume or r["k"] < 2 or r["office_controls"] <= r["n"]:
+    for (office, officer, importer), months in pairs.items():
+        k, n = sum(m["k_m"] for m in months), months[0]["n"]
+        if k < 2:
             continue
-        # chance: the officer's share of the office's other controls (the trader's own left out)
-        chance = (r["officer_controls"] - r["k"]) / (r["office_controls"] - r["n"])
-        chance = min(max(chance, 1 / r["office_controls"]), 1.0)
-        p = float(binomtest(r["k"], r["n"], chance, alternative="greater").pvalue)
-        out.append({"office_id": r["office_id"], "officer_id": r["officer_id"], "importer_id": r["importer_id"],
-                    "n": r["n"], "k": r["k"], "share": r["k"] / r["n"], "chance": chance,
-                    "expected": chance * r["n"], "p_value": p})
-    return out, family
+        test = stratified_exact_test([(m["k_m"], m["o_m"], m["n_m"], m["all_m"]) for m in months])
+        out.append({"office_id": office, "officer_id": officer, "importer_id": importer, "n": n, "k": k,
+                    "share": k / n, "expected": test["expected"], "chance": test["expected"] / n,
+                    "odds_ratio": test["odds_ratio"], "months": len(months), "p_value": test["p_value"]})
+    return out, len(pairs)
 
 
 def integrity_report(
@@ -322,7 +353,7 @@ def integrity_report(
     items = inspected_items(wh, options).cache()
     try:
         durations = red_control_durations(wh, items)
-        affinity = trader_affinity_counts(items)
+        affinity = trader_affinity_counts(items, options.min_trader_controls)
         by_level = {
             level: {
                 "lane_downgrades": lane_downgrade_counts(wh, items, level, decisions),
@@ -346,7 +377,8 @@ def integrity_report(
             fast, o.alpha, lambda r: r["median_ratio"] is not None and r["median_ratio"] <= o.duration_ratio), o.min_red_controls))
     pairs, family = _affinity_test(affinity, o.min_trader_controls)
     sections.append(("trader_affinity", "officer", _finish(
-        pairs, o.alpha, lambda r: r["share"] >= max(o.affinity_ratio * r["chance"], o.affinity_share), family),
+        pairs, o.alpha, lambda r: (r["odds_ratio"] is None or r["odds_ratio"] >= o.affinity_ratio)
+        and r["share"] >= o.affinity_share, family),
         o.min_trader_controls))
     indicators = []
     for name, level, rows, min_volume in sections:

@@ -2,8 +2,8 @@
 
 - **The officer** (at the office with the most controls) takes over part of that office's controls of
   importers others find fraud on, and records them all compliant: "compliant where others find fraud"
-  for the same trader; the importer with most such controls goes to the officer whole, so the officer
-  also "handles a trader far more than chance" would give. Only ``inspections.officer_id`` changes:
+  for the same trader; and the importer with the most controls found compliant at the office has all
+  of those go to the officer, so the officer also "handles a trader far more than chance" would give. Only ``inspections.officer_id`` changes:
   no result, lane, amount or event moves, so every other figure of the world stays as it was.
 - **The office** (the one with the median number of red controls among the others) clears its red
   controls far faster than its peers: each physical inspection lasts a fraction of its drawn time,
@@ -23,8 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: Share of the office's controls of exposed importers the planted officer takes over.
-TAKEOVER_SHARE = 0.35
+#: Share of the office's controls of exposed importers the planted officer takes over (enough for the
+#: pattern to stand out at the demo's size, where almost every control is exposed by its HS code).
+TAKEOVER_SHARE = 0.7
 #: What is left of a red control's duration at the planted office.
 FAST_FACTOR = 0.12
 #: Milestones that follow the physical inspection and move earlier with it.
@@ -69,11 +70,13 @@ def plant_integrity(seed: int, declarations: pa.Table, inspections: pa.Table, ev
     officer = officers_a[int(rng.integers(len(officers_a)))]
     candidates = [d for d in at_a if not controls[d]["found"] and controls[d]["importer"] in exposed
                   and controls[d]["officer"] != officer]
+    # the trader: the importer with the most controls found compliant at the office, all of them
+    compliant = [d for d in at_a if not controls[d]["found"] and controls[d]["officer"] != officer]
     per_importer: dict[str, int] = {}
-    for d in candidates:
+    for d in compliant:
         per_importer[controls[d]["importer"]] = per_importer.get(controls[d]["importer"], 0) + 1
     trader = max(sorted(per_importer), key=lambda i: per_importer[i]) if per_importer else None
-    taken = {d for d in candidates if controls[d]["importer"] == trader}
+    taken = {d for d in compliant if controls[d]["importer"] == trader}
     taken |= {d for d in candidates if rng.random() < TAKEOVER_SHARE}
     decl_col = inspections.column("declaration_id")
     moved = pc.is_in(decl_col, value_set=pa.array(sorted(taken), pa.string()))

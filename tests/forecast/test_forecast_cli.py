@@ -32,8 +32,19 @@ def test_forecast_json_and_report(home):
     m = report["measures"]["duty"]
     nat = m["series"][0]
     assert nat["series_id"] == "national" and len(nat["forecast"]) == 3 and "scenario" in nat["forecast"][1]
-    assert set(nat["mase"]) == {"SeasonalNaive", "AutoETS", "AutoTheta", "AutoARIMA"}
+    assert set(nat["mase"]) == {"SeasonalNaive", "AutoETS", "AutoTheta", "ARIMA"}
     assert (home / "reports" / "forecast.html").read_text().count("fan-duty-") >= 3
+
+
+def test_autoarima_on_request(home):
+    result = CliRunner().invoke(
+        app, ["--home", str(home), "forecast", "--measure", "duty", "--horizon", "3", "--windows", "1",
+              "--models", "SeasonalNaive, AutoARIMA", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    national = json.loads(result.stdout.splitlines()[0])["measures"]["duty"]["series"][0]
+    assert set(national["mase"]) == {"SeasonalNaive", "AutoARIMA"}
+    assert national["model"] in {"SeasonalNaive", "AutoARIMA"}
 
 
 @pytest.mark.parametrize(
@@ -44,6 +55,8 @@ def test_forecast_json_and_report(home):
         (["--tariff", "8703:20@2025-02", "--elasticity", "2"], "elasticity must be between"),
         (["--tariff", "8703-20"], "HEADINGS:RATE@MONTH"),
         (["--fx", "2025-02:lots"], "is not a percentage"),
+        (["--models", "AutoETS,Prophet"], "models must be among"),
+        (["--models", "AutoETS"], "and include SeasonalNaive"),
     ],
 )
 def test_bad_input_is_one_error_line(home, args, message):

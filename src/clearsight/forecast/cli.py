@@ -45,6 +45,11 @@ def forecast_command(
         str | None,
         typer.Option("--fx", help="Scenario: MONTH:PERCENT,... change of import values in national currency, e.g. 2025-03:+5."),
     ] = None,
+    models: Annotated[
+        str | None,
+        typer.Option("--models", help="Candidates, comma-separated, among SeasonalNaive (always), AutoETS, AutoTheta, "
+                     "ARIMA (the airline model) and AutoARIMA (a slower search of orders); default: all but AutoARIMA."),
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", min=1, help="Processes fitting the models.")] = 1,
     as_json: JsonOption = False,
     out: Annotated[
@@ -57,6 +62,7 @@ def forecast_command(
 
     from clearsight.core.errors import UserError
     from clearsight.forecast import (
+        CANDIDATES,
         ForecastOptions,
         FxPath,
         ModelOptions,
@@ -82,9 +88,10 @@ def forecast_command(
         raise UserError("--elasticity applies to a tariff change: give --tariff too")
     path: FxPath | None = parse_fx(fx) if fx else None
     scenario = Scenario(change, path) if (change or path) else None
+    candidates = CANDIDATES if models is None else tuple(dict.fromkeys(m.strip() for m in models.split(",") if m.strip()))
     options = ForecastOptions(
         measures=measures, date_from=first, date_to=last, method=method, min_share=min_share,
-        models=ModelOptions(horizon=horizon, backtest_windows=windows, n_jobs=jobs),
+        models=ModelOptions(horizon=horizon, backtest_windows=windows, n_jobs=jobs, candidates=candidates),
     )
     options.check()
     with open_warehouse(ctx) as wh:

@@ -118,7 +118,7 @@ def forecast_measure(
         mase = mase_by_series(cv, y_mod, mo.candidates, mo.season_length)
     chosen = choose(mase, mo.candidates).to_dict() if len(mase) else {}
     chosen.update({s: FALLBACK for s in reasons})
-    base, _fitted = base_forecasts(hier.y, chosen, mo)
+    base = base_forecasts(hier.y, chosen, mo)
     levels = list(mo.levels)
     rec = _reconcile(hier, base, levels)
     effect = _scenario_effect(warehouse, hier, rec, options, scenario)

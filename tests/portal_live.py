@@ -168,3 +168,25 @@ def sample_declaration(declaration_id: str = "TEST-0001", items: int = 1) -> dic
             for i in range(items)
         ],
     }
+
+
+def decide_lane(wh, declaration_id: str, item_no: int, lane: str, decided_by: str = "tests") -> None:
+    """A batch lane decision for one goods item in ``selections``, as ``clearsight select`` stores them."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from clearsight.selectivity.selections import ARROW_SCHEMA, TABLE, selections_table
+
+    selections_table(wh)  # created when first used
+    d = wh.table("declarations")
+    item = d.filter((d.declaration_id == declaration_id) & (d.item_no == item_no)).to_pyarrow().to_pylist()[0]
+    row = {
+        "selection_id": f"tests-{uuid.uuid4().hex[:8]}", "decided_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        - dt.timedelta(minutes=1), "declaration_id": declaration_id, "item_no": item_no,
+        "office_id": item["office_id"], "lodged_at": item["lodged_at"], "lane": lane, "selected_by": "model",
+        "random_control": False, "exploration": False, "rules_hit": [], "model_version": "tests", "score": 0.9,
+        "fraud_probability": 0.5, "expected_revenue": 100.0, "channel": "batch", "decided_by": decided_by,
+        "reasons": [],
+    }
+    wh.insert(TABLE, pa.Table.from_pylist([row], schema=ARROW_SCHEMA))

@@ -200,3 +200,23 @@ def test_group_commit_answers_coroutines_once_committed(store):
     writer.close()
     result = audit.verify(store)
     assert result.ok and result.entries == 20
+
+
+def test_an_officers_lane_change_is_saved_with_its_audit_entry(store):
+    """A decision made by a person has no score, probability, revenue or model (migration 0006): it is
+    saved, with its reason and its audit entry, on both stores."""
+    import datetime as dt
+
+    from clearsight.selectivity.decisions import lane_change_row
+
+    item = {"declaration_id": "D1", "item_no": 2, "office_id": "KESEA01", "lodged_at": dt.datetime(2024, 5, 1, 9)}
+    row = lane_change_row(item, "green", "known regular shipment", decided_by="officer")
+    writer = audit.GroupCommit(store)
+    values = audit.entry_values(actor="officer", role="officer", action="lanes.change", resource="declarations/D1/items/2")
+    writer.submit(values, [row]).result(timeout=60)
+    writer.close()
+    with store.session() as s:
+        saved = s.execute(select(Decision).where(Decision.declaration_id == "D1")).scalar_one()
+    assert (saved.channel, saved.selected_by, saved.lane, saved.decided_by) == ("officer", "officer", "green", "officer")
+    assert saved.reasons == ["known regular shipment"] and saved.score is None and saved.model_version is None
+    assert audit.verify(store).ok

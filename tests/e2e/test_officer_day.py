@@ -2,7 +2,7 @@
 the queue, filter it to the strictest lane that has items, export that list as CSV, record a result
 through the confirmation step, then correct it on the declaration's page with a reason. The page
 then shows the first entry struck through and the correction in force, and the audit log, read by an
-auditor, holds the export, the record and the correction.
+auditor, holds the export, the record and the correction. Then a lane changed with a reason.
 """
 
 from __future__ import annotations
@@ -131,3 +131,36 @@ def test_officer_filters_exports_records_and_corrects(portal, officer):
     assert corrections[0]["filter"]["was"] == "fraud" and corrections[0]["filter"]["result"] == "compliant"
     assert corrections[0]["filter"]["supersedes"] == records[0]["filter"]["batch_id"]
     assert corrections[0]["filter"]["reason"] == "the goods matched the invoice on re-examination"
+
+
+def test_officer_changes_a_lane_with_a_reason(portal, officer):
+    """A red item of the batch selection, lowered to yellow on the declaration's page: asked first,
+    then shown among the lane decisions with the officer's name and reason, and audited."""
+    page, base = officer, portal.url
+    auth = {"Authorization": f"Bearer {token(base, 'officer')}"}
+    rows = httpx.get(f"{base}/api/v1/declarations", headers=auth,
+                     params={"office_id": OFFICE, "lane": "red", "result": "uninspected", "limit": 1}).json()
+    assert rows, "the batch selection put no uninspected item of the office in red"
+    declaration_id, item_no = rows[0]["declaration_id"], rows[0]["item_no"]
+
+    page.goto(f"{base}/declarations/{declaration_id}")
+    page.click("#change-lane summary")
+    form = page.locator(f"#change-lane form[action$='/items/{item_no}/lane']")
+    form.locator("select[name=lane]").select_option("yellow")
+    form.locator("input[name=reason]").fill("the importer's papers were checked at the counter")
+    form.locator("button").click()
+    assert page.locator("#question").inner_text().startswith(
+        f"Change the lane of item {item_no} of declaration {declaration_id} from red")
+    page.click("#confirm")
+    assert page.locator("#rerouted").inner_text() == f"Lane changed for item {item_no}."
+    mine = page.locator("#lanes ~ table tbody tr").filter(
+        has=page.locator("text=the importer's papers were checked at the counter"))
+    assert mine.count() == 1 and "officer (officer)" in mine.inner_text()
+
+    listed = httpx.get(f"{base}/api/v1/declarations", headers=auth, params={"q": declaration_id}).json()
+    assert [(r["lane"], r["selected_by"]) for r in listed if r["item_no"] == item_no] == [("yellow", "officer")]
+    audit = {"Authorization": f"Bearer {token(base, 'auditor')}"}
+    entries = httpx.get(f"{base}/api/v1/audit", params={"actor": "officer", "limit": 1000}, headers=audit).json()
+    changes = [e for e in entries if e["action"] == "lanes.change"
+               and e["resource"] == f"declarations/{declaration_id}/items/{item_no}"]
+    assert len(changes) == 1 and (changes[0]["filter"]["was"], changes[0]["filter"]["lane"]) == ("red", "yellow")

@@ -3,6 +3,7 @@ tables (a few offices of the synthetic world): counts equal, hours and shares eq
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pyarrow as pa
@@ -49,16 +50,40 @@ def tables(synthetic_warehouse_file) -> dict[str, pa.Table]:
         wh.close()
 
 
+def decisions(inspections: pa.Table) -> pa.Table:
+    """Lane decisions for the inspected items: the system's an hour before each inspection (every
+    seventh red whatever the lane worked in), and an officer's change to green for every eleventh."""
+    from clearsight.schema.derived import SELECTIONS
+
+    rows = []
+    for n, r in enumerate(inspections.to_pylist()):
+        base = {"declaration_id": r["declaration_id"], "item_no": r["item_no"], "office_id": r["declaration_id"][:7],
+                "selected_by": "model", "channel": "batch", "decided_by": "select", "selection_id": "engines"}
+        rows.append({**base, "lane": "red" if n % 7 == 0 else r["lane"],
+                     "decided_at": r["inspected_at"] - dt.timedelta(hours=1)})
+        if n % 11 == 0:
+            rows.append({**base, "lane": "green", "selected_by": "officer", "channel": "officer",
+                         "decided_by": r["officer_id"], "selection_id": f"officer-{n}",
+                         "decided_at": r["inspected_at"] - dt.timedelta(minutes=30)})
+    return pa.Table.from_pylist(rows, schema=SELECTIONS.arrow_schema())
+
+
 def test_duckdb_and_spark_agree(duckdb_warehouse, spark_warehouse, tables):
+    from clearsight.schema.derived import SELECTIONS
+
     contract = parse_contract(CONTRACT, "engines.yaml")
     out = {}
     for wh in (duckdb_warehouse, spark_warehouse):
         for name, table in tables.items():
             wh.insert(name, table.cast(wh.table(name).schema().to_pyarrow()))
-        out[wh.kind] = (contract_status(wh, contract), integrity_report(wh))
+        wh.create_table(SELECTIONS.name, schema=SELECTIONS.schema())
+        wh.insert(SELECTIONS.name, decisions(tables["inspections"]))
+        out[wh.kind] = (contract_status(wh, contract), integrity_report(wh, decisions=wh.table(SELECTIONS.name)))
     (duck_status, duck_integrity), (spark_status, spark_integrity) = out["duckdb"], out["pyspark"]
     assert duck_status["declarations"] > 1000 and duck_status["controls"] > 50
     assert duck_integrity["flags"]  # the planted officer and office are among these offices
+    downgrades = next(i for i in duck_integrity["indicators"] if i["indicator"] == "lane_downgrades")
+    assert downgrades["tested"] and sum(r["k"] for r in downgrades["rows"]) > 0
     for duck, spark in ((flat(duck_status), flat(spark_status)), (flat(duck_integrity), flat(spark_integrity))):
         assert duck.keys() == spark.keys()
         numbers = {k for k, v in duck.items() if isinstance(v, float)}

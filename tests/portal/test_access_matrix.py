@@ -39,7 +39,8 @@ from clearsight.portal.queries import record_inspection
 from clearsight.portal.routes_policy import ROUTES
 from clearsight.rules.profiles import Rule
 from clearsight.rules.store import add_rules
-from portal_live import OFFICE, OTHER_OFFICE, password_of, sample_declaration, workspace
+from clearsight.selectivity import lane_decisions
+from portal_live import OFFICE, OTHER_OFFICE, decide_lane, password_of, sample_declaration, workspace
 
 API = "/api/v1/"
 SESSION_COOKIE = "clearsight_session"
@@ -285,6 +286,16 @@ def _item_with_result(w: World, aim: Aim) -> dict:
     return {"declaration_id": declaration_id, "item_no": item_no}
 
 
+def _item_with_decision(w: World, aim: Aim) -> dict:
+    """An item whose lane to change: for a caller who may, one of its own decided red by a batch now;
+    else the untouched item (which has no decision, and must get none)."""
+    declaration_id, item_no = _item(w, aim)
+    if aim.consumes:
+        with w.app.state.portal.warehouse() as wh:
+            decide_lane(wh, declaration_id, item_no, "red")
+    return {"declaration_id": declaration_id, "item_no": item_no}
+
+
 def _new_password_form(w: World, aim: Aim) -> dict:
     current = password_of(aim.account or "nobody")
     new = f"{current}-renewed"
@@ -306,6 +317,8 @@ PATH_VALUES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
     ("GET", "/declarations/{declaration_id}"): _declaration,
     ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"): _item_with_result,
     ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"): _item_with_result,
+    ("POST", "/api/v1/declarations/{declaration_id}/items/{item_no}/lane"): _item_with_decision,
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/lane"): _item_with_decision,
     ("POST", "/selection/rules/{name}/disable"): lambda w, a: {"name": _fresh_rule(w, a)},
     ("POST", "/admin/users/{name}/disable"): lambda w, a: {"name": _fresh_user(w, a)},
     ("POST", "/admin/apikeys/{prefix}/revoke"): lambda w, a: {"prefix": _fresh_key(w, a)},
@@ -330,6 +343,10 @@ BODIES: dict[tuple[str, str], Callable[[World, Aim], dict]] = {
         lambda w, a: {"json": {"result": "compliant", "reason": "the first result was mistyped"}},
     ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"):
         lambda w, a: {"data": {"result": "compliant", "reason": "the first result was mistyped"}},
+    ("POST", "/api/v1/declarations/{declaration_id}/items/{item_no}/lane"):
+        lambda w, a: {"json": {"lane": "green", "reason": "known regular shipment"}},
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/lane"):
+        lambda w, a: {"data": {"lane": "green", "reason": "known regular shipment", "confirm": "yes"}},
     ("POST", "/selection/rules/{name}/disable"): lambda w, a: {},
     ("POST", "/performance/contracts"): lambda w, a: {"data": {"contract_yaml": (
         f"id: {w.fresh('matrix')}\noffice: all\nperiod: {{from: 2024-01, to: 2024-01}}\nindicators:\n  hit_rate: 0.1\n")}},
@@ -346,6 +363,8 @@ BY_OFFICE = frozenset({
     ("POST", "/api/v1/inspections"), ("POST", "/queue/record"),
     ("POST", "/api/v1/inspections/{declaration_id}/{item_no}/corrections"),
     ("POST", "/declarations/{declaration_id}/items/{item_no}/correct"),
+    ("POST", "/api/v1/declarations/{declaration_id}/items/{item_no}/lane"),
+    ("POST", "/declarations/{declaration_id}/items/{item_no}/lane"),
 })
 
 
@@ -499,6 +518,11 @@ def test_every_route_as_every_caller(world):
     for declaration_id, item_no in world.untouched_items.values():
         found = send(world, "GET", f"/api/v1/declarations/{declaration_id}", **admin).json()
         assert [i["result"] for i in found["items"] if i["item_no"] == item_no] == [None], declaration_id
+    with world.app.state.portal.warehouse() as wh:  # no lane was decided or changed for them either
+        t = lane_decisions(wh, world.store)
+        keys = {(r["declaration_id"], r["item_no"], r["channel"]) for r in t.to_pyarrow().to_pylist()}
+    assert not {(d, i) for d, i, _ in keys} & set(world.untouched_items.values())
+    assert {c for *_, c in keys} >= {"officer"}  # and the allowed callers' changes were saved
 
 
 def test_the_content_checks_see_identifiers_when_they_are_there(world):

@@ -24,6 +24,9 @@ POLICY: dict[str, frozenset[str]] = {
     "overview": frozenset({"admin", "analyst", "officer", "auditor", "manager"}),
     "declarations.read": frozenset({"admin", "analyst", "officer", "auditor"}),
     "inspections.write": frozenset({"admin", "officer"}),
+    # an officer may change the lane the system decided (their offices' items), with a reason; every
+    # change is audited and counted by the integrity indicator "lane downgrades"
+    "lanes.change": frozenset({"admin", "officer"}),
     "score": frozenset({"admin", "analyst", "service"}),
     "hs.suggest": frozenset({"admin", "analyst", "officer"}),
     "releases.read": frozenset({"admin", "analyst", "researcher"}),

@@ -22,9 +22,11 @@ results combined: a find if any item was found). The aggregations are Ibis expre
 DuckDB and Spark; the tests run on the few rows per unit they return.
 
 Lane decisions come from the warehouse's ``selections`` (batch and real-time decisions, read through
-the selectivity room): an inspected item's decided lane is its latest decision made at or before the
-inspection. The lane an officer works in is the one recorded with the result (the portal's inspection
-form records it); an item decided after its inspection (a decision replayed on history) is not compared.
+the selectivity room): an inspected item's decided lane is the system's latest decision made at or
+before the inspection. The lane an officer works in is the one recorded with the result (the portal's
+inspection form records it), or the one the officer gave the item with the portal's "change lane"
+(a decision of channel ``officer``, compared with the system's latest decision before it); an item
+decided after its inspection (a decision replayed on history) is not compared.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import ibis.expr.types as ir
 
 from clearsight.core.errors import UserError
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.derived import OFFICER_CHANNEL
 from clearsight.schema.measures import FOUND_RESULTS, in_force
 
 LEVELS = ("officer", "office")
@@ -47,7 +50,8 @@ SEVERITY = {"green": 0, "blue": 1, "yellow": 2, "red": 3}
 INDICATORS: dict[str, dict[str, str]] = {
     "lane_downgrades": {
         "label": "Lane downgrades",
-        "question": "How often does the unit record an item in a less severe lane than the system decided?",
+        "question": "How often does the unit put an item in a less severe lane than the system decided (recording "
+        "its inspection in that lane, or changing its lane in the portal)?",
         "test": "Fisher exact test (one-sided: more downgrades than peers)",
     },
     "compliant_where_others_find": {
@@ -147,23 +151,44 @@ def compliant_where_others_find_counts(items: ir.Table, level: str) -> list[dict
 
 
 def lane_downgrade_counts(
-    wh: Warehouse, items: ir.Table, level: str, decisions: ir.Table | None
+    wh: Warehouse, items: ir.Table, level: str, decisions: ir.Table | None, options: IntegrityOptions | None = None,
 ) -> list[dict[str, Any]]:
-    """Per unit: inspected items with a decision made before the inspection, and those recorded in a
-    less severe lane than decided."""
+    """Per unit: goods items it handled that the system had decided a lane for, and those it put in a
+    less severe lane than decided. An officer handles an item by inspecting it (the lane recorded with
+    the result, against the system's latest decision made before the inspection) or by changing its
+    lane in the portal (the new lane against the system's latest decision before the change; a green
+    lane given to a red item leaves no inspection to read it from)."""
     if decisions is None:
         return []
-    s = decisions.select("declaration_id", "item_no", "decided_at", decided_lane=decisions.lane)
-    j = items.inner_join(s, ["declaration_id", "item_no"])
-    j = j.filter(j.decided_at <= j.inspected_at)
-    latest = ibis.row_number().over(ibis.window(group_by=["declaration_id", "item_no", "officer_id"],
-                                                order_by=ibis.desc(j.decided_at)))
-    j = j.mutate(_n=latest).filter(lambda x: x._n == 0)
-    rank = ibis.cases(*[(j.lane == k, v) for k, v in SEVERITY.items()], else_=ibis.null("int64"))
-    decided = ibis.cases(*[(j.decided_lane == k, v) for k, v in SEVERITY.items()], else_=ibis.null("int64"))
-    j = j.mutate(down=(rank < decided).fill_null(False))
+    channel = decisions.channel.fill_null("batch")
+    system = decisions.filter(channel != OFFICER_CHANNEL)
+    s = system.select("declaration_id", "item_no", "decided_at", decided_lane=system.lane)
+
+    def severity(col: ir.Column) -> ir.Column:
+        return ibis.cases(*[(col == k, v) for k, v in SEVERITY.items()], else_=ibis.null("int64"))
+
+    def compared(t: ir.Table, at: str) -> ir.Table:
+        """``t`` (office_id, officer_id, declaration_id, item_no, lane, ``at``) against the system's
+        latest decision made at or before ``at``: one row per handling, with ``down``."""
+        j = t.inner_join(s, ["declaration_id", "item_no"])
+        j = j.filter(j.decided_at <= j[at])
+        latest = ibis.row_number().over(ibis.window(group_by=["declaration_id", "item_no", "officer_id", at],
+                                                    order_by=ibis.desc(j.decided_at)))
+        j = j.mutate(_n=latest).filter(lambda x: x._n == 0)
+        down = (severity(j.lane) < severity(j.decided_lane)).fill_null(False)
+        return j.select("office_id", "officer_id", "declaration_id", "item_no", down=down)
+
+    inspected = compared(items.select("office_id", "officer_id", "declaration_id", "item_no", "lane", "inspected_at"),
+                         "inspected_at")
+    changes = decisions.filter(channel == OFFICER_CHANNEL)
+    changes = _in_period(changes, "decided_at", options or IntegrityOptions())
+    changes = changes.select("office_id", "declaration_id", "item_no", "lane", officer_id=changes.decided_by,
+                             changed_at=changes.decided_at)
+    handled = inspected.union(compared(changes, "changed_at"))
+    per_item = handled.group_by(["office_id", "officer_id", "declaration_id", "item_no"]).aggregate(
+        down=handled.down.any())
     keys = ["office_id", "officer_id"] if level == "officer" else ["office_id"]
-    out = j.group_by(keys).aggregate(n=j.count(), k=j.count(where=j.down))
+    out = per_item.group_by(keys).aggregate(n=per_item.count(), k=per_item.count(where=per_item.down))
     return out.order_by(keys).to_pyarrow().to_pylist()
 
 
@@ -356,7 +381,7 @@ def integrity_report(
         affinity = trader_affinity_counts(items, options.min_trader_controls)
         by_level = {
             level: {
-                "lane_downgrades": lane_downgrade_counts(wh, items, level, decisions),
+                "lane_downgrades": lane_downgrade_counts(wh, items, level, decisions, options),
                 "compliant_where_others_find": compliant_where_others_find_counts(items, level),
             }
             for level in LEVELS

@@ -213,6 +213,19 @@ def audit_read(
     )
 
 
+def audit_saved(
+    request: Request, principal: Principal, action: str, resource: str, filter: dict | None,
+    also: Sequence[tuple[Table, dict[str, Any]]], rows: int = 1,
+) -> None:
+    """An audit entry and the rows it accounts for (as (table, values)), committed together through
+    the portal's group commit (both or neither), from a route that runs in a thread."""
+    values = audit.entry_values(
+        actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
+        client=client_of(request), outcome="ok",
+    )
+    get_portal(request).audit_writer.submit(values, also).result()
+
+
 async def audit_committed(
     request: Request, principal: Principal, action: str, resource: str, filter: dict | None = None, rows: int = 0,
     outcome: str = "ok", also: Sequence[tuple[Table, dict[str, Any]]] = (),

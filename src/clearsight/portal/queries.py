@@ -16,6 +16,7 @@ from clearsight.core.warehouse import Warehouse
 from clearsight.portal.listing import Listing, filter_table, page_table
 from clearsight.schema.measures import FOUND_RESULTS, in_force
 from clearsight.selectivity import lane_decisions
+from clearsight.selectivity.decisions import OFFICER
 
 KEY = ("declaration_id", "item_no")
 LIST_COLUMNS = (
@@ -65,13 +66,31 @@ def item_results(wh: Warehouse) -> ir.Table:
     return per.mutate(result=result).drop("severity")
 
 
-def last_batch_decisions(wh: Warehouse) -> ir.Table:
-    """Per item, what the last batch selection (``clearsight select``) decided: lane, score, selected_by."""
+def decided_lanes(wh: Warehouse) -> ir.Table:
+    """Per item, the lane in force: the last batch selection's (``clearsight select``) or an officer's
+    change made after it (``selected_by`` officer); the score is the last batch's."""
     t = lane_decisions(wh)
-    t = t.filter(t.channel.fill_null("batch") == "batch")
+    t = t.mutate(channel=t.channel.fill_null("batch"))
+    t = t.filter(t.channel.isin(["batch", OFFICER]))
     return t.group_by(list(KEY)).aggregate(
-        lane=t.lane.argmax(t.decided_at), score=t.score.argmax(t.decided_at), selected_by=t.selected_by.argmax(t.decided_at)
+        lane=t.lane.argmax(t.decided_at),
+        score=t.score.argmax(t.decided_at, where=t.channel == "batch"),
+        selected_by=t.selected_by.argmax(t.decided_at),
     )
+
+
+def officer_lanes(wh: Warehouse, declaration_ids: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
+    """The latest officer's lane change of each item of these declarations: (declaration, item) ->
+    lane, decided_by, decided_at, reasons."""
+    if not declaration_ids:
+        return {}
+    t = lane_decisions(wh)
+    t = t.filter((t.channel == OFFICER) & t.declaration_id.isin(sorted(set(declaration_ids))))
+    latest = t.group_by(list(KEY)).aggregate(
+        lane=t.lane.argmax(t.decided_at), decided_by=t.decided_by.argmax(t.decided_at),
+        reasons=t.reasons.argmax(t.decided_at), decided_at=t.decided_at.max(),
+    )
+    return {(r["declaration_id"], r["item_no"]): r for r in _rows(latest)}
 
 
 def overview(wh: Warehouse, offices: list[str] | None) -> dict[str, Any]:
@@ -146,7 +165,7 @@ def list_items(wh: Warehouse, *, offices: list[str] | None, listing: Listing) ->
     if q:
         d = _search(d, q)
     items = filter_table(d.select(*LIST_COLUMNS), listing, only=("office_id", "hs", "origin", "lodged_from", "lodged_to"))
-    decisions, results = last_batch_decisions(wh), item_results(wh).select(*KEY, *RESULT_COLUMNS)
+    decisions, results = decided_lanes(wh), item_results(wh).select(*KEY, *RESULT_COLUMNS)
     joined = {"lane", "selected_by", "result"} & set(listing.filters) or listing.sort in (*DECISION_COLUMNS, *RESULT_COLUMNS)
     if not joined:
         rows, total = page_table(items, listing, tie=KEY)
@@ -250,11 +269,13 @@ def uninspected(wh: Warehouse, offices: list[str] | None, limit: int = 500, list
 
 
 def item(wh: Warehouse, declaration_id: str, item_no: int, *, offices: list[str] | None) -> dict[str, Any] | None:
-    """The goods item if it exists within ``offices`` (None otherwise, whichever the reason)."""
+    """The goods item (keys, office, lodgement time) if it exists within ``offices`` (None otherwise,
+    whichever the reason)."""
     if _matches_nothing(declaration_id):
         return None
     d = declarations_in(wh, offices)
-    found = _rows(d.filter((d.declaration_id == declaration_id) & (d.item_no == item_no)).select("declaration_id", "item_no", "office_id"))
+    found = _rows(d.filter((d.declaration_id == declaration_id) & (d.item_no == item_no))
+                  .select("declaration_id", "item_no", "office_id", "lodged_at"))
     return found[0] if found else None
 
 

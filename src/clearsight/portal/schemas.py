@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from clearsight.schema.items import real_time_value
 from clearsight.schema.tables import DECLARATIONS, MODES, RESULTS
@@ -148,16 +148,40 @@ class InspectionIn(BaseModel):
     lane: Literal["green", "yellow", "red", "blue"] | None = None
 
 
+def reason_type(action: str, kept_with: str):
+    """A required reason, trimmed, of at least three characters: why ``action`` (kept with
+    ``kept_with`` and in the audit log)."""
+
+    def said(value: str) -> str:
+        if len(value.strip()) < 3:
+            raise ValueError(f"say why {action} (at least 3 characters)")
+        return value.strip()
+
+    field = Field(min_length=3, max_length=500, pattern=NO_CONTROL_IN_TEXT,
+                  description=f"why {action} (kept with {kept_with} and in the audit log)")
+    return Annotated[str, field, AfterValidator(said)]
+
+
+CorrectionReason = reason_type("the result is corrected", "the entry")
+LaneReason = reason_type("the lane is changed", "the decision")
+
+
+class LaneChangeIn(BaseModel):
+    """An officer's change of the lane the system decided for one goods item, with the reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lane: Literal["green", "yellow", "red", "blue"]
+    reason: LaneReason
+
+
 class CorrectionIn(BaseModel):
     """A correction of an inspection result already recorded: a new entry that supersedes it."""
 
     model_config = ConfigDict(extra="forbid")
 
     result: Literal[RESULTS]  # type: ignore[valid-type]
-    reason: str = Field(
-        min_length=3, max_length=500, pattern=NO_CONTROL_IN_TEXT,
-        description="why the result is corrected (kept with the entry and in the audit log)",
-    )
+    reason: CorrectionReason
     supersedes: str | None = Field(
         default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
         description="batch of the entry corrected; may be left out when the item has one result in force",
@@ -166,13 +190,6 @@ class CorrectionIn(BaseModel):
     fraud_type: str | None = code_field(32)
     additional_revenue: float | None = Amount
     lane: Literal["green", "yellow", "red", "blue"] | None = None
-
-    @field_validator("reason")
-    @classmethod
-    def _said(cls, value: str) -> str:
-        if len(value.strip()) < 3:
-            raise ValueError("say why the result is corrected (at least 3 characters)")
-        return value.strip()
 
 
 class TokenOut(BaseModel):

@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from clearsight.core.warehouse import Warehouse
 from clearsight.entities import contact_neighbours, entity_of_party, members, names_of, plain
 from clearsight.portal.listing import Filter, Listing, ListSpec, filter_table, page_table
-from clearsight.portal.queries import KEY, declarations_in, item_results, last_batch_decisions
+from clearsight.portal.queries import KEY, decided_lanes, declarations_in, item_results
 from clearsight.schema.derived import ENTITY_CLUSTERS
 from clearsight.schema.measures import FOUND_RESULTS
 
@@ -138,7 +138,7 @@ def monthly(wh: Warehouse, party_ids: list[str], offices: list[str] | None) -> l
     """Per month of the trader's items: items, mean model score of the last batch selection, inspected,
     frauds found."""
     t = _items_of(wh, party_ids, offices)
-    scored = t.left_join(last_batch_decisions(wh).select(*KEY, "score"), list(KEY))
+    scored = t.left_join(decided_lanes(wh).select(*KEY, "score"), list(KEY))
     scored = scored.drop(*[c for c in scored.columns if c.endswith("_right")])
     month = scored.lodged_at.truncate("M").cast("date").name("month")
     rows = (

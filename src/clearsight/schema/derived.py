@@ -35,6 +35,10 @@ class DerivedTable:
         return dict(self.columns)
 
 
+#: ``selections.channel`` of an officer's change of an item's lane (the portal's "change lane"): a
+#: decision made by a person, with the reason in ``reasons``; the integrity indicators read it.
+OFFICER_CHANNEL = "officer"
+
 SELECTIONS = DerivedTable(
     "selections",
     owner="selectivity",
@@ -57,7 +61,7 @@ SELECTIONS = DerivedTable(
         ("fraud_probability", "float64"),
         ("expected_revenue", "float64"),
         # added with the real-time decisions (a warehouse made before gets them empty: batch rows)
-        ("channel", "string"),  # batch | realtime
+        ("channel", "string"),  # batch | realtime | officer
         ("decided_by", "string"),  # the command or the API caller
         ("reasons", "array<string>"),  # the model's reasons in words (real time)
     ),

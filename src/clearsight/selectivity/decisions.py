@@ -9,7 +9,9 @@ Where decisions live:
 - the app store table ``decisions`` is the **outbox** of real-time decisions, with the same columns:
   the scoring API commits a request's decisions there with its audit entry (the portal's group
   commit) before it answers, so a decision is durable when answered and the API never waits for the
-  warehouse file, which a command may hold.
+  warehouse file, which a command may hold. An officer's change of an item's lane (the portal's
+  "change lane", channel ``officer``, ``selected_by`` officer, the reason in ``reasons``) goes the
+  same way: a decision like the others, made by a person and kept with its audit entry.
 
 :func:`move_decisions` moves the outbox's rows into ``selections``; whoever holds the warehouse runs
 it: :func:`lane_decisions` (so every reader sees every decision), ``clearsight select`` and the
@@ -34,10 +36,15 @@ from sqlalchemy import Table, func, select, update
 from clearsight.core.store import Store
 from clearsight.core.store.models import Decision, utcnow
 from clearsight.core.warehouse import Warehouse
+from clearsight.schema.derived import OFFICER_CHANNEL
 from clearsight.selectivity.selections import ARROW_SCHEMA, TABLE, selections_table
 from clearsight.selectivity.why import stored_why
 
 REALTIME = "realtime"
+#: An officer's change of the lane the system decided (the portal's "change lane").
+OFFICER = OFFICER_CHANNEL
+#: The channels that reach ``selections`` through the outbox.
+OUTBOX_CHANNELS = (REALTIME, OFFICER)
 OUTBOX: Table = Decision.__table__
 #: Outbox rows moved per warehouse insert.
 MOVE_ROWS = 5_000
@@ -83,6 +90,45 @@ def outbox_rows(decisions: Iterable[Any], *, decided_by: str, decided_at: dt.dat
     ]
 
 
+def lane_change_row(
+    item: dict[str, Any], lane: str, reason: str, *, decided_by: str, decided_at: dt.datetime | None = None
+) -> tuple[Table, dict]:
+    """The outbox row of an officer's lane change for one goods item (``item``: its declaration_id,
+    item_no, office_id and lodged_at), to commit with its audit entry."""
+    decided_at = decided_at or utcnow()
+    return (
+        OUTBOX,
+        {
+            "selection_id": f"officer-{decided_at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}",
+            "channel": OFFICER,
+            "decided_at": decided_at,
+            "declaration_id": item["declaration_id"],
+            "item_no": item["item_no"],
+            "office_id": item["office_id"],
+            "lodged_at": item["lodged_at"],
+            "lane": lane,
+            "selected_by": OFFICER,
+            "random_control": False,
+            "exploration": False,
+            "rules_hit": [],
+            "model_version": None,
+            "score": None,
+            "fraud_probability": None,
+            "expected_revenue": None,
+            "decided_by": decided_by,
+            "reasons": [reason],
+        },
+    )
+
+
+def latest_decision(warehouse: Warehouse, store: Store | None, declaration_id: str, item_no: int) -> dict | None:
+    """The item's latest lane decision, of any channel (:func:`lane_decisions`), or None."""
+    t = lane_decisions(warehouse, store)
+    t = t.filter((t.declaration_id == declaration_id) & (t.item_no == item_no))
+    rows = t.order_by(t.decided_at.desc()).limit(1).to_pyarrow().to_pylist()
+    return rows[0] if rows else None
+
+
 def pending_decisions(store: Store, limit: int | None = None) -> tuple[list[int], pa.Table]:
     """The outbox rows not moved yet, oldest first: their ids and the rows as ``selections`` columns
     (a row written before the outbox had a selection_id gets ``rt-<id>``)."""
@@ -109,11 +155,11 @@ def pending_decisions(store: Store, limit: int | None = None) -> tuple[list[int]
 
 
 def held_since(warehouse: Warehouse, oldest: dt.datetime) -> set[tuple]:
-    """The identities (:data:`IDENTITY`) of the real-time decisions ``selections`` holds that were
+    """The identities (:data:`IDENTITY`) of the outbox's decisions ``selections`` holds that were
     decided at ``oldest`` or later: the only ones a pending row can be (read as a time range, one
     query per move: an IN list of every request id takes longer to compile than to run)."""
     t = selections_table(warehouse)
-    recent = t.filter((t.channel == REALTIME) & (t.decided_at >= oldest))
+    recent = t.filter(t.channel.isin(OUTBOX_CHANNELS) & (t.decided_at >= oldest))
     held = recent.select(*IDENTITY).to_pyarrow()
     return set(zip(*(held[c].to_pylist() for c in IDENTITY), strict=True))
 

@@ -128,9 +128,13 @@ def why(
 
 
 def stored_why(row: Mapping, rule_lanes: Mapping[str, str] | None = None) -> str:
-    """:func:`why` of a stored decision (a ``selections`` row): batch or real time by its channel;
+    """:func:`why` of a stored decision (a ``selections`` row): batch or real time by its channel, or
+    an officer's lane change with the reason given;
     ``rule_lanes``: each rule's lane by name, where known (the rules store keeps retired ones too)."""
     rule_lanes = rule_lanes or {}
+    if row.get("channel") == "officer":  # a person's change: who, and the reason they gave
+        reason = "; ".join(row.get("reasons") or []) or "no reason recorded"
+        return f"{row['lane']} by officer {row.get('decided_by') or 'unknown'}, who changed the lane: {reason}"
     return why(
         row["lane"],
         row.get("selected_by") or "none",

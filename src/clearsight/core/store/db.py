@@ -22,7 +22,7 @@ from clearsight.core.errors import UserError
 from clearsight.core.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0005"
+HEAD = "0006"
 
 
 def _alembic_config() -> Config:

@@ -76,24 +76,25 @@ class AuditEntry(Base):
 
 
 class Decision(Base):
-    """A real-time lane decision, in the outbox until it is moved into the warehouse's ``selections``
-    (same columns; see :mod:`clearsight.selectivity.decisions`)."""
+    """A real-time lane decision or an officer's lane change, in the outbox until it is moved into the
+    warehouse's ``selections`` (same columns; see :mod:`clearsight.selectivity.decisions`)."""
 
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     declaration_id: Mapped[str] = mapped_column(String(64), index=True)
     item_no: Mapped[int] = mapped_column(Integer)
-    score: Mapped[float] = mapped_column(Float)
-    fraud_probability: Mapped[float] = mapped_column(Float)
-    expected_revenue: Mapped[float] = mapped_column(Float)
+    #: the model's figures; empty on an officer's lane change (channel ``officer``)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fraud_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    expected_revenue: Mapped[float | None] = mapped_column(Float, nullable=True)
     lane: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list] = mapped_column(JSON, default=list)
     #: why the item is in its lane: none (green), rule, random or model (explore: batch only)
     selected_by: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     random_control: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rules_hit: Mapped[list | None] = mapped_column(JSON, default=list)
-    model_version: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     #: one per request (``rt-...``); NULL on rows written before the outbox (read as ``rt-<id>``)

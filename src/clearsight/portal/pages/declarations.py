@@ -18,10 +18,11 @@ from clearsight.portal.api.routes.declarations import (
     get_declaration,
     list_declarations,
     save_correction,
+    save_lane_change,
 )
 from clearsight.portal.deps import Portal, PortalDep, PrincipalDep
 from clearsight.portal.pages.render import page
-from clearsight.portal.schemas import CorrectionIn
+from clearsight.portal.schemas import CorrectionIn, LaneChangeIn
 from clearsight.portal.scoring import NoModel
 from clearsight.schema.tables import DECLARATIONS as DECLARATIONS_TABLE
 from clearsight.selectivity.decisions import declaration_decisions
@@ -73,14 +74,14 @@ def search(request: Request, portal: Portal = PortalDep, principal: Principal = 
 
 @router.get("/declarations/{declaration_id}", name="page.declaration")
 def detail(
-    request: Request, declaration_id: str, corrected: int | None = None, portal: Portal = PortalDep,
-    principal: Principal = PrincipalDep,
+    request: Request, declaration_id: str, corrected: int | None = None, rerouted: int | None = None,
+    portal: Portal = PortalDep, principal: Principal = PrincipalDep,
 ) -> Response:
     data = get_declaration(request, portal, principal, declaration_id)
     with portal.warehouse() as wh:  # every lane decision, batch and real time, from the one store
         data["decisions"] = declaration_decisions(wh, portal.store, declaration_id)
     data["model_scores"], data["model_note"] = _model_scores(portal, data["items"])
-    data["corrected"] = corrected
+    data["corrected"], data["rerouted"] = corrected, rerouted
     return page(request, "declaration.html", data, title=f"Declaration {declaration_id}", principal=principal)
 
 
@@ -114,6 +115,37 @@ def correct(
     if listing.wants(request) == "json":
         return JSONResponse(saved, status_code=201)
     return RedirectResponse(f"{back}?corrected={item_no}#results", status_code=303)
+
+
+@router.post("/declarations/{declaration_id}/items/{item_no}/lane", name="page.lane_change")
+def change_lane(
+    request: Request,
+    declaration_id: Annotated[str, Path(max_length=64)],
+    item_no: Annotated[int, Path(ge=1, le=9999)],
+    lane: Annotated[str, Form(max_length=8)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    confirm: Annotated[str | None, Form(max_length=8)] = None,
+    portal: Portal = PortalDep,
+    principal: Principal = PrincipalDep,
+) -> Response:
+    """Change an item's lane: the form is checked, then shown back for confirmation; only the
+    confirmed form saves the change (with its reason, audited)."""
+    body = form_model(LaneChangeIn, {"lane": lane, "reason": reason})
+    back = request.app.url_path_for("page.declaration", declaration_id=declaration_id)
+    if confirm != "yes":
+        change = save_lane_change(request, portal, principal, declaration_id, item_no, body, check_only=True)
+        question = (f"Change the lane of item {item_no} of declaration {declaration_id} from {change['was']} "
+                    f"(selected by {change['was_selected_by']}) to {body.lane}?")
+        return page(request, "confirm.html", {
+            "question": question, "action": request.url.path, "back": f"{back}#lanes",
+            "fields": {"lane": body.lane, "reason": body.reason},
+            "details": {"why": body.reason, "note": "the change is kept with your name and counted by the "
+                        "integrity indicators (lane downgrades)"},
+        }, title="Confirm the lane change", principal=principal)
+    saved = save_lane_change(request, portal, principal, declaration_id, item_no, body)
+    if listing.wants(request) == "json":
+        return JSONResponse(saved, status_code=201)
+    return RedirectResponse(f"{back}?rerouted={item_no}#lanes", status_code=303)
 
 
 def _model_scores(portal: Portal, items: list[dict]) -> tuple[list[dict], str | None]:

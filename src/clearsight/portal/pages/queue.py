@@ -19,6 +19,8 @@ from clearsight.portal.pages.render import page
 from clearsight.portal.schemas import InspectionIn
 from clearsight.portal.scoring import NoModel
 from clearsight.schema.tables import LANES
+from clearsight.selectivity.decisions import OFFICER
+from clearsight.selectivity.why import stored_why
 
 router = APIRouter(include_in_schema=False)
 #: The newest uninspected items (under the office and HS filters) that are scored for the queue.
@@ -37,7 +39,7 @@ QUEUE = ListSpec(
         Filter("office_id", "office", "text", "office_id"),
         Filter("lane", "lane", "choice", "lane", choices=LANES),
         Filter("hs", "HS code starts with", "prefix", "hs_code", pattern=r"[0-9]{1,10}", hint="1 to 10 digits"),
-        Filter("selected_by", "selected by", "choice", "selected_by", choices=("model", "rule", "random", "none")),
+        Filter("selected_by", "selected by", "choice", "selected_by", choices=("model", "rule", "random", "none", OFFICER)),
     ),
     page_size=30,
     max_page_size=CANDIDATES,
@@ -73,6 +75,12 @@ def queue(
                            selected_by=r.selected_by, why=why_of(r))
         except NoModel as exc:
             note = f"{exc}: items are listed newest first, without scores or lanes"
+        with portal.warehouse() as wh:  # an officer's lane change stands over the system's lane
+            changed = queries.officer_lanes(wh, [row["declaration_id"] for row in rows])
+        for row in rows:
+            c = changed.get((row["declaration_id"], row["item_no"]))
+            if c is not None:
+                row.update(lane=c["lane"], selected_by=OFFICER, why=stored_why({**c, "channel": OFFICER}))
     if note is None:
         rows = listing.sort_rows(listing.filter_rows(rows, found, only=("lane", "selected_by")), found, SORT_KEYS)
     elif {"lane", "selected_by"} & set(found.filters):

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse, Response
 
 from clearsight.access.security import Principal
 from clearsight.portal import listing, queries
-from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, audit_read, office_scope
+from clearsight.portal.deps import Portal, PortalDep, PrincipalDep, audit_read, audit_saved, office_scope
 from clearsight.portal.listing import Filter, Listing, ListSpec
-from clearsight.portal.schemas import CorrectionIn, InspectionIn
+from clearsight.portal.schemas import CorrectionIn, InspectionIn, LaneChangeIn
 from clearsight.schema.tables import LANES, RESULTS
+from clearsight.selectivity.decisions import OFFICER, lane_change_row, latest_decision, move_decisions
 
 router = APIRouter(tags=["declarations"])
 
@@ -28,13 +29,13 @@ DECLARATIONS = ListSpec(
     filters=(
         Filter("q", "declaration id, importer id or HS code prefix", "search"),
         Filter("office_id", "office", "text", "office_id"),
-        Filter("lane", "lane (last selection)", "choice", "lane", choices=LANES),
+        Filter("lane", "lane (last selection, or an officer's change after it)", "choice", "lane", choices=LANES),
         Filter("hs", "HS code starts with", "prefix", "hs_code", pattern=r"[0-9]{1,10}", hint="1 to 10 digits"),
         Filter("origin", "origin", "text", "country_of_origin", pattern=r"[A-Za-z]{2}", hint="a 2-letter ISO code",
                upper=True),
         Filter("lodged_from", "lodged from", "date_from", "lodged_at"),
         Filter("lodged_to", "lodged to", "date_to", "lodged_at"),
-        Filter("selected_by", "selected by", "choice", "selected_by", choices=("model", "rule", "random", "none")),
+        Filter("selected_by", "selected by", "choice", "selected_by", choices=("model", "rule", "random", "none", OFFICER)),
         Filter("result", "result", "choice", "result", choices=(*RESULTS, "uninspected"), empty="uninspected"),
     ),
     max_page_size=queries.MAX_LIMIT,
@@ -74,13 +75,15 @@ def get_declaration(request: Request, portal: Portal, principal: Principal, decl
     return found
 
 
-def _item_or_404(request: Request, principal: Principal, wh, declaration_id: str, item_no: int, action: str) -> None:
-    """404 (audited) when the item is missing or of another office: the same answer for both."""
+def _item_or_404(request: Request, principal: Principal, wh, declaration_id: str, item_no: int, action: str) -> dict:
+    """The item; 404 (audited) when it is missing or of another office: the same answer for both."""
     offices = office_scope(principal)
-    if queries.item(wh, declaration_id, item_no, offices=offices) is None:
+    found = queries.item(wh, declaration_id, item_no, offices=offices)
+    if found is None:
         scope = None if offices is None else {"offices": offices}
         audit_read(request, principal, action, f"declarations/{declaration_id}/items/{item_no}", scope, outcome="not_found")
         raise HTTPException(404, f"declaration {declaration_id} has no item {item_no}")
+    return found
 
 
 def save_inspection(request: Request, portal: Portal, principal: Principal, body: InspectionIn, *, check_only: bool = False) -> dict:
@@ -151,6 +154,40 @@ def save_correction(
             "supersedes": old["batch_id"], "was": old["result"], "reason": body.reason}
 
 
+def save_lane_change(
+    request: Request, portal: Portal, principal: Principal, declaration_id: str, item_no: int, body: LaneChangeIn,
+    *, check_only: bool = False,
+) -> dict:
+    """An officer's change of the lane decided for an item (404 for an item missing or of another
+    office; 409 when no lane was decided yet, or it is that lane already): a decision of channel
+    ``officer`` with the reason, committed with its audit entry. ``check_only``: the same checks,
+    nothing saved; the answer says the lane it would change."""
+    resource = f"declarations/{declaration_id}/items/{item_no}"
+    offices = office_scope(principal)
+    with portal.warehouse() as wh:
+        found = _item_or_404(request, principal, wh, declaration_id, item_no, "lanes.change")
+        current = latest_decision(wh, portal.store, declaration_id, item_no)
+    where = f"item {item_no} of declaration {declaration_id}"
+    if current is None:
+        raise HTTPException(409, f"no lane has been decided for {where} yet (clearsight select or the scoring API): "
+                                 "there is no decision to change")
+    if current["lane"] == body.lane:
+        raise HTTPException(409, f"{where} is in the {body.lane} lane already")
+    answer = {"declaration_id": declaration_id, "item_no": item_no, "lane": body.lane, "was": current["lane"],
+              "was_selected_by": current["selected_by"], "reason": body.reason}
+    if check_only:
+        return answer
+    row = lane_change_row(found, body.lane, body.reason, decided_by=principal.name)
+    scope = None if offices is None else {"offices": offices}
+    audit_saved(request, principal, "lanes.change", resource, {
+        "was": current["lane"], "lane": body.lane, "reason": body.reason,
+        "selection_id": row[1]["selection_id"], **(scope or {}),
+    }, [row])
+    with portal.warehouse() as wh:  # into ``selections`` now: the lists and the queue show it at once
+        move_decisions(portal.store, wh)
+    return {**answer, "selection_id": row[1]["selection_id"]}
+
+
 def fold_into_scoring(portal: Portal, declaration_id: str, item_no: int) -> None:
     """Feedback: the next score sees this result at once (the importer's, declarant's... history), by
     folding it into the loaded model's history snapshot; a model not loaded yet reads it when it loads."""
@@ -204,3 +241,18 @@ def correction(
     left out when the item has one result in force), with the reason. The old entry stays as it was
     and no longer counts; both are in the audit log."""
     return save_correction(request, portal, principal, declaration_id, item_no, body)
+
+
+@router.post("/declarations/{declaration_id}/items/{item_no}/lane", name="api.lane_change", status_code=201)
+def lane_change(
+    request: Request,
+    declaration_id: Annotated[str, Path(max_length=64)],
+    item_no: Annotated[int, Path(ge=1, le=9999)],
+    body: LaneChangeIn,
+    portal: Portal = PortalDep,
+    principal: Principal = PrincipalDep,
+) -> dict:
+    """Change the lane decided for a goods item, with the reason (an officer of the item's office):
+    kept as a lane decision of channel ``officer`` and in the audit log; the lane downgrades
+    indicator counts it."""
+    return save_lane_change(request, portal, principal, declaration_id, item_no, body)

@@ -411,7 +411,7 @@ def integrity_report(
         if name == "lane_downgrades" and decisions is None:
             note = "no lane decisions are stored (clearsight select or the scoring API): nothing to compare"
         elif name == "lane_downgrades" and not rows:
-            note = "no inspected item has a lane decision made before its inspection"
+            note = "no item inspected or changed by an officer has a lane decision made before it"
         indicators.append({
             "indicator": name, **INDICATORS[name], "level": level, "min_volume": min_volume,
             "tested": len(rows), "flagged": sum(r["flagged"] for r in rows), "rows": rows, "note": note,

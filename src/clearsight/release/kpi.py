@@ -132,7 +132,7 @@ def _random_sample(hits: int, controls: int, **extra: Any) -> dict[str, Any] | N
 
 SELECTIONS = DERIVED_SELECTIONS.name
 #: Order of ``selected_by`` values in the report (others follow alphabetically).
-SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "none")
+SELECTED_BY_ORDER = ("rule", "model", "explore", "random", "officer", "none")
 
 
 def _selections(

@@ -56,7 +56,8 @@ def robust_z(value: ir.FloatingValue, median: ir.FloatingValue, mad: ir.Floating
 def robust_z_array(value: np.ndarray, median: np.ndarray, mad: np.ndarray) -> np.ndarray:
     """:func:`robust_z` over NumPy arrays (NaN where it is NULL), for the in-memory scoring path."""
     value, median, mad = (np.asarray(a, dtype=np.float64) for a in (value, median, mad))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # both branches are computed: a zero MAD divides by zero, a subnormal one overflows to ±inf, as SQL's does
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(mad > 0, (value - median) / (MAD_SCALE * mad), np.nan)
 
 

@@ -213,16 +213,22 @@ def audit_read(
     )
 
 
+def _entry(request: Request, principal: Principal, action: str, resource: str, filter: dict | None, rows: int,
+           outcome: str) -> dict[str, Any]:
+    """The caller's audit entry, as the portal's group commit takes it."""
+    return audit.entry_values(
+        actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
+        client=client_of(request), outcome=outcome,
+    )
+
+
 def audit_saved(
     request: Request, principal: Principal, action: str, resource: str, filter: dict | None,
     also: Sequence[tuple[Table, dict[str, Any]]], rows: int = 1,
 ) -> None:
     """An audit entry and the rows it accounts for (as (table, values)), committed together through
     the portal's group commit (both or neither), from a route that runs in a thread."""
-    values = audit.entry_values(
-        actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
-        client=client_of(request), outcome="ok",
-    )
+    values = _entry(request, principal, action, resource, filter, rows, "ok")
     get_portal(request).audit_writer.submit(values, also).result()
 
 
@@ -232,11 +238,7 @@ async def audit_committed(
 ) -> None:
     """Like :func:`audit_read` (``also``: rows as (table, values)), through the portal's group commit:
     returns once the entry and the rows are committed, without holding a thread while it waits."""
-    values = audit.entry_values(
-        actor=principal.name, role=principal.role, action=action, resource=resource, filter=filter, rows=rows,
-        client=client_of(request), outcome=outcome,
-    )
-    await get_portal(request).audit_writer.append(values, also)
+    await get_portal(request).audit_writer.append(_entry(request, principal, action, resource, filter, rows, outcome), also)
 
 
 PortalDep = Depends(get_portal)

@@ -178,10 +178,9 @@ def save_lane_change(
     if check_only:
         return answer
     row = lane_change_row(found, body.lane, body.reason, decided_by=principal.name)
-    scope = None if offices is None else {"offices": offices}
     audit_saved(request, principal, "lanes.change", resource, {
-        "was": current["lane"], "lane": body.lane, "reason": body.reason,
-        "selection_id": row[1]["selection_id"], **(scope or {}),
+        "was": current["lane"], "lane": body.lane, "reason": body.reason, "selection_id": row[1]["selection_id"],
+        **({} if offices is None else {"offices": offices}),
     }, [row])
     with portal.warehouse() as wh:  # into ``selections`` now: the lists and the queue show it at once
         move_decisions(portal.store, wh)
@@ -205,8 +204,8 @@ def fold_into_scoring(portal: Portal, declaration_id: str, item_no: int) -> None
 
 @router.get("/declarations", name="api.declarations", openapi_extra={"parameters": DECLARATIONS.openapi_parameters()})
 def declarations(request: Request, portal: Portal = PortalDep, principal: Principal = PrincipalDep) -> Response:
-    """Goods items (newest first unless sorted), with the last batch selection's lane, score and
-    selected_by and the result in force; an officer sees their own offices only. The body is the
+    """Goods items (newest first unless sorted), with the lane in force (the last batch selection's, or
+    an officer's change after it), the batch's score, selected_by and the result in force; an officer sees their own offices only. The body is the
     page of rows; ``X-Total-Count`` says how many match and ``Link`` gives the next and previous pages.
     ``format=csv``: every matching row (up to the export cap) as a CSV file."""
     found = listing.parse(request, DECLARATIONS, api=True)
